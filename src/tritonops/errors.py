@@ -1,0 +1,85 @@
+"""The one exception tree of tritonops.
+
+Every failure a user can cause or meet is a ``TritonOpsError``; the CLI turns it into one clean
+message and a non-zero exit. Foreign errors (protobuf, YAML, onnx, subprocesses, tritonclient) are
+translated where they cross into tritonops, with ``raise ... from exc``.
+
+::
+
+    TritonOpsError
+    ├── SpecError               the project file is unreadable or invalid (carries every issue found)
+    ├── ConfigParseError        a config.pbtxt does not parse with Triton's schema (file:line:col)
+    ├── RenderError             a template failed, or a rendered config did not round-trip (a bug)
+    ├── RepositoryError         a model repository cannot be read or written
+    └── ValidationFailed        a repository has errors (carries the diagnostics)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tritonops.repository.diagnostics import Diagnostic
+
+
+class TritonOpsError(Exception):
+    """Root of every error tritonops raises on purpose."""
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    """One problem in the project file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} — {self.fix}" if self.fix else text
+
+
+class SpecError(TritonOpsError):
+    """The project file has one or more problems; ``issues`` holds all of them."""
+
+    def __init__(self, issues: list[SpecIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+class ConfigParseError(TritonOpsError):
+    """A config.pbtxt that Triton's own protobuf schema rejects."""
+
+    def __init__(self, file: str, line: int | None, column: int | None, reason: str) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = reason
+        where = file if line is None else f"{file}:{line}" + ("" if column is None else f":{column}")
+        super().__init__(f"{where}: {reason}")
+
+
+class RenderError(TritonOpsError):
+    """A template could not render, or its output did not parse back to the intended config."""
+
+
+class RepositoryError(TritonOpsError):
+    """A model repository cannot be read or written."""
+
+
+class ValidationFailed(TritonOpsError):
+    """A repository has error diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the model repository")
