@@ -1,4 +1,4 @@
-"""Test tiers by folder: tests/unit (no server), tests/integration (real tritonserver), tests/gpu."""
+"""Tiers by folder: tests/unit (no server), tests/integration (real tritonserver), tests/gpu."""
 
 from __future__ import annotations
 

@@ -7,11 +7,13 @@ translated where they cross into tritonops, with ``raise ... from exc``.
 ::
 
     TritonOpsError
-    ├── SpecError               the project file is unreadable or invalid (carries every issue found)
+    ├── SpecError               the project file is unreadable or invalid (carries every issue)
     ├── ConfigParseError        a config.pbtxt does not parse with Triton's schema (file:line:col)
     ├── RenderError             a template failed, or a rendered config did not round-trip (a bug)
     ├── RepositoryError         a model repository cannot be read or written
-    └── ValidationFailed        a repository has errors (carries the diagnostics)
+    ├── ValidationFailed        a repository has errors (carries the diagnostics)
+    └── ServerError             a tritonserver cannot be found, started, or stopped
+        └── ModelLoadError      a model failed to load (carries the server log's lines)
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ class ConfigParseError(TritonOpsError):
         self.line = line
         self.column = column
         self.reason = reason
-        where = file if line is None else f"{file}:{line}" + ("" if column is None else f":{column}")
+        where = (
+            file if line is None else f"{file}:{line}" + ("" if column is None else f":{column}")
+        )
         super().__init__(f"{where}: {reason}")
 
 
@@ -83,3 +87,16 @@ class ValidationFailed(TritonOpsError):
         self.diagnostics = diagnostics
         errors = [d for d in diagnostics if d.severity == "error"]
         super().__init__(f"{len(errors)} error(s) in the model repository")
+
+
+class ServerError(TritonOpsError):
+    """A tritonserver cannot be found, started or reached."""
+
+
+class ModelLoadError(ServerError):
+    """A model did not load; the message carries the server log lines that say why."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(f"model {model!r} failed to load: {reason}")

@@ -7,7 +7,6 @@ Each command parses its options, calls one library function, and leaves error ha
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -61,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,7 +1,7 @@
 """The internal mirror of Triton's ``inference.ModelConfig`` (model_config.proto).
 
-Field names are the proto's own, so a mirror object dumps to the proto's JSON form and back without a
-mapping table (see ``proto.py``). Only proto ``map<string, ModelParameter>`` fields differ in shape:
+Field names are the proto's own, so a mirror object dumps to the proto's JSON form and back without
+a mapping table (see ``proto.py``). Only ``map<string, ModelParameter>`` fields differ in shape:
 here they are plain ``dict[str, str]``. Fields left at their default are omitted when rendered.
 """
 
@@ -323,9 +323,7 @@ class ModelConfig(Message):
             if getattr(self, n) is not None
         ]
         if len(chosen) > 1:
-            raise ValueError(
-                f"a model has one scheduler; choose one of {', '.join(chosen)}"
-            )
+            raise ValueError(f"a model has one scheduler; choose one of {', '.join(chosen)}")
         return self
 
     @property

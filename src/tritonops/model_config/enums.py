@@ -1,4 +1,4 @@
-"""Enumerations of model_config.proto; every value is Triton's own string (``TYPE_FP32``, ``KIND_CPU``).
+"""Enums of model_config.proto; every value is Triton's own string (``TYPE_FP32``, ``KIND_CPU``).
 
 ``_missing_`` hooks accept the spellings people write in project files (``fp32``, ``float32``,
 ``cpu``) so the project file can be friendly while the mirror keeps Triton's names.
@@ -35,7 +35,7 @@ class _TritonEnum(str, Enum):
         return None
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class DataType(_TritonEnum):

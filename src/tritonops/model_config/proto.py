@@ -40,7 +40,9 @@ def to_proto(config: ModelConfig) -> Any:
     try:
         json_format.ParseDict(to_dict(config), message)
     except json_format.ParseError as exc:  # a mirror that proto cannot hold is a tritonops bug
-        raise RenderError(f"model {config.name!r} does not convert to Triton's schema: {exc}") from exc
+        raise RenderError(
+            f"model {config.name!r} does not convert to Triton's schema: {exc}"
+        ) from exc
     return message
 
 

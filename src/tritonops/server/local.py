@@ -1,0 +1,344 @@
+"""``LocalTriton``: a real tritonserver started, watched and stopped by tritonops.
+
+Readiness is polled (never a fixed sleep); the server log goes to a file whose relevant lines are
+quoted in every error; stopping escalates SIGINT, SIGTERM, SIGKILL on the server's process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from tritonops.errors import ModelLoadError, ServerError
+from tritonops.server.backends import prepare_backend_dir
+from tritonops.server.binary import TritonInstall, find_tritonserver, python_library_dir
+from tritonops.server.ports import free_port, port_in_use
+
+_STOP_GRACE_S = 10.0
+
+
+@dataclass
+class ServerOptions:
+    """What the server is started with; ``argv`` renders it (never a shell string)."""
+
+    repository: Path
+    host: str = "127.0.0.1"
+    http_port: int | None = None
+    grpc_port: int | None = None
+    metrics_port: int | None = None
+    # models loaded at start; the server runs in explicit model-control mode either way
+    load: Sequence[str] = ()
+    log_verbose: int = 0
+    exit_timeout_s: int = 5
+    response_cache_bytes: int = 16 * 1024 * 1024
+    extra_args: Sequence[str] = field(default_factory=tuple)
+
+    def argv(self, install: TritonInstall, backend_dir: Path) -> list[str]:
+        if None in (self.http_port, self.grpc_port, self.metrics_port):
+            raise ServerError("ports must be chosen before the argv is built (LocalTriton.start)")
+        args = [
+            str(install.binary),
+            f"--model-repository={self.repository}",
+            f"--backend-directory={backend_dir}",
+            "--model-control-mode=explicit",
+            f"--http-address={self.host}",
+            f"--http-port={self.http_port}",
+            f"--grpc-address={self.host}",
+            f"--grpc-port={self.grpc_port}",
+            f"--metrics-address={self.host}",
+            f"--metrics-port={self.metrics_port}",
+            f"--exit-timeout-secs={self.exit_timeout_s}",
+            f"--log-verbose={self.log_verbose}",
+            "--strict-readiness=false",
+        ]
+        if install.caches is not None and (install.caches / "local").is_dir():
+            args += [
+                f"--cache-directory={install.caches}",
+                f"--cache-config=local,size={self.response_cache_bytes}",
+            ]
+        args += [f"--load-model={name}" for name in self.load]
+        args += list(self.extra_args)
+        return args
+
+
+class LocalTriton:
+    """A tritonserver on loopback ports; use as a context manager."""
+
+    def __init__(
+        self,
+        repository: Path | str,
+        *,
+        http_port: int | None = None,
+        grpc_port: int | None = None,
+        metrics_port: int | None = None,
+        load: Iterable[str] = (),
+        tritonserver: Path | str | None = None,
+        startup_timeout_s: float = 60.0,
+        load_timeout_s: float = 120.0,
+        log_file: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        repo = Path(repository).resolve()
+        if not repo.is_dir():
+            raise ServerError(f"model repository {repo} is not a folder — render or build it first")
+        self.install = find_tritonserver(tritonserver)
+        self.options = ServerOptions(
+            repository=repo,
+            http_port=http_port,
+            grpc_port=grpc_port,
+            metrics_port=metrics_port,
+            load=tuple(load),
+            extra_args=tuple(extra_args),
+        )
+        self.startup_timeout_s = startup_timeout_s
+        self.load_timeout_s = load_timeout_s
+        self.log_file = log_file
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_handle: int | None = None
+
+    # -- endpoints -----------------------------------------------------------------------------
+    @property
+    def http_url(self) -> str:
+        return f"{self.options.host}:{self.options.http_port}"
+
+    @property
+    def grpc_url(self) -> str:
+        return f"{self.options.host}:{self.options.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.metrics_port}/metrics"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def __enter__(self) -> LocalTriton:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        opts = self.options
+        for attr in ("http_port", "grpc_port", "metrics_port"):
+            port = getattr(opts, attr)
+            if port is None:
+                setattr(opts, attr, free_port(opts.host))
+            elif port_in_use(port, opts.host):
+                raise ServerError(
+                    f"port {port} ({attr.removesuffix('_port')}) on {opts.host} is in use — "
+                    "choose another port or leave it out to pick a free one"
+                )
+        backend_dir = prepare_backend_dir(self.install)
+        if self.log_file is None:
+            fd, name = tempfile.mkstemp(prefix="tritonserver-", suffix=".log")
+            os.close(fd)
+            self.log_file = Path(name)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._log_handle = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self._process = subprocess.Popen(  # argv list, never a shell string
+            opts.argv(self.install, backend_dir),
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self._environment(),
+            start_new_session=True,  # our own process group: Ctrl-C reaches us, we stop it
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        libs = [str(p) for p in (python_library_dir(), *self.install.library_dirs) if p]
+        if env.get("LD_LIBRARY_PATH"):
+            libs.append(env["LD_LIBRARY_PATH"])
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(libs)
+        # The python backend stub embeds Python and resolves its prefix from `python3` on PATH: with
+        # this interpreter's bin first, a venv's pyvenv.cfg is honoured and models see its packages.
+        bindir = str(Path(sys.executable).parent)
+        env["PATH"] = os.pathsep.join([bindir, env.get("PATH", "")])
+        return env
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                raise ServerError(
+                    "tritonserver exited during start-up:\n" + self.log_tail(problems_only=True)
+                )
+            if self._http_ok("/v2/health/live") and self._http_ok("/v2/health/ready"):
+                return
+            time.sleep(0.1)
+        raise ServerError(
+            f"tritonserver did not become ready within {self.startup_timeout_s:.0f} s:\n"
+            + self.log_tail(problems_only=True)
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            for sig, wait_s in (
+                (signal.SIGINT, _STOP_GRACE_S),
+                (signal.SIGTERM, 5.0),
+                (signal.SIGKILL, 5.0),
+            ):
+                try:
+                    # the group holds the server and its python backend stubs
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(timeout=wait_s)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process is not None:
+            # stubs outlive a killed server for a moment; take them down with it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if self._log_handle is not None:
+            os.close(self._log_handle)
+            self._log_handle = None
+
+    # -- model control -------------------------------------------------------------------------
+    def load(self, model: str, *, timeout_s: float | None = None) -> None:
+        """Load (or reload) a model; a failure raises ModelLoadError with the server's reason."""
+        self._require_running()
+        mark = self._log_size()
+        try:
+            status, body = self._post(
+                f"/v2/repository/models/{model}/load", {}, timeout_s or self.load_timeout_s
+            )
+        except TimeoutError:
+            lines = self._log_lines_since(mark, model)
+            detail = "\n".join(lines) if lines else "no reason in the server log"
+            raise ModelLoadError(
+                model,
+                f"the load did not finish within {timeout_s or self.load_timeout_s:.0f} s "
+                f"(Triton 2.51 leaves a python model LOADING when its stub dies):\n{detail}",
+            ) from None
+        if status != 200:
+            reason = _error_text(body)
+            lines = self._log_lines_since(mark, model)
+            if lines:
+                reason += "\n" + "\n".join(lines)
+            raise ModelLoadError(model, reason)
+
+    def unload(self, model: str, *, unload_dependents: bool = False) -> None:
+        self._require_running()
+        body = {"parameters": {"unload_dependents": unload_dependents}}
+        status, text = self._post(f"/v2/repository/models/{model}/unload", body, 60.0)
+        if status != 200:
+            raise ServerError(f"unloading {model!r} failed: {_error_text(text)}")
+
+    def model_ready(self, model: str, version: str = "") -> bool:
+        path = f"/v2/models/{model}" + (f"/versions/{version}" if version else "") + "/ready"
+        return self._http_ok(path)
+
+    def repository_index(self) -> list[dict[str, str]]:
+        self._require_running()
+        status, body = self._post("/v2/repository/index", {}, 30.0)
+        if status != 200:
+            raise ServerError(f"repository index failed: {_error_text(body)}")
+        data = json.loads(body or "[]")
+        return list(data) if isinstance(data, list) else []
+
+    # -- logs ----------------------------------------------------------------------------------
+    def log_tail(self, lines: int = 40, *, problems_only: bool = False) -> str:
+        if self.log_file is None or not self.log_file.exists():
+            return "(no server log)"
+        text = self.log_file.read_text(errors="replace").splitlines()
+        if problems_only:
+            picked = [line for line in text if _is_problem(line)]
+            text = picked or text
+        return "\n".join(text[-lines:])
+
+    def _log_size(self) -> int:
+        return self.log_file.stat().st_size if self.log_file and self.log_file.exists() else 0
+
+    def _log_lines_since(self, offset: int, model: str) -> list[str]:
+        if self.log_file is None:
+            return []
+        with self.log_file.open("rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode(errors="replace").splitlines()
+        return [line for line in text if _is_problem(line) and (model in line or "Stub" in line)][
+            -10:
+        ]
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    def _require_running(self) -> None:
+        if not self.is_running():
+            raise ServerError(
+                "tritonserver is not running (it stopped or was killed):\n"
+                + self.log_tail(problems_only=True)
+            )
+
+    def _http_ok(self, path: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{self.http_url}{path}", timeout=2) as response:
+                return int(response.status) == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _post(self, path: str, body: Mapping[str, object], timeout_s: float) -> tuple[int, str]:
+        request = urllib.request.Request(
+            f"http://{self.http_url}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                return int(response.status), response.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise TimeoutError from exc
+            raise ServerError(
+                f"cannot reach tritonserver at {self.http_url}: {exc.reason}"
+            ) from exc
+
+
+def _is_problem(line: str) -> bool:
+    head = line[:1]
+    return head in ("E", "W") or "error" in line.lower() or "failed" in line.lower()
+
+
+def _error_text(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.strip() or "no reason given"
+    if isinstance(data, dict) and "error" in data:
+        return str(data["error"])
+    return body.strip()
