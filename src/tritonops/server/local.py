@@ -7,6 +7,7 @@ quoted in every error; stopping escalates SIGINT, SIGTERM, SIGKILL on the server
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -290,9 +291,10 @@ class LocalTriton:
         with self.log_file.open("rb") as handle:
             handle.seek(offset)
             text = handle.read().decode(errors="replace").splitlines()
-        return [line for line in text if _is_problem(line) and (model in line or "Stub" in line)][
-            -10:
-        ]
+        # protobuf's parse errors and stub failures don't name the model; the rest do
+        relevant = ("Stub", "libprotobuf", f"'{model}'", f'"{model}"')
+        picked = [line for line in text if _is_problem(line) and any(r in line for r in relevant)]
+        return [_shorten(line) for line in picked][-10:]
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _require_running(self) -> None:
@@ -321,17 +323,31 @@ class LocalTriton:
                 return int(response.status), response.read().decode(errors="replace")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace")
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            if isinstance(reason, TimeoutError):
                 raise TimeoutError from exc
-            raise ServerError(
-                f"cannot reach tritonserver at {self.http_url}: {exc.reason}"
-            ) from exc
+            self._wait_exit(1.0)
+            self._require_running()
+            raise ServerError(f"cannot reach tritonserver at {self.http_url}: {reason}") from exc
+
+    def _wait_exit(self, timeout_s: float) -> None:
+        """A connection dropped: give a dying server a moment to be seen as dead."""
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=timeout_s)
 
 
 def _is_problem(line: str) -> bool:
     head = line[:1]
     return head in ("E", "W") or "error" in line.lower() or "failed" in line.lower()
+
+
+def _shorten(line: str) -> str:
+    """Drop protobuf's build-path prefix: the reason is what a user needs."""
+    if line.startswith("[libprotobuf") and "] " in line:
+        return line.split("] ", 1)[1]
+    return line
 
 
 def _error_text(body: str) -> str:
