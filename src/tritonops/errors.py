@@ -12,8 +12,9 @@ translated where they cross into tritonops, with ``raise ... from exc``.
     ├── RenderError             a template failed, or a rendered config did not round-trip (a bug)
     ├── RepositoryError         a model repository cannot be read or written
     ├── ValidationFailed        a repository has errors (carries the diagnostics)
-    └── ServerError             a tritonserver cannot be found, started, or stopped
-        └── ModelLoadError      a model failed to load (carries the server log's lines)
+    ├── ServerError             a tritonserver cannot be found, started, or stopped
+    │   └── ModelLoadError      a model failed to load (carries the server log's lines)
+    └── DeployError             a deploy step (smoke inference, roll-out) failed
 """
 
 from __future__ import annotations
@@ -100,3 +101,7 @@ class ModelLoadError(ServerError):
         self.model = model
         self.reason = reason
         super().__init__(f"model {model!r} failed to load: {reason}")
+
+
+class DeployError(TritonOpsError):
+    """A deploy step failed: a smoke inference, a roll-out, a rendered manifest."""
