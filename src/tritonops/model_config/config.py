@@ -38,6 +38,13 @@ def _unwrap_parameters(value: Any) -> Any:
     return value
 
 
+def _one_of(message: Message, *names: str) -> None:
+    """proto ``oneof``: at most one of the fields may be set."""
+    chosen = [n for n in names if getattr(message, n) is not None]
+    if len(chosen) > 1:
+        raise ValueError(f"choose one of {', '.join(names)} (got {', '.join(chosen)})")
+
+
 class Reshape(Message):
     shape: list[int] = Field(default_factory=list)
 
@@ -96,9 +103,7 @@ class VersionPolicy(Message):
 
     @model_validator(mode="after")
     def _one_choice(self) -> VersionPolicy:
-        chosen = [n for n in ("latest", "all", "specific") if getattr(self, n) is not None]
-        if len(chosen) > 1:
-            raise ValueError(f"choose one of latest, all, specific (got {', '.join(chosen)})")
+        _one_of(self, "latest", "all", "specific")
         return self
 
 
@@ -169,6 +174,11 @@ class InitialState(Message):
     data_file: str | None = None
     name: str = ""
 
+    @model_validator(mode="after")
+    def _one_source(self) -> InitialState:
+        _one_of(self, "zero_data", "data_file")
+        return self
+
 
 class SequenceState(Message):
     input_name: str
@@ -199,6 +209,11 @@ class SequenceBatching(Message):
     control_input: list[ControlInput] = Field(default_factory=list)
     state: list[SequenceState] = Field(default_factory=list)
     iterative_sequence: bool = False
+
+    @model_validator(mode="after")
+    def _one_strategy(self) -> SequenceBatching:
+        _one_of(self, "direct", "oldest")
+        return self
 
 
 class EnsembleStep(Message):
@@ -270,6 +285,11 @@ class WarmupInput(Message):
     zero_data: bool | None = None
     random_data: bool | None = None
     input_data_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WarmupInput:
+        _one_of(self, "zero_data", "random_data", "input_data_file")
+        return self
 
 
 class ModelWarmup(Message):

@@ -6,9 +6,11 @@ This is the one boundary where protobuf errors become ``ConfigParseError``.
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Any
 
 from google.protobuf import json_format, text_format
+from pydantic import BaseModel
 from tritonclient.grpc import model_config_pb2
 
 from tritonops.errors import ConfigParseError, RenderError
@@ -26,10 +28,47 @@ def _wrap_parameters(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _is_proto_zero(value: Any) -> bool:
+    if isinstance(value, Enum):
+        return value is next(iter(type(value)))
+    return (
+        value is None
+        or (not isinstance(value, bool | int | float) and not value)
+        or (isinstance(value, bool | int | float) and value == 0)
+    )
+
+
+def _prune(message: BaseModel) -> dict[str, Any]:
+    """Fields to write: everything except values equal to BOTH the mirror's and proto's default.
+
+    A mirror default that proto3 cannot express (``model_version: -1``, ``num_versions: 1``,
+    warmup ``batch_size: 1``, pinned memory ``enable: true``) is written out, else Triton reads 0.
+    """
+    out: dict[str, Any] = {}
+    for name, info in type(message).model_fields.items():
+        value = getattr(message, name)
+        at_default = not info.is_required() and value == info.get_default(call_default_factory=True)
+        if at_default and _is_proto_zero(value):
+            continue
+        out[info.alias or name] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _prune(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
 def to_dict(config: ModelConfig) -> dict[str, Any]:
-    """The proto-JSON form of a mirror config (defaults omitted, proto field names)."""
-    data = config.model_dump(mode="json", exclude_defaults=True, by_alias=True)
-    # name is required in the mirror but is still a default-omitted scalar for proto.
+    """The proto-JSON form of a mirror config (proto field names; proto defaults omitted)."""
+    data = _prune(config)
     data.setdefault("name", config.name)
     return _wrap_parameters(data)
 
@@ -48,7 +87,10 @@ def to_proto(config: ModelConfig) -> Any:
 
 def from_proto(message: Any) -> ModelConfig:
     """The mirror of an ``inference.ModelConfig`` message."""
-    data = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    # defaults included: an unset proto3 scalar means 0, which is not always the mirror default
+    data = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, including_default_value_fields=True
+    )
     data.setdefault("name", "")
     return ModelConfig.model_validate(data)
 
