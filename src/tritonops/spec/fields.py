@@ -1,0 +1,73 @@
+"""Field types shared by the project-file models: names, counts, parameter values, paths."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+class SpecModel(BaseModel):
+    """Base of every project-file model: unknown keys are errors, names are the user's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    # fixes for keys that are wrong here but right elsewhere (read by ``issues``)
+    extra_key_hints: ClassVar[dict[str, str]] = {}
+
+
+def _triton_name(value: str) -> str:
+    # the name becomes a folder in the repository, so it must be one path component
+    if not value.strip():
+        raise ValueError("a name must not be empty — write a name such as 'resnet'")
+    if "/" in value or "\\" in value:
+        raise ValueError(
+            f"{value!r} is not a valid model name: it becomes a folder, so no '/' or '\\'"
+            " — use '-' or '_' instead"
+        )
+    if value in (".", ".."):
+        raise ValueError(f"{value!r} is not a valid model name — choose a real name")
+    if value != value.strip():
+        raise ValueError(f"{value!r} has leading or trailing spaces — remove them")
+    return value
+
+
+def _parameter_text(value: Any) -> Any:
+    # Triton parameters are strings; YAML numbers and booleans are written the way Triton reads them
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ValueError(
+        f"a parameter value must be text, a number or true/false (got a {type(value).__name__})"
+        " — write a single value"
+    )
+
+
+def _not_a_float(value: Any) -> Any:
+    # YAML reads ``1.30`` as the number 1.3, which is not the version the user meant
+    if isinstance(value, float):
+        raise ValueError(f'YAML read this as the number {value} — quote the version, e.g. "1.30"')
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _quantity_text(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+TritonName = Annotated[str, AfterValidator(_triton_name)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+Positive = Annotated[int, Field(strict=True, gt=0)]
+Port = Annotated[int, Field(strict=True, ge=1, le=65535)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Millis = Annotated[float, Field(gt=0)]
+ParameterValue = Annotated[str, BeforeValidator(_parameter_text)]
+VersionText = Annotated[str, BeforeValidator(_not_a_float)]
+Quantity = Annotated[str, BeforeValidator(_quantity_text)]
+NonEmpty = Annotated[str, Field(min_length=1)]
