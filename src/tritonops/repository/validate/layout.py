@@ -1,0 +1,179 @@
+"""Layout of one model folder: config presence and name, model files, label files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tritonops.repository.validate.model import CONFIG, ModelFolder, detect_backend
+from tritonops.repository.validate.python_model import defines_auto_complete
+
+
+def check_config_presence(folder: ModelFolder) -> None:
+    """No config.pbtxt: fine only when auto-complete can build one from the model file."""
+    if folder.config_present:
+        return
+    lookalikes = [f for f in folder.files if _looks_like_config(f)]
+    if lookalikes:
+        folder.report(
+            "TRITON-L010",
+            f"'{folder.rel(lookalikes[0])}' is not read by Triton (it only reads "
+            f"'{CONFIG}'); the model would load with no inputs or outputs",
+            f"rename '{lookalikes[0]}' to '{CONFIG}'",
+            file=folder.rel(lookalikes[0]),
+        )
+        return
+    if "configs" in folder.dirs and _has_pbtxt(folder.path / "configs"):
+        folder.report(
+            "TRITON-L010",
+            f"'{folder.name}' has configs/*.pbtxt but no {CONFIG}; only a server started with "
+            "--model-config-name uses them",
+            f"add '{folder.rel(CONFIG)}' or start tritonserver with --model-config-name",
+            file=folder.rel("configs"),
+            severity="warning",
+        )
+        return
+    backend = detect_backend(folder)
+    if backend == "python":
+        if not _defines_auto_complete(folder):
+            folder.report(
+                "TRITON-L009",
+                f"'{folder.name}' has no {CONFIG}: the python model loads with no inputs or "
+                "outputs unless model.py implements auto_complete_config",
+                f"add '{folder.rel(CONFIG)}' declaring the inputs and outputs",
+                file=folder.rel(CONFIG),
+            )
+    elif backend:
+        folder.report(
+            "TRITON-L008",
+            f"'{folder.name}' has no {CONFIG}; Triton auto-completes one from the {backend} "
+            "model file",
+            f"add '{folder.rel(CONFIG)}' to pin inputs, outputs and batching",
+            file=folder.rel(CONFIG),
+        )
+    elif folder.versions:
+        folder.report(
+            "TRITON-L007",
+            f"'{folder.name}' has no {CONFIG} and no model file auto-complete can read "
+            f"in '{folder.rel(folder.versions[min(folder.versions)])}/'",
+            f"add '{folder.rel(CONFIG)}' naming the backend (or platform), inputs and outputs",
+            file=folder.rel(CONFIG),
+        )
+    else:
+        folder.report(
+            "TRITON-L007",
+            f"'{folder.name}' has no {CONFIG} and no version folder",
+            f"add '{folder.rel(CONFIG)}' and a version folder '{folder.rel('1')}/'",
+            file=folder.rel(CONFIG),
+        )
+
+
+def _looks_like_config(name: str) -> bool:
+    """A misnamed config.pbtxt (not e.g. a tokenizer's config.json, which is legitimately there)."""
+    lower = name.lower()
+    return lower.startswith(("config.pb", "config.proto")) or lower in ("config.txt", "config")
+
+
+def check_name(folder: ModelFolder) -> None:
+    config = folder.config
+    if config is None or not config.name or config.name == folder.name:
+        return
+    folder.report(
+        "TRITON-L006",
+        f"config name '{config.name}' differs from the folder name '{folder.name}'; "
+        "Triton requires them to be equal",
+        f"set `name: \"{folder.name}\"` or rename the folder to '{config.name}'",
+        path="name",
+    )
+
+
+def check_model_files(folder: ModelFolder) -> None:
+    """The default model file of the backend in every version folder the policy serves."""
+    if folder.is_ensemble or (folder.config is None and folder.config_present):
+        return
+    expected = _expected(folder)
+    if not expected:
+        return
+    for version in folder.selected:
+        if not folder.versions[version].isdigit():
+            continue  # reported as a misread folder name
+        base = folder.path / str(version)
+        missing = [name for name in expected if not _present(base, name)]
+        if (
+            expected == ["model.plan"]
+            and folder.config is not None
+            and any(_present(base, f) for f in folder.config.cc_model_filenames.values())
+        ):
+            missing = []
+        if missing:
+            config_hint = " or set default_model_filename" if folder.config is not None else ""
+            folder.report(
+                "TRITON-L005",
+                f"'{folder.rel(str(version), missing[0])}' is missing: the {folder.backend} "
+                f"backend loads it for version {version}",
+                f"put {' and '.join(missing)} in '{folder.rel(str(version))}/'{config_hint}",
+                file=folder.rel(str(version), missing[0]),
+            )
+
+
+def _expected(folder: ModelFolder) -> list[str]:
+    config = folder.config
+    backend = folder.backend
+    default = config.default_model_filename if config is not None else ""
+    platform = config.platform if config is not None else ""
+    if config is not None and config.runtime and backend != "python":
+        return []  # a python-based custom backend decides its own files
+    if backend == "openvino":
+        xml = default or "model.xml"
+        return [xml, str(Path(xml).with_suffix(".bin"))]
+    if backend == "tensorflow":
+        if default:
+            return [default]
+        if platform == "tensorflow_savedmodel":
+            return ["model.savedmodel"]
+        return ["model.graphdef"] if platform == "tensorflow_graphdef" else []
+    files = {
+        "python": "model.py",
+        "onnxruntime": "model.onnx",
+        "tensorrt": "model.plan",
+        "pytorch": "model.pt",
+        "dali": "model.dali",
+    }
+    if backend not in files:
+        return []  # custom backends (vllm, tensorrtllm, ...) have their own conventions
+    return [default or files[backend]]
+
+
+def _present(base: Path, name: str) -> bool:
+    # model.onnx may be a file or a folder; other names are only ever checked for existence
+    return (base / name).exists()
+
+
+def check_labels(folder: ModelFolder) -> None:
+    config = folder.config
+    if config is None:
+        return
+    for i, output in enumerate(config.output):
+        label = output.label_filename
+        if label and not (folder.path / label).is_file():
+            folder.report(
+                "TRITON-L011",
+                f"output '{output.name}' names label file '{folder.rel(label)}', which does not "
+                "exist",
+                f"put '{label}' in the model folder '{folder.rel()}/' (labels are relative to "
+                "it, not to the version folder) or drop label_filename",
+                path=f"output[{i}].label_filename",
+            )
+
+
+def _has_pbtxt(path: Path) -> bool:
+    try:
+        return any(p.suffix == ".pbtxt" for p in path.iterdir())
+    except OSError:
+        return False
+
+
+def _defines_auto_complete(folder: ModelFolder) -> bool:
+    """Does the first version's model.py define ``auto_complete_config``?"""
+    if not folder.versions:
+        return False
+    return defines_auto_complete(folder.path / folder.versions[min(folder.versions)] / "model.py")

@@ -1,0 +1,194 @@
+"""onnxruntime models: the config's tensors against the signature stored in model.onnx.
+
+These are the checks the onnxruntime backend makes when it loads the model (reference §3): input
+count, names, data types, ranks and fixed dims, and no optional inputs when batching. Only the graph
+header is read (``load_external_data=False``), so large weights are never loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import onnx
+from tritonclient.grpc import model_config_pb2 as pb
+
+from tritonops.repository.validate.model import ModelFolder
+
+# onnx.TensorProto element type -> Triton data type
+_TYPES = {
+    onnx.TensorProto.FLOAT: pb.TYPE_FP32,
+    onnx.TensorProto.UINT8: pb.TYPE_UINT8,
+    onnx.TensorProto.INT8: pb.TYPE_INT8,
+    onnx.TensorProto.UINT16: pb.TYPE_UINT16,
+    onnx.TensorProto.INT16: pb.TYPE_INT16,
+    onnx.TensorProto.INT32: pb.TYPE_INT32,
+    onnx.TensorProto.INT64: pb.TYPE_INT64,
+    onnx.TensorProto.STRING: pb.TYPE_STRING,
+    onnx.TensorProto.BOOL: pb.TYPE_BOOL,
+    onnx.TensorProto.FLOAT16: pb.TYPE_FP16,
+    onnx.TensorProto.DOUBLE: pb.TYPE_FP64,
+    onnx.TensorProto.UINT32: pb.TYPE_UINT32,
+    onnx.TensorProto.UINT64: pb.TYPE_UINT64,
+    onnx.TensorProto.BFLOAT16: pb.TYPE_BF16,
+}
+
+
+@dataclass(frozen=True)
+class OnnxTensor:
+    name: str
+    data_type: int | None  # Triton DataType, None when unmapped or unknown
+    shape: tuple[int, ...] | None  # -1 for symbolic dims; None when the rank is unknown
+
+
+def read_signature(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor]]:
+    """Graph inputs (initializers excluded) and outputs of an ONNX file; raises on a bad file."""
+    model = onnx.load(str(path), load_external_data=False)
+    graph = model.graph
+    weights = {t.name for t in graph.initializer}
+    inputs = [_tensor(v) for v in graph.input if v.name not in weights]
+    return inputs, [_tensor(v) for v in graph.output]
+
+
+def _tensor(value: Any) -> OnnxTensor:
+    kind = value.type.WhichOneof("value")
+    if kind != "tensor_type":
+        return OnnxTensor(value.name, None, None)
+    tensor = value.type.tensor_type
+    shape = None
+    if tensor.HasField("shape"):
+        shape = tuple(
+            d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else -1
+            for d in tensor.shape.dim
+        )
+    return OnnxTensor(value.name, _TYPES.get(tensor.elem_type), shape)
+
+
+def check_onnx(folder: ModelFolder) -> None:
+    config = folder.config
+    if config is None or folder.backend != "onnxruntime":
+        return
+    if config.max_batch_size > 0:
+        for i, tensor in enumerate(config.input):
+            if tensor.optional:
+                folder.report(
+                    "TRITON-O006",
+                    f"input '{tensor.name}' is optional on a batching onnxruntime model, which "
+                    "the onnxruntime backend rejects",
+                    "drop `optional: true` or set max_batch_size: 0",
+                    path=f"input[{i}].optional",
+                )
+    if not config.input and not config.output:
+        return  # left to auto-complete
+    for version in folder.selected:
+        if folder.versions[version].isdigit():
+            _check_file(folder, version)
+
+
+def _model_path(folder: ModelFolder, version: int) -> Path | None:
+    name = folder.config.default_model_filename or "model.onnx"  # type: ignore[union-attr]
+    path = folder.path / str(version) / name
+    if path.is_dir():
+        path = path / "model.onnx"
+    return path if path.is_file() else None
+
+
+def _check_file(folder: ModelFolder, version: int) -> None:
+    path = _model_path(folder, version)
+    if path is None:
+        return  # missing files are layout errors
+    rel = path.relative_to(folder.root).as_posix()
+    try:
+        inputs, outputs = read_signature(path)
+    except Exception as exc:  # onnx raises DecodeError, ValueError, OSError...: one boundary
+        folder.report(
+            "TRITON-O001",
+            f"'{rel}' cannot be read as an ONNX model: {type(exc).__name__}: {exc}".strip(),
+            "re-export the model; the onnxruntime backend will fail to load this file",
+            file=rel,
+        )
+        return
+    config = folder.config
+    assert config is not None
+    batching = config.max_batch_size > 0
+    plain = not config.HasField("sequence_batching") and not config.batch_input
+    if config.input and plain and len(config.input) != len(inputs):
+        folder.report(
+            "TRITON-O002",
+            f"config of '{folder.name}' lists {len(config.input)} inputs but '{rel}' has "
+            f"{len(inputs)} ({', '.join(t.name for t in inputs)})",
+            "declare exactly the model's inputs in config.pbtxt",
+            path="input",
+        )
+    for kind, declared, actual in (
+        ("input", config.input, inputs),
+        ("output", config.output, outputs),
+    ):
+        by_name = {t.name: t for t in actual}
+        for i, tensor in enumerate(declared):
+            found = by_name.get(tensor.name)
+            where = f"{kind}[{i}]"
+            if found is None:
+                names = ", ".join(by_name) or "none"
+                folder.report(
+                    "TRITON-O003",
+                    f"{kind} '{tensor.name}' is not in '{rel}' (its {kind}s: {names})",
+                    f"use the model's own {kind} names in config.pbtxt",
+                    path=f"{where}.name",
+                )
+                continue
+            _compare(folder, where, kind, tensor, found, batching, rel)
+
+
+def _compare(
+    folder: ModelFolder,
+    where: str,
+    kind: str,
+    tensor: Any,
+    found: OnnxTensor,
+    batching: bool,
+    rel: str,
+) -> None:
+    if found.data_type is not None and tensor.data_type != found.data_type:
+        want = pb.DataType.Name(found.data_type)
+        folder.report(
+            "TRITON-O004",
+            f"config {kind} '{tensor.name}' is {pb.DataType.Name(tensor.data_type)} but '{rel}' "
+            f"provides {want}",
+            f"set data_type: {want}",
+            path=f"{where}.data_type",
+        )
+    if found.shape is None:
+        return
+    dims = list(tensor.reshape.shape) if tensor.HasField("reshape") else list(tensor.dims)
+    full = [-1, *dims] if batching else dims
+    model = list(found.shape)
+    if len(full) != len(model):
+        batch_note = " (max_batch_size > 0 adds the batch dim)" if batching else ""
+        folder.report(
+            "TRITON-O005",
+            f"config {kind} '{tensor.name}' has rank {len(full)}{batch_note}: shape {full}, but "
+            f"'{rel}' expects rank {len(model)}: {model}",
+            f"set dims to {model[1:] if batching else model}"
+            + (" (without the batch dim)" if batching else ""),
+            path=f"{where}.dims",
+        )
+        return
+    if batching and model[0] != -1:
+        folder.report(
+            "TRITON-O008",
+            f"config of '{folder.name}' batches (max_batch_size > 0) but '{rel}' fixes the first "
+            f"dim of {kind} '{tensor.name}' to {model[0]}",
+            f"export the model with a dynamic batch dim, or set max_batch_size: 0 and dims {model}",
+            path="max_batch_size",
+        )
+        return
+    if any(m != -1 and m != c for m, c in zip(model, full, strict=True)):
+        folder.report(
+            "TRITON-O007",
+            f"config {kind} '{tensor.name}' has shape {full} but '{rel}' expects {model}",
+            f"set dims to {model[1:] if batching else model} (-1 only where the model's dim is "
+            "dynamic)",
+            path=f"{where}.dims",
+        )

@@ -1,0 +1,139 @@
+"""The result of a validation and its renderings: text, json, github (workflow commands), junit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from xml.etree import ElementTree as ET
+
+from tritonops.repository.diagnostics import Diagnostic
+
+Format = Literal["text", "json", "github", "junit"]
+FORMATS: tuple[str, ...] = ("text", "json", "github", "junit")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every diagnostic of one repository, sorted by file and line."""
+
+    models: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    root: Path = Path("model_repository")
+    model_names: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "valid": self.valid,
+            "models": self.models,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, str, str]:
+    return (d.file, d.line if d.line is not None else 0, d.code, d.message)
+
+
+def summary(report: ValidationReport) -> str:
+    verdict = "valid" if report.valid else "invalid"
+    return (
+        f"{report.models} model(s), {len(report.errors)} error(s), "
+        f"{len(report.warnings)} warning(s): {verdict}"
+    )
+
+
+def _text(report: ValidationReport) -> str:
+    return "\n".join([*(str(d) for d in report.diagnostics), summary(report)]) + "\n"
+
+
+def _json(report: ValidationReport) -> str:
+    return json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(report: ValidationReport) -> str:
+    """GitHub Actions workflow commands; file paths include the repository folder."""
+    lines = []
+    for d in report.diagnostics:
+        path = PurePosixPath(report.root.as_posix()) / d.file
+        props = [f"file={_escape_property(str(path))}"]
+        if d.line is not None:
+            props.append(f"line={d.line}")
+        props.append(f"title={_escape_property(d.code)}")
+        body = f"{d.message} — {d.hint}" if d.hint else d.message
+        lines.append(f"::{d.severity} {','.join(props)}::{_escape_data(body)}")
+    lines.append(("::notice::" if report.valid else "::error::") + _escape_data(summary(report)))
+    return "\n".join(lines) + "\n"
+
+
+def _junit(report: ValidationReport) -> str:
+    """One testcase per model; a model with errors fails with all of them listed."""
+    by_model: dict[str, list[Diagnostic]] = {name: [] for name in report.model_names}
+    for d in report.diagnostics:
+        by_model.setdefault(d.model, []).append(d)
+    failed = sum(1 for ds in by_model.values() if any(d.severity == "error" for d in ds))
+    suites = ET.Element("testsuites", name="tritonops validate")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=str(report.root),
+        tests=str(len(by_model)),
+        failures=str(failed),
+        errors="0",
+    )
+    for model in sorted(by_model):
+        diagnostics = by_model[model]
+        case = ET.SubElement(suite, "testcase", classname=str(report.root), name=model)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if errors:
+            failure = ET.SubElement(
+                case, "failure", message=f"{len(errors)} error(s)", type=errors[0].code
+            )
+            failure.text = "\n".join(str(d) for d in errors)
+        warnings = [d for d in diagnostics if d.severity == "warning"]
+        if warnings:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(str(d) for d in warnings)
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+_RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "junit": _junit,
+}
+
+
+def format_report(report: ValidationReport, fmt: str = "text") -> str:
+    """Render ``report`` as ``text``, ``json``, ``github`` or ``junit``."""
+    try:
+        return _RENDERERS[fmt](report)
+    except KeyError:
+        raise ValueError(
+            f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        ) from None

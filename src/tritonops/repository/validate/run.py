@@ -1,0 +1,109 @@
+"""Validate a whole repository in one pass: list it once, check each model, then the ensembles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tritonops.errors import RepositoryError
+from tritonops.repository.diagnostics import Diagnostic
+from tritonops.repository.validate.batching import check_batching
+from tritonops.repository.validate.ensemble import check_ensembles
+from tritonops.repository.validate.instances import check_instances
+from tritonops.repository.validate.layout import (
+    check_config_presence,
+    check_labels,
+    check_model_files,
+    check_name,
+)
+from tritonops.repository.validate.model import ModelFolder, load_folder
+from tritonops.repository.validate.onnx_io import check_onnx
+from tritonops.repository.validate.python_model import check_python_model
+from tritonops.repository.validate.report import ValidationReport, sort_key
+from tritonops.repository.validate.schema import check_cache, check_identity
+from tritonops.repository.validate.sequence import check_sequence
+from tritonops.repository.validate.tensors import check_tensors
+from tritonops.repository.validate.versions import scan_versions, select_versions
+from tritonops.repository.validate.warmup import check_warmup
+
+# Order matters only where a check reads what an earlier one filled in (versions, selection).
+_MODEL_CHECKS = (
+    check_config_presence,
+    check_name,
+    check_identity,
+    check_cache,
+    check_tensors,
+    check_batching,
+    check_instances,
+    check_sequence,
+    check_warmup,
+    select_versions,
+    check_model_files,
+    check_labels,
+    check_python_model,
+    check_onnx,
+)
+
+
+def validate_repository(root: Path | str) -> ValidationReport:
+    """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read."""
+    root = Path(root)
+    try:
+        with os.scandir(root) as it:
+            entries = sorted((e.name, e.is_dir()) for e in it)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise RepositoryError(f"cannot read model repository '{root}': {reason}") from exc
+    sink: list[Diagnostic] = []
+    folders: list[ModelFolder] = []
+    for name, is_dir in entries:
+        if not is_dir:
+            continue  # Triton ignores files at the repository root
+        if name.startswith("."):
+            sink.append(_hidden(name))
+            continue
+        folder = _load(root, name, sink)
+        if folder is not None:
+            folders.append(folder)
+    for folder in folders:
+        scan_versions(folder)
+        for check in _MODEL_CHECKS:
+            check(folder)
+    check_ensembles(folders)
+    return ValidationReport(
+        models=len(folders),
+        diagnostics=sorted(sink, key=sort_key),
+        root=root,
+        model_names=tuple(f.name for f in folders),
+    )
+
+
+def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
+    try:
+        return load_folder(root, name, sink)
+    except OSError as exc:
+        sink.append(
+            Diagnostic(
+                file=name,
+                line=None,
+                code="TRITON-L013",
+                severity="error",
+                model=name,
+                message=f"model folder '{name}' cannot be read: {exc.strerror or exc}",
+                hint="fix the folder's permissions",
+            )
+        )
+        return None
+
+
+def _hidden(name: str) -> Diagnostic:
+    return Diagnostic(
+        file=name,
+        line=None,
+        code="TRITON-L012",
+        severity="warning",
+        model=name,
+        message=f"hidden folder '{name}' at the repository root is not validated, but Triton "
+        "treats every subfolder as a model and will try to load it",
+        hint=f"move '{name}' out of the model repository",
+    )
