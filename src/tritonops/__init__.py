@@ -1,4 +1,4 @@
-"""tritonops: build, render, validate, deploy, A/B test and measure models on Triton Inference Server."""
+"""tritonops: build, render, validate, deploy, A/B test and measure models on Triton."""
 
 from importlib.metadata import PackageNotFoundError, version
 

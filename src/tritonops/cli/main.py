@@ -20,6 +20,7 @@ Examples:
   tritonops render -f tritonops.yaml            render model_repository/ from the project file
   tritonops validate model_repository           check any Triton model repository
   tritonops validate repo --format json         machine-readable diagnostics
+  tritonops serve model_repository              serve it on the embedded Triton
 """
 
 
@@ -53,6 +54,18 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool
 )
 def cli() -> None:
     """Build, render, validate and serve many models on NVIDIA Triton Inference Server."""
+
+
+def _register() -> None:
+    from tritonops.cli.render import render_command
+    from tritonops.cli.serve import serve_command
+    from tritonops.cli.validate import validate_command
+
+    for command in (render_command, validate_command, serve_command):
+        cli.add_command(command)
+
+
+_register()
 
 
 def main() -> None:

@@ -67,12 +67,12 @@ def test_empty_messages_keep_their_presence() -> None:
     ],
 )
 def test_data_types_accept_friendly_spellings(spelling: str, expected: DataType) -> None:
-    assert ModelInput(name="x", data_type=spelling, dims=[1]).data_type is expected  # type: ignore[arg-type]
+    assert ModelInput(name="x", data_type=spelling, dims=[1]).data_type is expected
 
 
 def test_unknown_data_type_is_rejected() -> None:
     with pytest.raises(ValidationError):
-        ModelInput(name="x", data_type="fp31", dims=[1])  # type: ignore[arg-type]
+        ModelInput(name="x", data_type="fp31", dims=[1])
 
 
 def test_api_names_and_numpy_types() -> None:

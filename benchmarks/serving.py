@@ -1,0 +1,177 @@
+"""Serving cost on the embedded Triton, measured side by side in one run.
+
+1. The serving floor: a no-op python model at concurrency 8 (Triton + python backend + client).
+2. A small ONNX MLP (256-1024-1024-10) served at concurrency 8, as a ratio to the floor (>= 0.9).
+3. A compute-bound ONNX MLP (1024-4096-4096-1000): in-process onnxruntime's best throughput over
+   batch sizes vs served at concurrency 32 (target >= 0.8).
+
+Configs are rendered by tritonops; the load is a closed loop of tritonclient gRPC asyncio clients.
+Run: .venv/bin/python benchmarks/serving.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import tritonclient.grpc.aio as grpcaio
+from numpy.typing import NDArray
+from onnx import TensorProto, helper, numpy_helper
+
+from tritonops.model_config import (
+    DataType,
+    DynamicBatching,
+    InstanceGroup,
+    InstanceKind,
+    ModelConfig,
+    ModelInput,
+    ModelOutput,
+)
+from tritonops.repository.layout import write_repository
+from tritonops.server import LocalTriton
+from tritonops.spec import ModelPlan
+
+NOOP = """
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    def execute(self, requests):
+        out = []
+        for request in requests:
+            x = pb_utils.get_input_tensor_by_name(request, "input").as_numpy()
+            out.append(pb_utils.InferenceResponse([pb_utils.Tensor("output", x[:, :10])]))
+        return out
+"""
+
+
+def mlp(path: Path, sizes: list[int], seed: int = 0) -> None:
+    """An ONNX MLP (MatMul + Add + Relu per layer, no Relu on the last)."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+    current = "input"
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        w = (rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32)
+        b = np.zeros(n_out, dtype=np.float32)
+        inits += [numpy_helper.from_array(w, f"w{i}"), numpy_helper.from_array(b, f"b{i}")]
+        last = i == len(sizes) - 2
+        nodes.append(helper.make_node("MatMul", [current, f"w{i}"], [f"m{i}"]))
+        nodes.append(helper.make_node("Add", [f"m{i}", f"b{i}"], ["output" if last else f"a{i}"]))
+        if not last:
+            nodes.append(helper.make_node("Relu", [f"a{i}"], [f"h{i}"]))
+            current = f"h{i}"
+    graph = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", sizes[0]])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", sizes[-1]])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+def plan(name: str, kind: str, width: int, out: int, files: dict[str, Path]) -> ModelPlan:
+    config = ModelConfig(
+        name=name,
+        backend="python" if kind == "python" else "onnxruntime",
+        max_batch_size=64,
+        input=[ModelInput(name="input", data_type=DataType.TYPE_FP32, dims=[width])],
+        output=[ModelOutput(name="output", data_type=DataType.TYPE_FP32, dims=[out])],
+        dynamic_batching=DynamicBatching(max_queue_delay_microseconds=100),
+        instance_group=[InstanceGroup(kind=InstanceKind.KIND_CPU, count=1)],
+    )
+    return ModelPlan(config=config, kind=kind, version_files=files)
+
+
+async def closed_loop(url: str, model: str, width: int, concurrency: int, seconds: float) -> float:
+    """Throughput (infer/s) of `concurrency` clients each sending its next request on a reply."""
+    client = grpcaio.InferenceServerClient(url)
+    data = np.random.default_rng(1).random((1, width), dtype=np.float32)
+
+    def request() -> list[grpcaio.InferInput]:
+        item = grpcaio.InferInput("input", [1, width], "FP32")
+        item.set_data_from_numpy(data)
+        return [item]
+
+    done = 0
+    stop = 0.0
+
+    async def worker() -> None:
+        nonlocal done
+        inputs = request()
+        while time.perf_counter() < stop:
+            await client.infer(model, inputs)
+            done += 1
+
+    # warm-up, then the measured window
+    stop = time.perf_counter() + 1.0
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    done = 0
+    start = time.perf_counter()
+    stop = start + seconds
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    await client.close()
+    return done / elapsed
+
+
+def in_process_best(path: Path, width: int, seconds: float) -> tuple[float, int]:
+    """onnxruntime in this process: the best samples/s over batch sizes."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    best = (0.0, 1)
+    for batch in (1, 8, 32, 64):
+        x: NDArray[Any] = np.random.default_rng(2).random((batch, width), dtype=np.float32)
+        session.run(None, {"input": x})
+        runs, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 4:
+            session.run(None, {"input": x})
+            runs += 1
+        rate = runs * batch / (time.perf_counter() - start)
+        best = max(best, (rate, batch))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured window per run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "noop.py").write_text(NOOP)
+        mlp(root / "small.onnx", [256, 1024, 1024, 10])
+        mlp(root / "big.onnx", [1024, 4096, 4096, 1000])
+        plans = [
+            plan("noop", "python", 256, 10, {"model.py": root / "noop.py"}),
+            plan("mlp_small", "onnx", 256, 10, {"model.onnx": root / "small.onnx"}),
+            plan("mlp_big", "onnx", 1024, 1000, {"model.onnx": root / "big.onnx"}),
+        ]
+        repo = root / "repo"
+        write_repository(plans, repo)
+        with LocalTriton(repo, load=["noop", "mlp_small", "mlp_big"]) as server:
+            floor = asyncio.run(closed_loop(server.grpc_url, "noop", 256, 8, args.seconds))
+            small = asyncio.run(closed_loop(server.grpc_url, "mlp_small", 256, 8, args.seconds))
+            served_big = asyncio.run(
+                closed_loop(server.grpc_url, "mlp_big", 1024, 32, args.seconds)
+            )
+        local_big, best_batch = in_process_best(root / "big.onnx", 1024, args.seconds)
+    print(f"serving floor (no-op python, c=8):      {floor:9.1f} infer/s")
+    print(f"small ONNX MLP served (c=8):            {small:9.1f} infer/s")
+    print(f"compute-bound MLP in-process (batch {best_batch:>2}): {local_big:9.1f} infer/s")
+    print(f"compute-bound MLP served (c=32):        {served_big:9.1f} infer/s")
+    print(f"small MLP / floor:                      {small / floor:9.3f}  (target >= 0.9)")
+    print(f"compute-bound served / in-process:      {served_big / local_big:9.3f}  (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Serve a repository in the foreground: start, load every model, wait for Ctrl-C, stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tritonops.errors import ModelLoadError, ServerError
+from tritonops.server.local import LocalTriton
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    model: str
+    loaded: bool
+    reason: str = ""
+
+
+def model_folders(repo: Path) -> list[str]:
+    return sorted(p.name for p in repo.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_all(server: LocalTriton, models: list[str]) -> list[LoadOutcome]:
+    """Load each model; a failing one is reported and the others still load."""
+    outcomes = []
+    for name in models:
+        try:
+            server.load(name)
+        except ModelLoadError as exc:
+            outcomes.append(LoadOutcome(name, False, exc.reason))
+        else:
+            outcomes.append(LoadOutcome(name, True))
+    return outcomes
+
+
+def serve_forever(
+    server: LocalTriton,
+    on_ready: Callable[[LocalTriton, list[LoadOutcome]], None],
+    poll_s: float = 0.5,
+) -> None:
+    """Start, load every model, report, then block until Ctrl-C or the server dies."""
+    with server:
+        outcomes = load_all(server, model_folders(server.options.repository))
+        on_ready(server, outcomes)
+        try:
+            while server.is_running():
+                time.sleep(poll_s)
+        except KeyboardInterrupt:
+            return
+        raise ServerError(
+            "tritonserver stopped on its own:\n" + server.log_tail(problems_only=True)
+        )
