@@ -57,11 +57,19 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from tritonops.cli.deploy import deploy_command
+    from tritonops.cli.history import history_command
     from tritonops.cli.render import render_command
     from tritonops.cli.serve import serve_command
     from tritonops.cli.validate import validate_command
 
-    for command in (render_command, validate_command, serve_command):
+    for command in (
+        render_command,
+        validate_command,
+        serve_command,
+        deploy_command,
+        history_command,
+    ):
         cli.add_command(command)
 
 

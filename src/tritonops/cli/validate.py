@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.deploy.loadcheck import validate_with_load
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import FORMATS, format_report, validate_repository
 from tritonops.repository.validate.report import summary
@@ -31,11 +32,42 @@ from tritonops.repository.validate.report import summary
     default=None,
     help="Write the report to FILE instead of stdout (a one-line summary still prints).",
 )
+@click.option(
+    "--load",
+    is_flag=True,
+    help="Also load every model in an embedded tritonserver and run one smoke inference each.",
+)
+@click.option(
+    "--tritonserver",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --load: the tritonserver to use (default: $TRITONSERVER, PATH, the embedded one).",
+)
 @click.pass_context
-def validate_command(ctx: click.Context, repo: Path, fmt: str, output: Path | None) -> None:
-    """Validate the model repository REPO (default: model_repository)."""
+def validate_command(
+    ctx: click.Context,
+    repo: Path,
+    fmt: str,
+    output: Path | None,
+    load: bool,
+    tritonserver: Path | None,
+) -> None:
+    """Validate the model repository REPO (default: model_repository).
+
+    \b
+    Exit status: 0 no errors (warnings allowed), 1 errors found, 2 REPO cannot be read.
+
+    \b
+    Examples:
+      tritonops validate model_repository
+      tritonops validate model_repository --format junit -o validate.xml
+      tritonops validate model_repository --load      # the CI gate: a real server's verdict
+    """
     try:
-        report = validate_repository(repo)
+        if load:
+            report = validate_with_load(repo, tritonserver=tritonserver)
+        else:
+            report = validate_repository(repo)
     except RepositoryError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)

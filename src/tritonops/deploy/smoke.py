@@ -10,7 +10,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,21 +21,10 @@ from tritonops.errors import DeployError
 from tritonops.model_config import ModelConfig, from_proto
 from tritonops.model_config.proto import ProtoConfig
 from tritonops.model_config.samples import sample_inputs
+from tritonops.repository.validate.report import LoadResult
 
-
-@dataclass(frozen=True)
-class SmokeResult:
-    """What one model did: loaded or not, and how its smoke inference went."""
-
-    model: str
-    version: str
-    state: str  # READY, FAILED (did not load), ERROR (loaded, inference wrong), SKIPPED
-    latency_ms: float | None = None
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.state in ("READY", "SKIPPED")
+# One record type for "how did this model do in a real server", shared with validate's report.
+SmokeResult = LoadResult
 
 
 def served_config(http_url: str, model: str) -> ModelConfig:

@@ -64,7 +64,7 @@ def _version(ensemble: ModelSig, index: int, step: StepSig, model: ModelSig) -> 
             ensemble.name,
             paths.step_field(index, "model_version"),
             f"step {index} of ensemble '{ensemble.name}' "
-            + ("has model_version 0 (the value when omitted)" if implicit else "pins")
+            + ("omits model_version, which Triton reads as" if implicit else "pins")
             + f" version {step.model_version} of '{model.name}', which does not serve it "
             f"(served: {have})",
             f"set `model_version: -1` (latest) or add '{model.name}/{step.model_version}/'",

@@ -247,8 +247,10 @@ class LocalTriton:
                 f"(Triton 2.51 leaves a python model LOADING when its stub dies):\n{detail}",
             ) from None
         if status != 200:
-            reason = _error_text(body)
-            lines = self._log_lines_since(mark, model)
+            reason = _error_text(body).strip()
+            # the log often repeats the answer; keep only the lines that add to it
+            core = reason.split(": ", 1)[-1].strip()
+            lines = [ln for ln in self._log_lines_since(mark, model) if core not in ln]
             if lines:
                 reason += "\n" + "\n".join(lines)
             raise ModelLoadError(model, reason)

@@ -102,4 +102,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-P001": ("error", "model.py emits an output the config does not declare"),
     "TRITON-P002": ("warning", "model.py reads an input the config does not declare"),
     "TRITON-P003": ("error", "model.py is not valid Python"),
+    # validate --load: verdicts of a real tritonserver
+    "TRITON-X001": ("error", "the model failed to load in tritonserver"),
+    "TRITON-X002": ("error", "the model loaded but its smoke inference failed"),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from xml.etree import ElementTree as ET
@@ -16,13 +16,35 @@ FORMATS: tuple[str, ...] = ("text", "json", "github", "junit")
 
 
 @dataclass(frozen=True)
+class LoadResult:
+    """How one model did in a real server (``validate --load``): loaded, and its smoke inference."""
+
+    model: str
+    version: str
+    state: str  # READY, FAILED (did not load), ERROR (inference wrong), SKIPPED
+    latency_ms: float | None = None
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.state in ("READY", "SKIPPED")
+
+    def __str__(self) -> str:
+        took = f" {self.latency_ms:.1f} ms" if self.latency_ms is not None else ""
+        version = f" v{self.version}" if self.version else ""
+        text = f"{self.model}{version}: {self.state}{took}"
+        return f"{text} — {self.detail}" if self.detail and not self.passed else text
+
+
+@dataclass(frozen=True)
 class ValidationReport:
-    """Every diagnostic of one repository, sorted by file and line."""
+    """Every diagnostic of one repository, sorted by file and line (plus load results, if run)."""
 
     models: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root: Path = Path("model_repository")
     model_names: tuple[str, ...] = ()
+    load: tuple[LoadResult, ...] | None = None
 
     @property
     def valid(self) -> bool:
@@ -37,11 +59,14 @@ class ValidationReport:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "valid": self.valid,
             "models": self.models,
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
+        if self.load is not None:
+            data["load"] = [asdict(r) | {"passed": r.passed} for r in self.load]
+        return data
 
 
 def sort_key(d: Diagnostic) -> tuple[str, int, str, str]:
@@ -50,14 +75,19 @@ def sort_key(d: Diagnostic) -> tuple[str, int, str, str]:
 
 def summary(report: ValidationReport) -> str:
     verdict = "valid" if report.valid else "invalid"
+    loaded = ""
+    if report.load is not None:
+        passed = sum(1 for r in report.load if r.passed)
+        loaded = f", {passed}/{len(report.load)} loaded and answered in tritonserver"
     return (
         f"{report.models} model(s), {len(report.errors)} error(s), "
-        f"{len(report.warnings)} warning(s): {verdict}"
+        f"{len(report.warnings)} warning(s){loaded}: {verdict}"
     )
 
 
 def _text(report: ValidationReport) -> str:
-    return "\n".join([*(str(d) for d in report.diagnostics), summary(report)]) + "\n"
+    loads = [f"load {r}" for r in report.load or ()]
+    return "\n".join([*(str(d) for d in report.diagnostics), *loads, summary(report)]) + "\n"
 
 
 def _json(report: ValidationReport) -> str:
@@ -83,6 +113,9 @@ def _github(report: ValidationReport) -> str:
         props.append(f"title={_escape_property(d.code)}")
         body = f"{d.message} — {d.hint}" if d.hint else d.message
         lines.append(f"::{d.severity} {','.join(props)}::{_escape_data(body)}")
+    for r in report.load or ():
+        if r.passed:
+            lines.append(f"::notice title=load {_escape_property(r.model)}::{_escape_data(str(r))}")
     lines.append(("::notice::" if report.valid else "::error::") + _escape_data(summary(report)))
     return "\n".join(lines) + "\n"
 
@@ -111,10 +144,11 @@ def _junit(report: ValidationReport) -> str:
                 case, "failure", message=f"{len(errors)} error(s)", type=errors[0].code
             )
             failure.text = "\n".join(str(d) for d in errors)
-        warnings = [d for d in diagnostics if d.severity == "warning"]
-        if warnings:
+        notes = [str(d) for d in diagnostics if d.severity == "warning"]
+        notes += [f"load {r}" for r in report.load or () if r.model == model]
+        if notes:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(str(d) for d in warnings)
+            out.text = "\n".join(notes)
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

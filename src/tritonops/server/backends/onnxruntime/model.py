@@ -79,6 +79,11 @@ def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
     level = str(config.get("optimization", {}).get("graph", {}).get("level", ""))
     level = params.get("graph_optimization_level", level) or "99"
     options.graph_optimization_level = _LEVELS.get(level, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+    # Spinning worker threads keep a core busy between runs; in a server that core is needed by
+    # Triton's frontend and the stub's IPC, so spin only when asked to.
+    spin = params.get("allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spin)
     return options
 
 

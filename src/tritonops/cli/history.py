@@ -1,0 +1,47 @@
+"""``tritonops history``: what was deployed where, when, and how it ended."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tritonops.cli.output import console
+from tritonops.deploy import history
+
+
+@click.command("history")
+@click.argument("model", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "project_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("tritonops.yaml"),
+    show_default=True,
+    help="The project file (its folder holds .tritonops/history.jsonl).",
+)
+@click.option("--limit", type=int, default=20, show_default=True, help="Newest N records.")
+def history_command(model: str | None, project_file: Path, limit: int) -> None:
+    """List the project's deploys, newest last; with MODEL, only those that included it.
+
+    \b
+    Examples:
+      tritonops history
+      tritonops history classifier
+    """
+    records = history.read(project_file.resolve().parent)
+    if model:
+        records = [r for r in records if any(m.name == model for m in r.models)]
+    out = console()
+    if not records:
+        out.print("no deploys recorded" + (f" for {model}" if model else ""))
+        return
+    for record in records[-limit:]:
+        names = [m for m in record.models if not model or m.name == model]
+        summary = ", ".join(
+            f"{m.name} v{','.join(map(str, m.versions))} {m.config_sha256[:8]}" for m in names
+        )
+        out.print(f"{record.time[:19]}  {record.target:<10} {record.outcome:<11} {summary}")
+        if record.detail:
+            out.print(f"    {record.detail}")
