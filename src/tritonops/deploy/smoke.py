@@ -67,13 +67,13 @@ def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
     finally:
         client.close()
     latency_ms = (time.perf_counter() - started) * 1000
-    problems = _check_outputs(config, result)
+    problems = check_outputs(config, result)
     if problems:
         raise DeployError("; ".join(problems))
     return latency_ms
 
 
-def _check_outputs(config: ModelConfig, result: Any) -> list[str]:
+def check_outputs(config: ModelConfig, result: Any) -> list[str]:
     problems = []
     batch = [1] if config.max_batch_size > 0 else []
     for output in config.output:

@@ -1,0 +1,224 @@
+"""The transport to a remote Triton: tritonclient HTTP or gRPC behind one small interface.
+
+This is the one boundary where tritonclient's errors become ``DeployError``. Every call carries the
+target's headers and a timeout; header values never appear in a message (they are often tokens), so
+each error text is scrubbed before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
+from numpy.typing import NDArray
+from tritonclient.utils import InferenceServerException
+
+from tritonops.errors import DeployError
+
+WireProtocol = Literal["http", "grpc"]
+
+
+def split_url(url: str, ssl: bool) -> tuple[str, bool]:
+    """tritonclient wants ``host:port``; a scheme in the URL is accepted and sets TLS."""
+    if url.startswith("https://"):
+        return url.removeprefix("https://").rstrip("/"), True
+    for scheme in ("http://", "grpc://"):
+        if url.startswith(scheme):
+            return url.removeprefix(scheme).rstrip("/"), ssl
+    return url.rstrip("/"), ssl
+
+
+class RemoteClient:
+    """Repository and inference calls against one Triton; use as a context manager."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        protocol: WireProtocol = "http",
+        ssl: bool = False,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float = 30.0,
+        load_timeout_s: float = 300.0,
+    ) -> None:
+        if protocol not in ("http", "grpc"):
+            raise DeployError(f"protocol {protocol!r} is not supported — use 'http' or 'grpc'")
+        self.address, self.ssl = split_url(url, ssl)
+        self.protocol: WireProtocol = protocol
+        self.url = url
+        self._headers = dict(headers or {})
+        self.timeout_s = timeout_s
+        self.load_timeout_s = load_timeout_s
+        self._client: Any = None
+
+    def __enter__(self) -> RemoteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # -- calls ---------------------------------------------------------------------------------
+    def check_live(self) -> None:
+        """Raise a DeployError naming the URL unless the server answers as live."""
+        with self._translate("reach the server"):
+            live = bool(self._conn().is_server_live(**self._call_args()))
+        if not live:
+            raise DeployError(f"Triton at {self.url} is not live — check that it is running")
+
+    def ready_versions(self, model: str) -> list[int]:
+        """The versions of ``model`` that serve now; [] when the server does not know the model."""
+        try:
+            with self._translate(f"read the metadata of {model!r}"):
+                metadata = self._conn().get_model_metadata(model, **self._call_args())
+        except DeployError as exc:
+            if _is_unknown_model(str(exc)):
+                return []
+            raise
+        versions = metadata["versions"] if isinstance(metadata, dict) else metadata.versions
+        return sorted(int(v) for v in versions)
+
+    def is_ready(self, model: str, version: int) -> bool:
+        with self._translate(f"read the readiness of {model!r} version {version}"):
+            return bool(self._conn().is_model_ready(model, str(version), **self._call_args()))
+
+    def served_config(self, model: str) -> dict[str, Any] | None:
+        """The config the server serves (proto-JSON form), or None for an unknown model."""
+        try:
+            with self._translate(f"read the served config of {model!r}"):
+                if self.protocol == "http":
+                    data = self._conn().get_model_config(model, **self._call_args())
+                else:
+                    data = self._conn().get_model_config(model, as_json=True, **self._call_args())
+                    data = data.get("config", {})
+        except DeployError as exc:
+            if _is_unknown_model(str(exc)):
+                return None
+            raise
+        return dict(data)
+
+    def load(self, model: str, config_json: str, files: Mapping[str, bytes]) -> None:
+        """Load (or reload) ``model`` from a config override and file overrides."""
+        with self._translate(f"load {model!r}"):
+            self._conn(self.load_timeout_s).load_model(
+                model,
+                config=config_json,
+                files=dict(files) or None,
+                **self._call_args(self.load_timeout_s),
+            )
+
+    def unload(self, model: str) -> None:
+        with self._translate(f"unload {model!r}"):
+            self._conn().unload_model(model, **self._call_args())
+
+    def infer(
+        self, model: str, version: int, inputs: Mapping[str, NDArray[Any]], outputs: list[str]
+    ) -> Any:
+        """One inference; returns tritonclient's result (``as_numpy(name)`` per output)."""
+        module: Any = httpclient if self.protocol == "http" else grpcclient
+        items = []
+        for name, array in inputs.items():
+            item = module.InferInput(name, list(array.shape), _api_type(array))
+            if self.protocol == "http":
+                item.set_data_from_numpy(array, binary_data=True)
+            else:
+                item.set_data_from_numpy(array)
+            items.append(item)
+        if self.protocol == "http":
+            wanted = [module.InferRequestedOutput(o, binary_data=True) for o in outputs]
+        else:
+            wanted = [module.InferRequestedOutput(o) for o in outputs]
+        with self._translate(f"infer with {model!r} version {version}"):
+            return self._conn().infer(
+                model,
+                items,
+                model_version=str(version),
+                outputs=wanted or None,
+                **self._call_args(),
+            )
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _conn(self, timeout_s: float | None = None) -> Any:
+        if self._client is None:
+            with self._translate("connect"):
+                if self.protocol == "http":
+                    # one network timeout for every call: the longest (a load) bounds them all
+                    self._client = httpclient.InferenceServerClient(
+                        self.address,
+                        ssl=self.ssl,
+                        connection_timeout=self.timeout_s,
+                        network_timeout=max(self.timeout_s, self.load_timeout_s),
+                    )
+                else:
+                    self._client = grpcclient.InferenceServerClient(self.address, ssl=self.ssl)
+        return self._client
+
+    def _call_args(self, timeout_s: float | None = None) -> dict[str, Any]:
+        # a fresh dict per call: tritonclient's HTTP infer adds its own entries to the one it gets
+        args: dict[str, Any] = {"headers": dict(self._headers) or None}
+        if self.protocol == "grpc":
+            args["client_timeout"] = timeout_s or self.timeout_s
+        return args
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every header value masked."""
+        for value in self._headers.values():
+            if value:
+                text = text.replace(value, "***")
+        return text
+
+    @contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except InferenceServerException as exc:
+            reason = str(exc.message() or exc)
+            if _is_unreachable(reason):
+                raise DeployError(self.scrub(_unreachable(self.url, action, reason))) from exc
+            raise DeployError(self.scrub(f"cannot {action} on {self.url}: {reason}")) from exc
+        except OSError as exc:  # geventhttpclient raises plain socket errors
+            raise DeployError(self.scrub(_unreachable(self.url, action, str(exc)))) from exc
+
+
+def _unreachable(url: str, action: str, reason: str) -> str:
+    return (
+        f"cannot {action}: Triton at {url} is unreachable ({reason}) — check that it runs, "
+        "the URL, the protocol and TLS"
+    )
+
+
+def _api_type(array: NDArray[Any]) -> str:
+    if array.dtype == np.object_:
+        return "BYTES"
+    return {
+        np.dtype(np.bool_): "BOOL",
+        np.dtype(np.float16): "FP16",
+        np.dtype(np.float32): "FP32",
+        np.dtype(np.float64): "FP64",
+    }.get(array.dtype, array.dtype.name.upper())
+
+
+def _is_unknown_model(text: str) -> bool:
+    lowered = text.lower()
+    return "unknown model" in lowered or "no available versions" in lowered
+
+
+def _is_unreachable(text: str) -> bool:
+    lowered = text.lower()
+    return any(
+        s in lowered for s in ("failed to connect", "unavailable", "connection refused", "deadline")
+    )
+
+
+def config_json(data: Mapping[str, Any]) -> str:
+    """The ``config`` load parameter: JSON text with proto field names."""
+    return json.dumps(data, sort_keys=True)

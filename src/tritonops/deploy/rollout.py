@@ -1,0 +1,256 @@
+"""Carry out a ``RolloutPlan`` on a remote Triton, with staging, smoke tests and rollback.
+
+A changed model is never exposed to traffic before it answered a smoke inference: the new config
+and files load first under a staging name (``<model>.tritonops-canary``), are smoked there and
+unloaded; only then does the real model reload. Triton loads the new versions before it drops the
+old ones, and a failed reload leaves the old version serving, so clients see no gap.
+
+Staging under another name rather than next to the old version matters: with
+``specific { versions: [M, N] }`` Triton routes unversioned requests to N as soon as N is READY,
+before any smoke test. If anything fails after a real model changed, every model this deploy
+changed is put back: its previous served config reloads with the previous files (taken from the
+local repository when their digests match what the server reported), or it is unloaded if it was
+new. A config-only reload cannot restore a model that arrived through file overrides: on a server
+whose repository lacks the model the load fails at poll (and the current version stays).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from google.protobuf import json_format
+
+from tritonops.deploy.remote_plan import (
+    ROOT_DIGEST,
+    LocalModel,
+    ModelStep,
+    RemoteModel,
+    RemoteView,
+    RolloutPlan,
+    files_digest,
+    root_files,
+    version_digest_key,
+    version_files,
+)
+from tritonops.deploy.smoke import check_outputs
+from tritonops.errors import DeployError
+from tritonops.model_config import from_proto
+from tritonops.model_config.proto import ProtoConfig
+from tritonops.model_config.samples import sample_inputs
+
+CANARY_SUFFIX = ".tritonops-canary"
+StepCallback = Callable[[str, str], None]  # (model, what happens now)
+
+
+class Transport(RemoteView, Protocol):
+    """The calls a roll-out makes (``RemoteClient``, or a fake in tests)."""
+
+    url: str
+
+    def load(self, model: str, config_json: str, files: dict[str, bytes]) -> None: ...
+
+    def unload(self, model: str) -> None: ...
+
+    def infer(
+        self, model: str, version: int, inputs: dict[str, Any], outputs: list[str]
+    ) -> Any: ...
+
+    def scrub(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class ModelOutcome:
+    """How one model ended: deployed, skipped, failed, rolled-back, not-restored, not-attempted."""
+
+    name: str
+    action: str
+    state: str
+    from_versions: tuple[int, ...]
+    to_versions: tuple[int, ...]
+    detail: str = ""
+    smoke_ms: float | None = None
+
+
+class Rollout:
+    """One execution of a plan; ``run`` returns each model's outcome and the failure, if any."""
+
+    def __init__(
+        self,
+        plan: RolloutPlan,
+        transport: Transport,
+        *,
+        smoke: bool = True,
+        on_step: StepCallback | None = None,
+        ready_timeout_s: float = 60.0,
+    ) -> None:
+        self.plan = plan
+        self.transport = transport
+        self.smoke = smoke
+        self.on_step = on_step
+        self.ready_timeout_s = ready_timeout_s
+        self._changed: list[ModelStep] = []  # real models this run touched, in order
+        self._latency: dict[str, float] = {}
+
+    def run(self) -> tuple[list[ModelOutcome], str | None]:
+        outcomes: dict[str, ModelOutcome] = {}
+        failure: str | None = None
+        for step in self.plan.steps:
+            if failure is not None:
+                outcomes[step.name] = _outcome(step, "not-attempted", "an earlier model failed")
+                continue
+            if step.action == "skip":
+                self._emit(step.name, f"skip: {step.reason}")
+                outcomes[step.name] = _outcome(step, "skipped", step.reason)
+                continue
+            try:
+                self._deploy(step)
+            except DeployError as exc:
+                failure = self.transport.scrub(str(exc))
+                outcomes[step.name] = _outcome(step, "failed", failure)
+                continue
+            ms = self._latency.get(step.name)
+            outcomes[step.name] = _outcome(step, "deployed", step.reason, ms)
+        if failure is not None:
+            for step in reversed(self._changed):
+                state, detail = self._restore(step)
+                if step.name in outcomes and outcomes[step.name].state == "failed":
+                    detail = f"{outcomes[step.name].detail}; {detail}"
+                outcomes[step.name] = _outcome(step, state, detail)
+        return [outcomes[s.name] for s in self.plan.steps], failure
+
+    # -- one model -----------------------------------------------------------------------------
+    def _deploy(self, step: ModelStep) -> None:
+        model = self.plan.local[step.name]
+        top = max(model.wanted)
+        if step.action == "load":
+            self._changed.append(step)
+            self._emit(step.name, f"load v{_versions(model.wanted)} ({step.file_count} file(s))")
+            self._load(step.name, model.config_json(), model)
+            self._await_versions(step.name, model.wanted)
+            self._smoke(step.name, top)
+            return
+        canary = step.name + CANARY_SUFFIX
+        self._emit(step.name, f"stage v{top} as {canary}")
+        try:
+            self._load(canary, model.config_json(canary, digests=False), model)
+            self._await_versions(canary, model.wanted)
+            self._smoke(canary, top)
+        except DeployError as exc:
+            raise DeployError(
+                f"{step.name} v{top} failed on staging ({canary}), so the served "
+                f"v{_versions(step.from_versions)} was not touched: {exc}"
+            ) from exc
+        finally:
+            self._unload_quietly(canary)
+        self._changed.append(step)
+        self._emit(
+            step.name, f"switch v{_versions(step.from_versions)} -> v{_versions(model.wanted)}"
+        )
+        self._load(step.name, model.config_json(), model)
+        self._await_versions(step.name, model.wanted)
+        self._smoke(step.name, top)
+        self._latency.pop(canary, None)
+
+    def _load(self, name: str, config_json: str, model: LocalModel) -> None:
+        self.transport.load(name, config_json, model.files)
+
+    def _await_versions(self, name: str, wanted: tuple[int, ...]) -> None:
+        """Wait until exactly ``wanted`` serve: new ones READY, dropped ones gone."""
+        deadline = time.monotonic() + self.ready_timeout_s
+        while True:
+            serving = tuple(self.transport.ready_versions(name))
+            if serving == wanted:
+                return
+            if time.monotonic() > deadline:
+                raise DeployError(
+                    f"{name} serves version(s) {list(serving)} {self.ready_timeout_s:.0f} s after "
+                    f"its load, expected {list(wanted)} — see the server log"
+                )
+            time.sleep(0.2)
+
+    def _smoke(self, name: str, version: int) -> None:
+        if not self.smoke:
+            return
+        served = self.transport.served_config(name)
+        if served is None:
+            raise DeployError(f"{name} has no served config after its load")
+        message = ProtoConfig()
+        json_format.ParseDict(served, message, ignore_unknown_fields=True)
+        config = from_proto(message)
+        if config.model_transaction_policy and config.model_transaction_policy.decoupled:
+            self._emit(name, "smoke skipped: decoupled models answer over a stream")
+            return
+        self._emit(name, f"smoke v{version}")
+        inputs = sample_inputs(config, rng=np.random.default_rng(0))
+        started = time.perf_counter()
+        result = self.transport.infer(name, version, inputs, [o.name for o in config.output])
+        self._latency[name] = (time.perf_counter() - started) * 1000
+        problems = check_outputs(config, result)
+        if problems:
+            raise DeployError(f"smoke inference of {name} v{version} failed: {'; '.join(problems)}")
+
+    def _unload_quietly(self, name: str) -> None:
+        try:
+            self.transport.unload(name)
+        except DeployError as exc:  # a leftover staging model serves nobody; say so, go on
+            self._emit(name, f"could not unload: {self.transport.scrub(str(exc))}")
+
+    # -- rollback ------------------------------------------------------------------------------
+    def _restore(self, step: ModelStep) -> tuple[str, str]:
+        """Put one changed model back as it was; returns (state, detail)."""
+        previous = self.plan.remote[step.name]
+        if not previous.versions:
+            self._emit(step.name, "roll back: unload (it was new)")
+            try:
+                self.transport.unload(step.name)
+            except DeployError as exc:
+                return "not-restored", f"could not unload the new model: {exc}"
+            return "rolled-back", "unloaded (it was not served before)"
+        files = previous_files(self.plan.local[step.name], previous)
+        if files is None or previous.config is None:
+            return "not-restored", (
+                f"v{_versions(step.to_versions)} stays: the files of the previously served "
+                f"v{_versions(previous.versions)} are not in the local repository (or differ "
+                "from what the server reported) — put them back and deploy again"
+            )
+        self._emit(step.name, f"roll back to v{_versions(previous.versions)}")
+        try:
+            self.transport.load(step.name, json.dumps(previous.config), files)
+            self._await_versions(step.name, previous.versions)
+        except DeployError as exc:
+            return "not-restored", f"restoring v{_versions(previous.versions)} failed: {exc}"
+        return "rolled-back", f"v{_versions(previous.versions)} serves again"
+
+    def _emit(self, model: str, message: str) -> None:
+        if self.on_step is not None:
+            self.on_step(model, message)
+
+
+def previous_files(model: LocalModel, previous: RemoteModel) -> dict[str, bytes] | None:
+    """The files the server served before, from the local repository when digests prove it."""
+    served = previous.digests
+    root = root_files(model)
+    if served.get(ROOT_DIGEST) != files_digest(root):
+        return None
+    files = dict(root)
+    for version in previous.versions:
+        found = version_files(model, version)
+        if found is None or served.get(version_digest_key(version)) != files_digest(found):
+            return None
+        files.update(found)
+    return files
+
+
+def _outcome(step: ModelStep, state: str, detail: str, ms: float | None = None) -> ModelOutcome:
+    return ModelOutcome(
+        step.name, step.action, state, step.from_versions, step.to_versions, detail, ms
+    )
+
+
+def _versions(versions: tuple[int, ...]) -> str:
+    return ",".join(map(str, versions)) or "-"

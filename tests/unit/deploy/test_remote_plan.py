@@ -1,0 +1,276 @@
+"""Remote deploy without a server: plan decisions, override content, roll-out order, secrecy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from google.protobuf import json_format
+from tritonclient.utils import InferenceServerException
+
+from tritonops.deploy.remote import RemoteDeployFailed, deploy_remote, plan_remote
+from tritonops.deploy.remote_client import RemoteClient
+from tritonops.deploy.remote_plan import CONFIG_DIGEST, read_local_model
+from tritonops.deploy.rollout import CANARY_SUFFIX
+from tritonops.errors import DeployError
+from tritonops.model_config.proto import ProtoConfig
+
+CONFIG = """name: "{name}"
+backend: "python"
+max_batch_size: 8
+input [ {{ name: "x" data_type: TYPE_FP32 dims: [ 4 ] }} ]
+output [ {{ name: "y" data_type: TYPE_FP32 dims: [ 4 ] label_filename: "labels.txt" }} ]
+"""
+ENSEMBLE = """name: "pipe" platform: "ensemble" max_batch_size: 8
+input [ { name: "X" data_type: TYPE_FP32 dims: [ 4 ] } ]
+output [ { name: "Y" data_type: TYPE_FP32 dims: [ 4 ] } ]
+ensemble_scheduling { step [ { model_name: "add" model_version: -1
+  input_map { key: "x" value: "X" } output_map { key: "y" value: "Y" } } ] }
+"""
+
+
+def _model(repo: Path, name: str, versions: tuple[int, ...] = (1,)) -> None:
+    (repo / name).mkdir(parents=True, exist_ok=True)
+    (repo / name / "config.pbtxt").write_text(CONFIG.format(name=name))
+    (repo / name / "labels.txt").write_text("a\nb\n")
+    for v in versions:
+        (repo / name / str(v)).mkdir(exist_ok=True)
+        (repo / name / str(v) / "model.py").write_text(f"VERSION = {v}\n")
+
+
+class _Result:
+    def __init__(self, outputs: dict[str, Any]) -> None:
+        self.outputs = outputs
+
+    def as_numpy(self, name: str) -> Any:
+        return self.outputs.get(name)
+
+
+class FakeRemote:
+    """A remote Triton in memory: loads record their config; every call is logged."""
+
+    url = "fake:8000"
+
+    def __init__(self, broken: set[str] | None = None) -> None:
+        self.served: dict[str, tuple[list[int], dict[str, Any]]] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.broken = broken or set()  # these models answer without their outputs
+
+    def ready_versions(self, model: str) -> list[int]:
+        self.calls.append(("ready_versions", model))
+        return list(self.served.get(model, ([], {}))[0])
+
+    def served_config(self, model: str) -> dict[str, Any] | None:
+        self.calls.append(("served_config", model))
+        return self.served[model][1] if model in self.served else None
+
+    def load(self, model: str, config_json: str, files: dict[str, bytes]) -> None:
+        self.calls.append(("load", model))
+        versions = sorted({int(k[5:].split("/")[0]) for k in files if k[5:6].isdigit()})
+        self.served[model] = (versions[-1:], json.loads(config_json))
+
+    def unload(self, model: str) -> None:
+        self.calls.append(("unload", model))
+        self.served.pop(model, None)
+
+    def infer(self, model: str, version: int, inputs: dict[str, Any], outputs: list[str]) -> Any:
+        self.calls.append(("infer", model))
+        if model.removesuffix(CANARY_SUFFIX) in self.broken:
+            return _Result({})
+        return _Result({o: np.zeros((1, 4), dtype=np.float32) for o in outputs})
+
+    def scrub(self, text: str) -> str:
+        return text
+
+    def changes(self) -> list[tuple[str, str]]:
+        return [c for c in self.calls if c[0] in ("load", "unload", "infer")]
+
+
+def _deployed(repo: Path, fake: FakeRemote, name: str) -> None:
+    model = read_local_model(repo / name)
+    fake.served[name] = (list(model.wanted), json.loads(model.config_json()))
+
+
+def test_plan_decides_load_skip_rollout_reload(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for name in ("fresh", "same", "newer", "edited", "foreign"):
+        _model(repo, name)
+    fake = FakeRemote()
+    for name in ("same", "newer", "edited"):
+        _deployed(repo, fake, name)
+    fake.served["foreign"] = ([1], {"name": "foreign", "backend": "python"})
+    _model(repo, "newer", versions=(1, 2))
+    config = repo / "edited" / "config.pbtxt"
+    config.write_text(config.read_text().replace("max_batch_size: 8", "max_batch_size: 4"))
+
+    plan = plan_remote(repo, "fake:8000", transport=fake)
+
+    actions = {s.name: (s.action, s.from_versions, s.to_versions) for s in plan.steps}
+    assert actions == {
+        "edited": ("reload", (1,), (1,)),
+        "foreign": ("reload", (1,), (1,)),
+        "fresh": ("load", (), (1,)),
+        "newer": ("rollout", (1,), (2,)),
+        "same": ("skip", (1,), (1,)),
+    }
+    assert "config changed" in next(s.reason for s in plan.steps if s.name == "edited")
+    assert "newer: rollout v1 -> v2 (2 file(s)" in str(plan)
+    assert fake.changes() == []
+
+
+def test_changed_file_of_a_served_version_is_a_reload(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+    fake = FakeRemote()
+    _deployed(repo, fake, "m")
+    (repo / "m" / "1" / "model.py").write_text("VERSION = 'patched'\n")
+
+    step = plan_remote(repo, "fake:8000", transport=fake).steps[0]
+
+    assert (step.action, step.reason) == ("reload", "files of version 1 changed")
+
+
+def test_config_override_uses_proto_field_names_and_parses_back(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+    model = read_local_model(repo / "m")
+
+    data = json.loads(model.config_json())
+
+    assert {"max_batch_size", "input", "output"} <= set(data)
+    assert data["input"][0]["data_type"] == "TYPE_FP32"
+    assert data["parameters"][CONFIG_DIGEST]["string_value"] == model.digests[CONFIG_DIGEST]
+    message = json_format.Parse(model.config_json("m.tritonops-canary"), ProtoConfig())
+    assert message.name == "m.tritonops-canary"
+    assert list(message.output[0].dims) == [4]
+
+
+def test_file_overrides_cover_wanted_versions_and_root_files(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m", versions=(1, 2))
+    (repo / "m" / "2" / "__pycache__").mkdir()
+    (repo / "m" / "2" / "__pycache__" / "model.pyc").write_bytes(b"\0")
+    (repo / "m" / "2" / "weights").mkdir()
+    (repo / "m" / "2" / "weights" / "w.bin").write_bytes(b"12")
+    (repo / "m" / ".DS_Store").write_bytes(b"")
+
+    model = read_local_model(repo / "m")
+
+    assert model.wanted == (2,)  # the default policy: latest 1
+    assert sorted(model.files) == ["file:2/model.py", "file:2/weights/w.bin", "file:labels.txt"]
+
+
+def test_ensemble_follows_its_step_and_gets_a_version_folder(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "pipe" / "1").mkdir(parents=True)
+    (repo / "pipe" / "config.pbtxt").write_text(ENSEMBLE)
+    _model(repo, "add")
+    _model(repo, "zeta")
+
+    plan = plan_remote(repo, "fake:8000", transport=FakeRemote())
+
+    assert [s.name for s in plan.steps] == ["add", "zeta", "pipe"]
+    assert list(plan.local["pipe"].files) == ["file:1/.tritonops"]
+
+
+def test_dry_run_makes_no_changes(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+    fake = FakeRemote()
+
+    result = deploy_remote(repo, "fake:8000", dry_run=True, transport=fake, project_root=tmp_path)
+
+    assert result.outcome == "planned"
+    assert "m: load v- -> v1" in result.detail
+    assert fake.changes() == []
+    assert not (tmp_path / ".tritonops").exists()
+
+
+def test_broken_new_version_never_touches_the_served_one(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+    fake = FakeRemote(broken={"m"})
+    _deployed(repo, fake, "m")
+    before = fake.served["m"]
+    _model(repo, "m", versions=(1, 2))
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake, project_root=tmp_path)
+
+    assert "m v2 failed on staging" in str(caught.value)
+    assert "output 'y'" in str(caught.value)
+    assert ("load", "m") not in fake.calls  # only the staging copy was loaded
+    assert fake.changes()[-1] == ("unload", "m" + CANARY_SUFFIX)
+    assert fake.served["m"] == before
+    assert caught.value.result.outcome == "rolled-back"
+
+
+def test_failure_after_a_switch_restores_the_previous_version(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "a")
+    _model(repo, "b")
+    fake = FakeRemote(broken={"b"})
+    _deployed(repo, fake, "a")
+    _deployed(repo, fake, "b")
+    before = fake.served["a"]
+    _model(repo, "a", versions=(1, 2))
+    _model(repo, "b", versions=(1, 2))
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake)
+
+    states = {m.name: m.state for m in caught.value.result.models}
+    assert states == {"a": "rolled-back", "b": "failed"}
+    assert fake.served["a"] == before
+
+
+def test_restore_is_refused_when_old_files_are_gone(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "a")
+    _model(repo, "b")
+    fake = FakeRemote(broken={"b"})
+    _deployed(repo, fake, "a")
+    _deployed(repo, fake, "b")
+    _model(repo, "a", versions=(2,))
+    (repo / "a" / "1" / "model.py").unlink()
+    (repo / "a" / "1").rmdir()
+    _model(repo, "b", versions=(1, 2))
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake)
+
+    assert caught.value.result.outcome == "failed"
+    assert "not in the local repository" in str(caught.value)
+    assert fake.served["a"][0] == [2]
+
+
+def test_header_values_never_reach_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "tok-123-secret"
+    client = RemoteClient("example:8000", headers={"Authorization": f"Bearer {secret}"})
+
+    class Raising:
+        def is_server_live(self, **kwargs: Any) -> bool:
+            assert kwargs["headers"] == {"Authorization": f"Bearer {secret}"}
+            raise InferenceServerException(f"denied for Bearer {secret}")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(client, "_conn", lambda timeout_s=None: Raising())
+
+    with pytest.raises(DeployError) as caught:
+        client.check_live()
+
+    assert secret not in str(caught.value)
+    assert "example:8000" in str(caught.value)
+
+
+def test_unknown_model_name_is_reported_with_the_choices(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+
+    with pytest.raises(DeployError, match=r"nope not in .* choose from m"):
+        plan_remote(repo, "fake:8000", models=["nope"], transport=FakeRemote())
