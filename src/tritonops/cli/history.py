@@ -40,7 +40,16 @@ def history_command(model: str | None, project_file: Path, limit: int) -> None:
     for record in records[-limit:]:
         names = [m for m in record.models if not model or m.name == model]
         summary = ", ".join(
-            f"{m.name} v{','.join(map(str, m.versions))} {m.config_sha256[:8]}" for m in names
+            " ".join(
+                part
+                for part in (
+                    m.name,
+                    f"v{','.join(map(str, m.versions))}" if m.versions else "",
+                    m.config_sha256[:8],
+                )
+                if part
+            )
+            for m in names
         )
         out.print(f"{record.time[:19]}  {record.target:<10} {record.outcome:<11} {summary}")
         if record.detail:

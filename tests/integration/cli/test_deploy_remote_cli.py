@@ -1,0 +1,55 @@
+"""deploy --target remote through the CLI, against a second embedded Triton acting as the remote."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tritonops.cli.main import cli
+from tritonops.server import LocalTriton
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Iterator[LocalTriton]:
+    empty = tmp_path / "remote-repo"
+    empty.mkdir()
+    with LocalTriton(empty, log_file=tmp_path / "remote.log") as server:
+        yield server
+
+
+def test_remote_deploy_then_redeploy_is_a_no_op(tmp_path: Path, remote: LocalTriton) -> None:
+    project = tmp_path / "tour"
+    shutil.copytree(ROOT / "examples" / "tour", project)
+    runner = CliRunner()
+    args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
+    args += ["--url", remote.http_url, "--model", "classifier", "--model", "preprocess"]
+    args += ["--header", "X-Token=s3cret-value"]
+
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert remote.model_ready("classifier")
+    assert remote.model_ready("preprocess")
+    assert "s3cret-value" not in first.output
+
+    again = runner.invoke(cli, [*args, "--dry-run"])
+    assert again.exit_code == 0, again.output
+    assert "skip" in again.output
+    history = (project / ".tritonops" / "history.jsonl").read_text()
+    assert '"target": "remote"' in history
+    assert "s3cret-value" not in history
+
+
+def test_remote_without_a_url_says_how_to_name_one(tmp_path: Path) -> None:
+    project = tmp_path / "tour"
+    shutil.copytree(ROOT / "examples" / "tour", project)
+    result = CliRunner().invoke(
+        cli, ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
+    )
+    assert result.exit_code == 1
+    assert "--url" in result.output
