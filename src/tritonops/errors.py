@@ -14,7 +14,10 @@ translated where they cross into tritonops, with ``raise ... from exc``.
     ├── ValidationFailed        a repository has errors (carries the diagnostics)
     ├── ServerError             a tritonserver cannot be found, started, or stopped
     │   └── ModelLoadError      a model failed to load (carries the server log's lines)
-    └── DeployError             a deploy step (smoke inference, roll-out) failed
+    ├── DeployError             a deploy step (smoke inference, roll-out, manifests) failed
+    │   └── RemoteDeployFailed  a remote roll-out failed after its rollback (deploy.remote)
+    └── BuildError              a builder failed (export, conversion, parity gate, missing tool)
+        └── ParityError         the artifact disagrees with its source beyond tolerance
 """
 
 from __future__ import annotations
@@ -105,3 +108,11 @@ class ModelLoadError(ServerError):
 
 class DeployError(TritonOpsError):
     """A deploy step failed: a smoke inference, a roll-out, a rendered manifest."""
+
+
+class BuildError(TritonOpsError):
+    """A builder failed: export, conversion, a missing tool, or the parity gate."""
+
+
+class ParityError(BuildError):
+    """The built artifact disagrees with its source beyond the tolerance; nothing was written."""
