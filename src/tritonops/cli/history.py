@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.builders import lineage
 from tritonops.cli.output import console
 from tritonops.deploy import history
 
@@ -23,17 +24,32 @@ from tritonops.deploy import history
 )
 @click.option("--limit", type=int, default=20, show_default=True, help="Newest N records.")
 def history_command(model: str | None, project_file: Path, limit: int) -> None:
-    """List the project's deploys, newest last; with MODEL, only those that included it.
+    """List the project's deploys, newest last; with MODEL, its builds (lineage) and deploys.
 
     \b
     Examples:
       tritonops history
       tritonops history classifier
     """
-    records = history.read(project_file.resolve().parent)
+    root = project_file.resolve().parent
+    out = console()
+    if model:
+        for built in lineage.read_all(root, model):
+            parity = built.parity or {}
+            verdict = (
+                f" parity {'ok' if parity.get('ok') else 'FAILED'} "
+                f"(max abs {parity.get('max_abs_error', 0):.2g})"
+                if parity
+                else ""
+            )
+            tools = ", ".join(f"{k} {v}" for k, v in sorted(built.tools.items()))
+            out.print(
+                f"{built.built_at[:19]}  built      v{built.version} key {built.key[:12]}{verdict}"
+            )
+            out.print(f"    tools: {tools}")
+    records = history.read(root)
     if model:
         records = [r for r in records if any(m.name == model for m in r.models)]
-    out = console()
     if not records:
         out.print("no deploys recorded" + (f" for {model}" if model else ""))
         return

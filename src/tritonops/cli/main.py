@@ -57,18 +57,22 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from tritonops.cli.build import build_command
     from tritonops.cli.deploy import deploy_command
+    from tritonops.cli.doctor import doctor_command
     from tritonops.cli.history import history_command
     from tritonops.cli.render import render_command
     from tritonops.cli.serve import serve_command
     from tritonops.cli.validate import validate_command
 
     for command in (
+        build_command,
         render_command,
         validate_command,
         serve_command,
         deploy_command,
         history_command,
+        doctor_command,
     ):
         cli.add_command(command)
 
