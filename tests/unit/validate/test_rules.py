@@ -26,6 +26,17 @@ ONNX_BASE = ONNX_BASE.replace('"INPUT0"', '"x"').replace('"OUTPUT0"', '"y"')
 
 Files = dict[str, str | bytes]
 
+AUTO_COMPLETE_PY = MODEL_PY + "\n    def auto_complete_config(c):\n        return c\n"
+
+# reads an input that may be absent and checks it: an undeclared name is dead code, not a crash
+GUARDED_READ = MODEL_PY.replace(
+    "            out = ",
+    '            mask = pb_utils.get_input_tensor_by_name(request, "INPUT0")\n'
+    "            if mask is not None:\n"
+    "                x = x * mask.as_numpy()\n"
+    "            out = ",
+).replace('"INPUT0")\n            if', '"MASK")\n            if')
+
 
 def py(config: str, **extra: str | bytes) -> Files:
     return {"m/config.pbtxt": config, "m/1/model.py": MODEL_PY, **extra}
@@ -69,7 +80,8 @@ RULES: list[tuple[str, Files, Files]] = [
     (
         "TRITON-S005",
         {"m/config.pbtxt": 'name: "m"\n', "m/1/weights.bin": b""},
-        {"m/config.pbtxt": 'name: "m"\n', "m/1/model.py": MODEL_PY},
+        # a config that declares no tensors works only with auto_complete_config (§6)
+        {"m/config.pbtxt": 'name: "m"\n', "m/1/model.py": AUTO_COMPLETE_PY},
     ),
     (
         "TRITON-S007",
@@ -309,7 +321,7 @@ RULES: list[tuple[str, Files, Files]] = [
     ),
     (
         "TRITON-P002",
-        {"m/config.pbtxt": BASE, "m/1/model.py": MODEL_PY.replace('"INPUT0"', '"IN"')},
+        {"m/config.pbtxt": BASE, "m/1/model.py": GUARDED_READ.replace('"MASK"', '"IN"')},
         {"m/config.pbtxt": BASE, "m/1/model.py": MODEL_PY},
     ),
     (

@@ -23,6 +23,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-L011": ("error", "output label_filename does not exist in the model folder"),
     "TRITON-L012": ("warning", "hidden folder at the repository root"),
     "TRITON-L013": ("error", "config.pbtxt cannot be read"),
+    "TRITON-L014": (
+        "error",
+        "python model with no config whose model.py reads or emits tensors (none are declared)",
+    ),
     "TRITON-V001": ("warning", "version_policy lists a version with no folder"),
     "TRITON-V002": ("error", "version_policy selects no version"),
     "TRITON-S001": ("error", "config.pbtxt does not parse with Triton's schema"),
@@ -32,6 +36,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-S005": ("error", "backend cannot be determined (unknown platform, no backend)"),
     "TRITON-S006": ("error", "decoupled model with response_cache enabled"),
     "TRITON-S007": ("warning", "python/custom backend with no inputs or outputs declared"),
+    "TRITON-S008": ("error", "backend is a platform name or a misspelled known backend"),
     "TRITON-T001": ("error", "tensor without a name"),
     "TRITON-T002": ("error", "tensor without data_type (or TYPE_INVALID)"),
     "TRITON-T003": ("error", "tensor without dims"),
@@ -102,6 +107,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-P001": ("error", "model.py emits an output the config does not declare"),
     "TRITON-P002": ("warning", "model.py reads an input the config does not declare"),
     "TRITON-P003": ("error", "model.py is not valid Python"),
+    "TRITON-P004": ("error", "model.py uses an undeclared input without checking for None"),
     # validate --load: verdicts of a real tritonserver
     "TRITON-X001": ("error", "the model failed to load in tritonserver"),
     "TRITON-X002": ("error", "the model loaded but its smoke inference failed"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tritonops.repository.validate.model import CONFIG, ModelFolder, detect_backend
-from tritonops.repository.validate.python_model import defines_auto_complete
+from tritonops.repository.validate.python_model import defines_auto_complete, tensor_names
 
 
 def check_config_presence(folder: ModelFolder) -> None:
@@ -34,7 +34,20 @@ def check_config_presence(folder: ModelFolder) -> None:
         return
     backend = detect_backend(folder)
     if backend == "python":
-        if not _defines_auto_complete(folder):
+        if _defines_auto_complete(folder):
+            return
+        read, emitted = tensor_names(_first_version(folder) / "model.py")
+        if read or emitted:
+            used = ", ".join(f"'{n}'" for n in sorted(read | emitted))
+            folder.report(
+                "TRITON-L014",
+                f"'{folder.name}' has no {CONFIG} and model.py has no auto_complete_config, so "
+                f"the model loads with no inputs or outputs, yet model.py uses {used}: every "
+                "request fails",
+                f"add '{folder.rel(CONFIG)}' declaring {used}, or implement auto_complete_config",
+                file=folder.rel(CONFIG),
+            )
+        else:
             folder.report(
                 "TRITON-L009",
                 f"'{folder.name}' has no {CONFIG}: the python model loads with no inputs or "
@@ -172,8 +185,15 @@ def _has_pbtxt(path: Path) -> bool:
         return False
 
 
+def _first_version(folder: ModelFolder) -> Path:
+    """The first version folder, the one auto-complete reads (the model folder if none)."""
+    if not folder.versions:
+        return folder.path
+    return folder.path / folder.versions[min(folder.versions)]
+
+
 def _defines_auto_complete(folder: ModelFolder) -> bool:
     """Does the first version's model.py define ``auto_complete_config``?"""
     if not folder.versions:
         return False
-    return defines_auto_complete(folder.path / folder.versions[min(folder.versions)] / "model.py")
+    return defines_auto_complete(_first_version(folder) / "model.py")

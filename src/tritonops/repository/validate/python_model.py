@@ -17,6 +17,9 @@ from tritonops.repository.validate.model import ModelFolder
 class _Source:
     emitted: set[str] = field(default_factory=set)
     read: set[str] = field(default_factory=set)
+    # inputs whose tensor is used straight away (``.as_numpy()``) or kept in a variable that is
+    # never compared with None: an undeclared one fails every request
+    unguarded: set[str] = field(default_factory=set)
     dynamic_names: bool = False
     bls: bool = False
     auto_complete: bool = False
@@ -24,6 +27,8 @@ class _Source:
 
 def _scan(tree: ast.AST) -> _Source:
     found = _Source()
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    guarded = _none_checked(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             found.auto_complete |= node.name == "auto_complete_config"
@@ -44,7 +49,38 @@ def _scan(tree: ast.AST) -> _Source:
             second = node.args[1]
             if isinstance(second, ast.Constant) and isinstance(second.value, str):
                 found.read.add(second.value)
+                if _used_unchecked(node, parents, guarded):
+                    found.unguarded.add(second.value)
     return found
+
+
+def _used_unchecked(call: ast.Call, parents: dict[ast.AST, ast.AST], guarded: set[str]) -> bool:
+    parent = parents.get(call)
+    if isinstance(parent, ast.Attribute):  # get_input_tensor_by_name(...).as_numpy()
+        return True
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0]
+        return isinstance(target, ast.Name) and target.id not in guarded
+    return False  # passed on or stored elsewhere: cannot tell
+
+
+def _none_checked(tree: ast.AST) -> set[str]:
+    """Names compared with None (``x is None``, ``x != None``) or tested for truth (``if x:``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
+                names.update(o.id for o in operands if isinstance(o, ast.Name))
+        elif isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert):
+            test = node.test
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test = test.operand
+            if isinstance(test, ast.Name):
+                names.add(test.id)
+        elif isinstance(node, ast.BoolOp):
+            names.update(v.id for v in node.values if isinstance(v, ast.Name))
+    return names
 
 
 def _name(node: ast.AST) -> str:
@@ -95,7 +131,9 @@ def check_python_model(folder: ModelFolder) -> None:
     source = _scan(tree)
     inputs = {t.name for t in config.input}
     outputs = {t.name for t in config.output}
-    if not inputs and not outputs and not source.auto_complete:
+    if not inputs and not outputs:
+        if source.auto_complete:
+            return  # auto_complete_config declares them; nothing to compare with
         folder.report(
             "TRITON-S007",
             f"python model '{folder.name}' declares no inputs or outputs and model.py has no "
@@ -103,26 +141,50 @@ def check_python_model(folder: ModelFolder) -> None:
             "declare the inputs and outputs in config.pbtxt",
             path="name",
         )
-        return
-    if outputs and not source.dynamic_names and not source.bls:
+    _compare(folder, rel, source, inputs, outputs)
+
+
+def _compare(
+    folder: ModelFolder, rel: str, source: _Source, inputs: set[str], outputs: set[str]
+) -> None:
+    declared_in = ", ".join(sorted(inputs)) or "none"
+    if not source.dynamic_names and not source.bls:
         for name in sorted(source.emitted - outputs):
             folder.report(
                 "TRITON-P001",
                 f"{rel} returns output '{name}', which {folder.config_file} does not declare "
-                f"(declared: {', '.join(sorted(outputs))}); Triton drops or rejects it",
+                f"(declared: {', '.join(sorted(outputs)) or 'none'}); Triton drops or rejects it",
                 f"rename the output in config.pbtxt or in model.py so both say '{name}' "
                 "or the declared name",
                 path="output",
             )
-    if inputs:
-        for name in sorted(source.read - inputs):
+    for name in sorted(source.read - inputs):
+        if name in source.unguarded:
+            folder.report(
+                "TRITON-P004",
+                f"{rel} reads input '{name}', which {folder.config_file} does not declare "
+                f"(declared: {declared_in}), and uses it without a None check; every request "
+                "fails (AttributeError: 'NoneType' object has no attribute 'as_numpy')",
+                f"declare '{name}' in config.pbtxt or read one of the declared inputs",
+                path="input",
+            )
+        else:
             folder.report(
                 "TRITON-P002",
                 f"{rel} reads input '{name}', which {folder.config_file} does not declare "
-                f"(declared: {', '.join(sorted(inputs))}); it will always get None",
+                f"(declared: {declared_in}); it will always get None",
                 "use the same input name in config.pbtxt and model.py",
                 path="input",
             )
+
+
+def tensor_names(path: Path) -> tuple[set[str], set[str]]:
+    """Literal input names model.py reads and output names it emits ((), () if unreadable)."""
+    try:
+        source = _scan(ast.parse(path.read_bytes()))
+    except (OSError, SyntaxError, ValueError):
+        return set(), set()
+    return source.read, source.emitted
 
 
 def defines_auto_complete(path: Path) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from tritonops.repository.validate.model import PLATFORM_BACKENDS, ModelFolder, detect_backend
 
 # Backends whose platform Triton checks (reference §3); other backends accept any platform.
@@ -11,6 +13,24 @@ _PAIRED = {
     "onnxruntime": ("onnxruntime_onnx",),
     "pytorch": ("pytorch_libtorch",),
 }
+
+# Backends a Triton release ships (or commonly installs); a backend named like one of these but not
+# equal to it is a typo: Triton answers "unable to find backend library for backend 'b'".
+_KNOWN_BACKENDS = (
+    "python",
+    "onnxruntime",
+    "tensorrt",
+    "pytorch",
+    "tensorflow",
+    "openvino",
+    "dali",
+    "fil",
+    "vllm",
+    "tensorrtllm",
+    "identity",
+    "repeat",
+    "square",
+)
 
 
 def check_identity(folder: ModelFolder) -> None:
@@ -49,6 +69,8 @@ def check_identity(folder: ModelFolder) -> None:
             f"set platform to {' or '.join(repr(p) for p in _PAIRED[backend])} or remove it",
             path="platform",
         )
+    if backend and not scheduled and platform != "ensemble" and not config.runtime:
+        _check_backend_name(folder, backend)
     if backend or scheduled:
         return
     if platform and platform != "ensemble" and platform not in PLATFORM_BACKENDS:
@@ -67,6 +89,33 @@ def check_identity(folder: ModelFolder) -> None:
             "holds no model file auto-complete recognises",
             'set `backend` (e.g. "python", "onnxruntime") in the config',
             path="name",
+        )
+
+
+def _check_backend_name(folder: ModelFolder, backend: str) -> None:
+    """A platform string or a near miss of a known backend cannot be a custom backend's name."""
+    if backend in _KNOWN_BACKENDS:
+        return
+    if backend in PLATFORM_BACKENDS:
+        right = PLATFORM_BACKENDS[backend]
+        folder.report(
+            "TRITON-S008",
+            f"backend '{backend}' is a platform name; Triton finds no backend library called "
+            f"'{backend}' and the load fails",
+            f'set `backend: "{right}"` (or `platform: "{backend}"` without a backend)',
+            path="backend",
+        )
+        return
+    # short names are too close to each other to call one a typo of another
+    long_enough = [b for b in _KNOWN_BACKENDS if len(b) >= 5] if len(backend) >= 5 else []
+    close = difflib.get_close_matches(backend, long_enough, n=1, cutoff=0.85)
+    if close:
+        folder.report(
+            "TRITON-S008",
+            f"backend '{backend}' is not a Triton backend (did you mean '{close[0]}'?); "
+            "Triton finds no backend library for it and the load fails",
+            f'set `backend: "{close[0]}"`',
+            path="backend",
         )
 
 
