@@ -61,7 +61,15 @@ def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
     client = httpclient.InferenceServerClient(http_url, network_timeout=60.0)
     started = time.perf_counter()
     try:
-        result = client.infer(config.name, inputs, model_version=version, outputs=outputs or None)
+        # a sequence-batched model needs a correlation ID: one sequence of one request
+        sequence = {"sequence_id": 1, "sequence_start": True, "sequence_end": True}
+        result = client.infer(
+            config.name,
+            inputs,
+            model_version=version,
+            outputs=outputs or None,
+            **(sequence if config.sequence_batching is not None else {}),
+        )
     except InferenceServerException as exc:
         raise DeployError(str(exc.message() or exc)) from exc
     finally:

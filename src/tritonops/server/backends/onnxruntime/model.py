@@ -111,6 +111,69 @@ def _to_onnx_strings(array: NDArray[Any]) -> NDArray[Any]:
     return np.array(flat, dtype=object).reshape(array.shape)
 
 
+_ORT_TYPES = {
+    "tensor(bool)": "TYPE_BOOL",
+    "tensor(uint8)": "TYPE_UINT8",
+    "tensor(uint16)": "TYPE_UINT16",
+    "tensor(uint32)": "TYPE_UINT32",
+    "tensor(uint64)": "TYPE_UINT64",
+    "tensor(int8)": "TYPE_INT8",
+    "tensor(int16)": "TYPE_INT16",
+    "tensor(int32)": "TYPE_INT32",
+    "tensor(int64)": "TYPE_INT64",
+    "tensor(float16)": "TYPE_FP16",
+    "tensor(float)": "TYPE_FP32",
+    "tensor(double)": "TYPE_FP64",
+    "tensor(string)": "TYPE_STRING",
+    "tensor(bfloat16)": "TYPE_BF16",
+}
+
+
+def _check_against_model(
+    session: Any, inputs: list[_Tensor], outputs: list[_Tensor], batching: bool
+) -> None:
+    """Refuse at load what Triton's C++ onnxruntime backend refuses, so both behave alike."""
+    problems = []
+    model_io = {t.name: t for t in [*session.get_inputs(), *session.get_outputs()]}
+    model_inputs = {t.name for t in session.get_inputs()}
+    required = session.get_inputs()
+    if inputs and len(inputs) != len(required):
+        problems.append(
+            f"configuration expects {len(inputs)} inputs, model provides {len(required)}"
+        )
+    for spec in [*inputs, *outputs]:
+        found = model_io.get(spec.name)
+        if found is None:
+            kind = "input" if spec in inputs else "output"
+            have = sorted(
+                model_inputs if kind == "input" else {o.name for o in session.get_outputs()}
+            )
+            problems.append(
+                f"unexpected {kind} '{spec.name}' in model configuration, model has {have}"
+            )
+            continue
+        want = _ORT_TYPES.get(found.type)
+        if want and want != spec.data_type:
+            problems.append(
+                f"configuration expects datatype {spec.data_type} for '{spec.name}', model "
+                f"provides {want}"
+            )
+        shape = list(found.shape)
+        rank = len(spec.dims) + (1 if batching else 0)
+        if len(shape) != rank:
+            problems.append(
+                f"'{spec.name}': the model expects {len(shape)} dimensions (shape {shape}) but "
+                f"the model configuration specifies {rank}"
+            )
+        elif batching and isinstance(shape[0], int) and shape[0] > 0:
+            problems.append(
+                f"'{spec.name}': the model's first dimension is fixed at {shape[0]}, so it cannot "
+                "batch — set max_batch_size 0 or export with a dynamic batch axis"
+            )
+    if problems:
+        raise pb_utils.TritonModelException("; ".join(problems))
+
+
 class TritonPythonModel:
     def initialize(self, args: dict[str, Any]) -> None:
         config = json.loads(args["model_config"])
@@ -130,6 +193,7 @@ class TritonPythonModel:
             o.name for o in self.session.get_outputs()
         ]
         self.session_inputs = {i.name for i in self.session.get_inputs()}
+        _check_against_model(self.session, self.inputs, self.outputs, self.batching)
 
     def _read(self, request: Any) -> tuple[dict[str, NDArray[Any]] | None, str | None]:
         feed: dict[str, NDArray[Any]] = {}
