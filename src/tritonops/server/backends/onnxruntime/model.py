@@ -54,8 +54,11 @@ class _Tensor:
         self.dtype = _NUMPY.get(self.data_type)
         self.dims = [int(d) for d in spec.get("dims", [])]
         self.optional = bool(spec.get("optional", False))
+        self.fixed = None if -1 in self.dims else tuple(self.dims)
 
     def check(self, array: NDArray[Any], batching: bool) -> str | None:
+        if self.fixed is not None and (array.shape[1:] if batching else array.shape) == self.fixed:
+            return None  # the common case, without a Python loop over dims
         shape = list(array.shape[1:] if batching else array.shape)
         if len(shape) != len(self.dims) or any(
             want != -1 and want != got for want, got in zip(self.dims, shape, strict=True)
@@ -254,19 +257,19 @@ class TritonPythonModel:
             for index, feed in members:
                 responses[index] = self._run_one(feed)
             return
-        sizes = [next(iter(feed.values())).shape[0] for _, feed in members]
-        offsets = np.cumsum(sizes)[:-1]
-        split = [np.split(r, offsets, axis=0) for r in results]
-        for position, (index, _) in enumerate(members):
-            responses[index] = self._response([parts[position] for parts in split])
+        # slice views per request: no copies, no np.split bookkeeping
+        start = 0
+        for index, feed in members:
+            stop = start + next(iter(feed.values())).shape[0]
+            responses[index] = self._response([r[start:stop] for r in results])
+            start = stop
 
     def _response(self, results: list[NDArray[Any]]) -> Any:
         tensors = []
         for name, value in zip(self.output_names, results, strict=True):
-            array = np.asarray(value)
-            if array.dtype.kind in ("U", "O"):
-                array = np.array(
-                    [str(x).encode("utf-8") for x in array.ravel()], dtype=object
-                ).reshape(array.shape)
-            tensors.append(pb_utils.Tensor(name, array))
+            if value.dtype.kind in ("U", "O"):
+                value = np.array(
+                    [str(x).encode("utf-8") for x in value.ravel()], dtype=object
+                ).reshape(value.shape)
+            tensors.append(pb_utils.Tensor(name, value))
         return pb_utils.InferenceResponse(output_tensors=tensors)
