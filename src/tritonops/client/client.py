@@ -1,0 +1,219 @@
+"""``Client`` and ``AsyncClient``: typed inference, numpy in and out by tensor name.
+
+A client is a thin front over a transport stack — wire transports (one per endpoint, each reusing
+its tritonclient client), an endpoint pool, a retry layer — and checks inputs against the model's
+config before sending. Model configs and metadata are read once and cached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from numpy.typing import NDArray
+
+from tritonops.client.checks import Signature, check_inputs
+from tritonops.client.pool import AsyncEndpointPool, EndpointPool
+from tritonops.client.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+from tritonops.client.transport import (
+    AsyncTransport,
+    InferRequest,
+    InferResponse,
+    Tensors,
+    Transport,
+)
+from tritonops.client.wire import async_wire_transport, wire_transport
+
+
+@dataclass(frozen=True, slots=True)
+class InferResult:
+    """Output tensors by name, the round-trip latency, and the model version that answered."""
+
+    outputs: dict[str, NDArray[Any]]
+    latency_ms: float
+    model: str
+    version: str
+    endpoint: str = ""
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        return self.outputs[name]
+
+
+def _urls(url: str | Sequence[str]) -> list[str]:
+    return [url] if isinstance(url, str) else list(url)
+
+
+def build_transport(
+    url: str | Sequence[str], protocol: str, timeout_s: float, retries: int
+) -> Transport:
+    """The blocking stack for one or more endpoints: wire → pool → retry."""
+    pool = EndpointPool([wire_transport(u, protocol, timeout_s) for u in _urls(url)])
+    return RetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
+
+
+def build_async_transport(
+    url: str | Sequence[str], protocol: str, timeout_s: float, retries: int
+) -> AsyncTransport:
+    """The asyncio stack for one or more endpoints: wire → pool → retry."""
+    pool = AsyncEndpointPool([async_wire_transport(u, protocol, timeout_s) for u in _urls(url)])
+    return AsyncRetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
+
+
+def _result(response: InferResponse, started: float) -> InferResult:
+    latency_ms = (time.perf_counter() - started) * 1000.0
+    return InferResult(
+        response.outputs, latency_ms, response.model, response.version, response.endpoint
+    )
+
+
+class Client:
+    """Blocking inference against one Triton (or several endpoints serving the same models)."""
+
+    def __init__(
+        self,
+        url: str | Sequence[str] = "",
+        *,
+        protocol: str = "grpc",
+        timeout_s: float = 10.0,
+        retries: int = 2,
+        transport: Transport | None = None,
+        check: bool = True,
+    ) -> None:
+        if transport is None:
+            transport = build_transport(url, protocol, timeout_s, retries)
+        elif retries > 0:
+            transport = RetryTransport(transport, RetryPolicy(retries))
+        self.transport: Transport = transport
+        self.check = check
+        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
+        self._signatures: dict[tuple[str, str], Signature] = {}
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        """The config the server serves (Triton's JSON form), cached."""
+        key = (model, version)
+        if key not in self._configs:
+            self._configs[key] = self.transport.model_config(model, version)
+        return self._configs[key]
+
+    def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's metadata (name, versions, platform, inputs, outputs), cached."""
+        key = (model, version)
+        if key not in self._metadata:
+            self._metadata[key] = self.transport.metadata(model, version)
+        return self._metadata[key]
+
+    def signature(self, model: str, version: str = "") -> Signature:
+        key = (model, version)
+        found = self._signatures.get(key)
+        if found is None:
+            found = self._signatures[key] = Signature.from_config(
+                model, self.model_config(model, version)
+            )
+        return found
+
+    def infer(
+        self,
+        model: str,
+        inputs: Tensors,
+        *,
+        version: str = "",
+        outputs: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> InferResult:
+        """Run one inference; raises ``InputError`` before sending when inputs do not fit."""
+        if self.check:
+            check_inputs(self.signature(model, version), inputs)
+        request = InferRequest(
+            model, inputs, version, tuple(outputs) if outputs else None, headers, timeout_s
+        )
+        started = time.perf_counter()
+        return _result(self.transport.handle(request), started)
+
+
+class AsyncClient:
+    """asyncio inference; use ``async with AsyncClient(url) as client``."""
+
+    def __init__(
+        self,
+        url: str | Sequence[str] = "",
+        *,
+        protocol: str = "grpc",
+        timeout_s: float = 10.0,
+        retries: int = 2,
+        transport: AsyncTransport | None = None,
+        check: bool = True,
+    ) -> None:
+        if transport is None:
+            transport = build_async_transport(url, protocol, timeout_s, retries)
+        elif retries > 0:
+            transport = AsyncRetryTransport(transport, RetryPolicy(retries))
+        self.transport: AsyncTransport = transport
+        self.check = check
+        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
+        self._signatures: dict[tuple[str, str], Signature] = {}
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.transport.aclose()
+
+    async def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        key = (model, version)
+        if key not in self._configs:
+            self._configs[key] = await self.transport.model_config_async(model, version)
+        return self._configs[key]
+
+    async def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        key = (model, version)
+        if key not in self._metadata:
+            self._metadata[key] = await self.transport.metadata_async(model, version)
+        return self._metadata[key]
+
+    async def signature(self, model: str, version: str = "") -> Signature:
+        key = (model, version)
+        found = self._signatures.get(key)
+        if found is None:
+            config = await self.model_config(model, version)
+            found = self._signatures[key] = Signature.from_config(model, config)
+        return found
+
+    async def infer(
+        self,
+        model: str,
+        inputs: Tensors,
+        *,
+        version: str = "",
+        outputs: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> InferResult:
+        if self.check:
+            check_inputs(await self.signature(model, version), inputs)
+        request = InferRequest(
+            model, inputs, version, tuple(outputs) if outputs else None, headers, timeout_s
+        )
+        started = time.perf_counter()
+        return _result(await self.transport.handle_async(request), started)

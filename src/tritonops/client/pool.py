@@ -1,0 +1,111 @@
+"""Several endpoints behind one transport: round-robin spread, failover on UNAVAILABLE.
+
+Each request starts at the next endpoint in turn (so traffic spreads over servers) and moves on to
+the following one only when an endpoint cannot be reached; any other error is the model's answer
+and is returned as is.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from tritonops.client.transport import AsyncTransport, InferRequest, InferResponse, Transport
+from tritonops.errors import ClientError, UnavailableError
+
+
+def _order(count: int, start: int) -> list[int]:
+    return [(start + i) % count for i in range(count)]
+
+
+class EndpointPool:
+    """Blocking transports, one per endpoint, used in turn."""
+
+    def __init__(self, transports: Sequence[Transport]) -> None:
+        if not transports:
+            raise ClientError("an endpoint pool needs at least one endpoint")
+        self.transports = list(transports)
+        # next() on itertools.count is atomic under the GIL: no lock on the hot path
+        self._turn = itertools.count()
+
+    def handle(self, request: InferRequest) -> InferResponse:
+        transports = self.transports
+        if len(transports) == 1:
+            return transports[0].handle(request)
+        last: UnavailableError | None = None
+        for index in _order(len(transports), next(self._turn)):
+            try:
+                return transports[index].handle(request)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        return _first_answer([lambda t=t: t.model_config(model, version) for t in self.transports])
+
+    def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        return _first_answer([lambda t=t: t.metadata(model, version) for t in self.transports])
+
+    def close(self) -> None:
+        for transport in self.transports:
+            transport.close()
+
+
+class AsyncEndpointPool:
+    """asyncio transports, one per endpoint, used in turn."""
+
+    def __init__(self, transports: Sequence[AsyncTransport]) -> None:
+        if not transports:
+            raise ClientError("an endpoint pool needs at least one endpoint")
+        self.transports = list(transports)
+        self._turn = itertools.count()
+
+    async def handle_async(self, request: InferRequest) -> InferResponse:
+        transports = self.transports
+        if len(transports) == 1:
+            return await transports[0].handle_async(request)
+        last: UnavailableError | None = None
+        for index in _order(len(transports), next(self._turn)):
+            try:
+                return await transports[index].handle_async(request)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
+        last: UnavailableError | None = None
+        for transport in self.transports:
+            try:
+                return await transport.model_config_async(model, version)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
+        last: UnavailableError | None = None
+        for transport in self.transports:
+            try:
+                return await transport.metadata_async(model, version)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def aclose(self) -> None:
+        for transport in self.transports:
+            await transport.aclose()
+
+
+def _first_answer(calls: Sequence[Any]) -> dict[str, Any]:
+    last: UnavailableError | None = None
+    for call in calls:
+        try:
+            return dict(call())
+        except UnavailableError as exc:
+            last = exc
+    assert last is not None
+    raise last

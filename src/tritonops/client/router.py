@@ -1,0 +1,368 @@
+"""``Router`` and ``AsyncRouter``: A/B traffic over variants, as a transport made of transports.
+
+Each variant has its own transport stack (endpoints round-robin with failover, retries on
+UNAVAILABLE); the routers ask the shared ``RoutingCore`` which variants to try, send, fall back on
+error, and mirror to the shadow in the background. They never decide promotions: they record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tritonops.client.checks import Signature, check_inputs
+from tritonops.client.circuit import CircuitSettings
+from tritonops.client.client import build_async_transport, build_transport
+from tritonops.client.records import Assignment, ShadowComparison, VariantStats
+from tritonops.client.routing import RoutedResult, RoutingCore, RuleLike, Variant
+from tritonops.client.shadow import AsyncShadows, ThreadShadows
+from tritonops.client.transport import (
+    AsyncTransport,
+    Attributes,
+    InferRequest,
+    InferResponse,
+    Tensors,
+    Transport,
+)
+from tritonops.errors import ClientError
+from tritonops.spec.experiments import ExperimentSpec
+
+
+def variants_from_experiment(
+    experiment: ExperimentSpec, url: str
+) -> tuple[list[Variant], Variant | None]:
+    """The experiment's arms as Variants (each at its own URL, else ``url``), and its shadow."""
+    variants = [
+        Variant(v.name, v.model, str(v.version) if v.version else "", v.weight, (v.url or url,))
+        for v in experiment.variants
+    ]
+    shadow = None
+    if experiment.shadow is not None:
+        spec = experiment.shadow
+        if spec.variant is not None:
+            named = {v.name: v for v in variants}
+            if spec.variant not in named:
+                raise ClientError(
+                    f"experiment {experiment.name!r}: shadow names unknown variant {spec.variant!r}"
+                )
+            shadow = named[spec.variant]
+        elif spec.model is not None:
+            version = str(spec.version) if spec.version else ""
+            shadow = Variant(f"shadow:{spec.model}", spec.model, version, 0.0, (url,))
+    return variants, shadow
+
+
+class _RouterBase:
+    """Read-only views shared by both routers."""
+
+    core: RoutingCore
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        self.core.set_weights(weights)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.core.weights
+
+    @property
+    def records(self) -> list[Assignment]:
+        return self.core.recorder.assignments
+
+    @property
+    def shadow_comparisons(self) -> list[ShadowComparison]:
+        return self.core.recorder.comparisons
+
+    @property
+    def shadows_dropped(self) -> int:
+        return self.core.recorder.shadows_dropped
+
+    def stats(self) -> dict[str, VariantStats]:
+        return self.core.recorder.stats()
+
+
+class Router(_RouterBase):
+    """Blocking router (for scripts); shadows run on a small thread pool."""
+
+    def __init__(
+        self,
+        variants: Sequence[Variant],
+        *,
+        protocol: str = "grpc",
+        sticky: bool = True,
+        shadow: Variant | None = None,
+        rules: Sequence[RuleLike] = (),
+        fallback: bool = True,
+        circuit: CircuitSettings | None = None,
+        timeout_s: float = 10.0,
+        retries: int = 1,
+        transports: Mapping[str, Transport] | None = None,
+        check: bool = True,
+        shadow_limit: int = 16,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.core = RoutingCore(
+            variants, sticky=sticky, shadow=shadow, rules=rules, fallback=fallback,
+            circuit=circuit, seed=seed, clock=clock,
+        )  # fmt: skip
+        given = dict(transports or {})
+        arms = [*variants, *([shadow] if shadow is not None else [])]
+        self._transports: dict[str, Transport] = {
+            v.name: given.get(v.name) or build_transport(v.endpoints, protocol, timeout_s, retries)
+            for v in arms
+        }
+        self.check = check
+        self._signatures: dict[str, Signature] = {}
+        self.shadows = ThreadShadows(self.core.recorder, limit=shadow_limit)
+
+    @classmethod
+    def from_experiment(
+        cls, experiment: ExperimentSpec, url: str, protocol: str = "grpc", **options: Any
+    ) -> Router:
+        variants, shadow = variants_from_experiment(experiment, url)
+        options.setdefault("sticky", experiment.sticky_key is not None)
+        return cls(variants, protocol=protocol, shadow=shadow, **options)
+
+    def _signature(self, name: str) -> Signature:
+        found = self._signatures.get(name)
+        if found is None:
+            v = self.core.variants[name]
+            config = self._transports[name].model_config(v.model, v.version)
+            found = self._signatures[name] = Signature.from_config(v.model, config)
+        return found
+
+    def infer(
+        self,
+        inputs: Tensors,
+        *,
+        key: str | None = None,
+        attributes: Attributes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> RoutedResult:
+        """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        core = self.core
+        plan = core.plan(inputs, key, attributes)
+        last: str | None = None
+        error: ClientError | None = None
+        for name in plan.order:
+            if not core.allow(name):
+                continue
+            variant = core.variants[name]
+            if self.check:
+                check_inputs(self._signature(name), inputs)
+            request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
+            try:
+                response = self._transports[name].handle(request)
+            except ClientError as exc:
+                core.failure(name)
+                last, error = name, exc
+                continue
+            result = core.success(plan, name, response)
+            self._mirror(result, inputs, headers, timeout_s)
+            return result
+        result = core.give_up(plan, last, error)
+        self._mirror(result, inputs, headers, timeout_s)
+        return result
+
+    def _mirror(
+        self,
+        primary: RoutedResult,
+        inputs: Tensors,
+        headers: Mapping[str, str] | None,
+        timeout_s: float | None,
+    ) -> None:
+        shadow = self.core.shadow
+        if shadow is None or not self.core.should_shadow(primary.variant):
+            return
+        request = InferRequest(shadow.model, inputs, shadow.version, None, headers, timeout_s)
+        transport = self._transports[shadow.name]
+
+        def job() -> None:
+            started = time.perf_counter()
+            try:
+                response = transport.handle(request)
+            except ClientError as exc:
+                self.core.shadow_outcome(primary, None, exc, started)
+            else:
+                self.core.shadow_outcome(primary, response, None, started)
+
+        self.shadows.submit(job)
+
+    def handle(self, request: InferRequest) -> InferResponse:
+        """The transport interface: route by ``request.key`` / ``attributes``; raise on error."""
+        routed = self.infer(
+            request.inputs, key=request.key, attributes=request.attributes,
+            headers=request.headers, timeout_s=request.timeout_s,
+        )  # fmt: skip
+        if routed.error is not None:
+            raise routed.error
+        return InferResponse(
+            routed.outputs, routed.model, routed.version, routed.endpoint,
+            {"variant": routed.variant},
+        )  # fmt: skip
+
+    def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        return self._transports[self._first()].model_config(model, version)
+
+    def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        return self._transports[self._first()].metadata(model, version)
+
+    def _first(self) -> str:
+        return max(self.core.variants.values(), key=lambda v: v.weight).name
+
+    def close(self) -> None:
+        self.shadows.close()
+        for transport in self._transports.values():
+            transport.close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncRouter(_RouterBase):
+    """asyncio router; shadows run as background tasks."""
+
+    def __init__(
+        self,
+        variants: Sequence[Variant],
+        *,
+        protocol: str = "grpc",
+        sticky: bool = True,
+        shadow: Variant | None = None,
+        rules: Sequence[RuleLike] = (),
+        fallback: bool = True,
+        circuit: CircuitSettings | None = None,
+        timeout_s: float = 10.0,
+        retries: int = 1,
+        transports: Mapping[str, AsyncTransport] | None = None,
+        check: bool = True,
+        shadow_limit: int = 64,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.core = RoutingCore(
+            variants, sticky=sticky, shadow=shadow, rules=rules, fallback=fallback,
+            circuit=circuit, seed=seed, clock=clock,
+        )  # fmt: skip
+        given = dict(transports or {})
+        arms = [*variants, *([shadow] if shadow is not None else [])]
+        self._transports: dict[str, AsyncTransport] = {
+            v.name: given.get(v.name)
+            or build_async_transport(v.endpoints, protocol, timeout_s, retries)
+            for v in arms
+        }
+        self.check = check
+        self._signatures: dict[str, Signature] = {}
+        self.shadows = AsyncShadows(self.core.recorder, limit=shadow_limit)
+
+    @classmethod
+    def from_experiment(
+        cls, experiment: ExperimentSpec, url: str, protocol: str = "grpc", **options: Any
+    ) -> AsyncRouter:
+        variants, shadow = variants_from_experiment(experiment, url)
+        options.setdefault("sticky", experiment.sticky_key is not None)
+        return cls(variants, protocol=protocol, shadow=shadow, **options)
+
+    async def _signature(self, name: str) -> Signature:
+        found = self._signatures.get(name)
+        if found is None:
+            v = self.core.variants[name]
+            config = await self._transports[name].model_config_async(v.model, v.version)
+            found = self._signatures[name] = Signature.from_config(v.model, config)
+        return found
+
+    async def infer(
+        self,
+        inputs: Tensors,
+        *,
+        key: str | None = None,
+        attributes: Attributes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> RoutedResult:
+        """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        core = self.core
+        plan = core.plan(inputs, key, attributes)
+        last: str | None = None
+        error: ClientError | None = None
+        for name in plan.order:
+            if not core.allow(name):
+                continue
+            variant = core.variants[name]
+            if self.check:
+                check_inputs(await self._signature(name), inputs)
+            request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
+            try:
+                response = await self._transports[name].handle_async(request)
+            except ClientError as exc:
+                core.failure(name)
+                last, error = name, exc
+                continue
+            result = core.success(plan, name, response)
+            self._mirror(result, inputs, headers, timeout_s)
+            return result
+        result = core.give_up(plan, last, error)
+        self._mirror(result, inputs, headers, timeout_s)
+        return result
+
+    def _mirror(
+        self,
+        primary: RoutedResult,
+        inputs: Tensors,
+        headers: Mapping[str, str] | None,
+        timeout_s: float | None,
+    ) -> None:
+        shadow = self.core.shadow
+        if shadow is None or not self.core.should_shadow(primary.variant):
+            return
+        request = InferRequest(shadow.model, inputs, shadow.version, None, headers, timeout_s)
+        transport = self._transports[shadow.name]
+
+        async def job() -> None:
+            started = time.perf_counter()
+            try:
+                response = await transport.handle_async(request)
+            except ClientError as exc:
+                self.core.shadow_outcome(primary, None, exc, started)
+            else:
+                self.core.shadow_outcome(primary, response, None, started)
+
+        # scheduled, never awaited here: the primary answer does not wait for the shadow
+        self.shadows.submit(job())
+
+    async def handle_async(self, request: InferRequest) -> InferResponse:
+        routed = await self.infer(
+            request.inputs, key=request.key, attributes=request.attributes,
+            headers=request.headers, timeout_s=request.timeout_s,
+        )  # fmt: skip
+        if routed.error is not None:
+            raise routed.error
+        return InferResponse(
+            routed.outputs, routed.model, routed.version, routed.endpoint,
+            {"variant": routed.variant},
+        )  # fmt: skip
+
+    async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
+        return await self._transports[self._first()].model_config_async(model, version)
+
+    async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
+        return await self._transports[self._first()].metadata_async(model, version)
+
+    def _first(self) -> str:
+        return max(self.core.variants.values(), key=lambda v: v.weight).name
+
+    async def aclose(self) -> None:
+        await self.shadows.close()
+        for transport in self._transports.values():
+            await transport.aclose()
+
+    async def __aenter__(self) -> AsyncRouter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

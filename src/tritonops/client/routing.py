@@ -1,0 +1,287 @@
+"""The routing core shared by ``Router`` and ``AsyncRouter``: which variant, in what order.
+
+Everything here is free of I/O: rules, sticky rendezvous hashing, weighted draws, fallback order,
+circuits, and turning an attempt into a ``RoutedResult`` and its ``Assignment``. The two routers
+only send requests. Weights live in an immutable table that ``set_weights`` replaces in one
+assignment, so the hot path reads it without a lock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from numpy.typing import NDArray
+
+from tritonops.client.circuit import Circuit, CircuitSettings
+from tritonops.client.hashing import Rendezvous, key_hash
+from tritonops.client.records import Assignment, Recorder, ShadowComparison, Status
+from tritonops.client.shadow import compare
+from tritonops.client.transport import Attributes, InferResponse, Tensors
+from tritonops.errors import ClientError, NoVariantAvailable
+
+_NO_ATTRIBUTES: Attributes = {}
+_STICKY_CACHE = 65_536
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One arm: a model version served at one or more endpoints, with a share of the traffic."""
+
+    name: str
+    model: str
+    version: str = ""
+    weight: float = 1.0
+    endpoints: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            raise ClientError(f"variant {self.name!r} has weight {self.weight} — use 0 or more")
+        object.__setattr__(self, "endpoints", tuple(self.endpoints))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Force ``variant`` when ``when(inputs, attributes)`` is true (first matching rule wins)."""
+
+    when: Callable[[Tensors, Attributes], bool]
+    variant: str
+    name: str = ""
+
+    def __call__(self, inputs: Tensors, attributes: Attributes) -> str | None:
+        return self.variant if self.when(inputs, attributes) else None
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    """Force the variant named by a request attribute (e.g. the ``x-variant`` header)."""
+
+    attribute: str = "x-variant"
+
+    def __call__(self, inputs: Tensors, attributes: Attributes) -> str | None:
+        value = attributes.get(self.attribute)
+        return value if isinstance(value, str) else None
+
+
+RuleLike: TypeAlias = Callable[[Tensors, Attributes], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedResult:
+    """What the Router answers: who served, the outputs, and whether it worked."""
+
+    variant: str
+    outputs: dict[str, NDArray[Any]]
+    latency_ms: float
+    status: Status
+    error: ClientError | None = None
+    fallback_from: str | None = None
+    key_hash: str | None = None
+    model: str = ""
+    version: str = ""
+    endpoint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    order: tuple[str, ...]  # variants to try, in turn
+    assigned: str
+    key_hash: str | None
+    rule: str | None
+    started: float = field(default_factory=time.perf_counter)
+    wall: float = field(default_factory=time.time)
+
+
+class _Table:
+    """Weights and everything precomputed from them."""
+
+    def __init__(self, weights: Mapping[str, float], fallback: bool) -> None:
+        live = [(n, w) for n, w in weights.items() if w > 0]
+        self.rendezvous = Rendezvous(live)
+        self.names = [n for n, _ in live]
+        self.cumulative: list[float] = []
+        total = 0.0
+        for _, weight in live:
+            total += weight
+            self.cumulative.append(total)
+        self.total = total
+        # fallbacks by weight, heaviest first; drained (weight 0) variants last, still a safety net
+        by_weight = sorted(weights, key=lambda n: -weights[n])
+        # sticky picks by key, valid as long as this table lives (set_weights makes a new one)
+        self.sticky: dict[str, tuple[str | None, str | None]] = {}
+        self.orders = {
+            name: (name, *(n for n in by_weight if n != name)) if fallback else (name,)
+            for name in weights
+        }
+
+
+class RoutingCore:
+    """Picks the variant order for each request and records what happened."""
+
+    def __init__(
+        self,
+        variants: Sequence[Variant],
+        *,
+        sticky: bool = True,
+        shadow: Variant | None = None,
+        rules: Sequence[RuleLike] = (),
+        fallback: bool = True,
+        circuit: CircuitSettings | None = None,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_records: int | None = 100_000,
+    ) -> None:
+        names = [v.name for v in variants]
+        if not variants or len(set(names)) != len(names):
+            raise ClientError(f"a router needs variants with distinct names (got {names})")
+        self.variants = {v.name: v for v in variants}
+        for rule in rules:
+            if isinstance(rule, Rule) and rule.variant not in self.variants:
+                raise ClientError(
+                    f"rule {rule.name or rule.variant!r} forces unknown variant {rule.variant!r}"
+                    f" — the variants are {', '.join(names)}"
+                )
+        self.sticky = sticky
+        self.shadow = shadow
+        self.rules = tuple(rules)
+        self.fallback = fallback
+        settings = circuit or CircuitSettings()
+        self.circuits = {name: Circuit(settings, clock) for name in names}
+        self.recorder = Recorder(max_records)
+        self._rng = random.Random(seed)
+        self._table = _Table({v.name: v.weight for v in variants}, fallback)
+
+    # -- weights ---------------------------------------------------------------------------------
+    @property
+    def weights(self) -> dict[str, float]:
+        return {name: v.weight for name, v in self.variants.items()}
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        unknown = set(weights) - set(self.variants)
+        if unknown:
+            raise ClientError(
+                f"unknown variant(s) {', '.join(sorted(unknown))} — the variants are"
+                f" {', '.join(self.variants)}"
+            )
+        for name, weight in weights.items():
+            if weight < 0:
+                raise ClientError(f"variant {name!r} has weight {weight} — use 0 or more")
+        merged = {name: float(weights.get(name, v.weight)) for name, v in self.variants.items()}
+        self.variants = {n: _reweighted(v, merged[n]) for n, v in self.variants.items()}
+        self._table = _Table(merged, self.fallback)  # one assignment: readers see old or new
+
+    # -- picking ---------------------------------------------------------------------------------
+    def plan(self, inputs: Tensors, key: str | None, attributes: Attributes | None) -> Plan:
+        table = self._table
+        hashed_hex: str | None = None
+        sticky: str | None = None
+        if key is not None:
+            cached = table.sticky.get(key)
+            if cached is None:
+                hashed = key_hash(key)
+                cached = (format(hashed, "016x"), table.rendezvous.pick(hashed))
+                if len(table.sticky) >= _STICKY_CACHE:
+                    table.sticky.clear()  # bounded; a miss costs one hash and one pick
+                table.sticky[key] = cached
+            hashed_hex, sticky = cached
+        attrs = attributes if attributes is not None else _NO_ATTRIBUTES
+        for rule in self.rules:
+            forced = rule(inputs, attrs)
+            if forced is not None and forced in self.variants:
+                return Plan(table.orders[forced], forced, hashed_hex, _rule_name(rule, forced))
+        if self.sticky and key is not None:
+            chosen = sticky
+        elif table.total > 0:
+            index = bisect.bisect_right(table.cumulative, self._rng.random() * table.total)
+            chosen = table.names[min(index, len(table.names) - 1)]
+        else:
+            chosen = None
+        if chosen is None:
+            raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
+        return Plan(table.orders[chosen], chosen, hashed_hex, None)
+
+    def allow(self, name: str) -> bool:
+        return self.circuits[name].allow()
+
+    def should_shadow(self, served: str) -> bool:
+        return self.shadow is not None and self.shadow.name != served
+
+    # -- outcomes --------------------------------------------------------------------------------
+    def success(self, plan: Plan, name: str, response: InferResponse) -> RoutedResult:
+        self.circuits[name].record(True)
+        return self._finish(plan, name, response, None)
+
+    def failure(self, name: str) -> None:
+        self.circuits[name].record(False)
+
+    def give_up(self, plan: Plan, last: str | None, error: ClientError | None) -> RoutedResult:
+        if error is None:
+            error = NoVariantAvailable(
+                f"no variant can serve: circuits open for {', '.join(plan.order)}"
+                " — wait for the cooldown or check the servers"
+            )
+        return self._finish(plan, last or plan.assigned, None, error)
+
+    def _finish(
+        self,
+        plan: Plan,
+        name: str,
+        response: InferResponse | None,
+        error: ClientError | None,
+    ) -> RoutedResult:
+        latency_ms = (time.perf_counter() - plan.started) * 1000.0
+        status: Status = "ok" if error is None else "error"
+        fallback_from = plan.assigned if name != plan.assigned else None
+        self.recorder.assignment(
+            Assignment(
+                name, plan.assigned, plan.key_hash, latency_ms, status, plan.wall,
+                self.should_shadow(name), fallback_from, plan.rule,
+            )
+        )  # fmt: skip
+        if response is None:
+            return RoutedResult(name, {}, latency_ms, status, error, fallback_from, plan.key_hash)
+        return RoutedResult(
+            name, response.outputs, latency_ms, status, error, fallback_from, plan.key_hash,
+            response.model, response.version, response.endpoint,
+        )  # fmt: skip
+
+    def shadow_outcome(
+        self,
+        primary: RoutedResult,
+        response: InferResponse | None,
+        error: ClientError | None,
+        started: float,
+    ) -> None:
+        """Record a finished shadow call (runs in the background, off the primary path)."""
+        assert self.shadow is not None
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        diff: float | None = None
+        argmax: bool | None = None
+        equal: bool | None = None
+        if response is not None and primary.status == "ok":
+            diff, argmax, equal = compare(primary.outputs, response.outputs)
+        self.recorder.comparison(
+            ShadowComparison(
+                self.shadow.name, primary.variant, primary.key_hash, latency_ms,
+                "ok" if error is None else "error", str(error or ""), diff, argmax, equal,
+                time.time(),
+            )
+        )  # fmt: skip
+
+
+def _reweighted(variant: Variant, weight: float) -> Variant:
+    if variant.weight == weight:
+        return variant
+    return Variant(variant.name, variant.model, variant.version, weight, variant.endpoints)
+
+
+def _rule_name(rule: RuleLike, forced: str) -> str:
+    if isinstance(rule, Rule):
+        return rule.name or f"rule→{forced}"
+    if isinstance(rule, AttributeRule):
+        return f"attribute:{rule.attribute}"
+    return getattr(rule, "__name__", "rule")
