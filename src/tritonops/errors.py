@@ -16,8 +16,14 @@ translated where they cross into tritonops, with ``raise ... from exc``.
     │   └── ModelLoadError      a model failed to load (carries the server log's lines)
     ├── DeployError             a deploy step (smoke inference, roll-out, manifests) failed
     │   └── RemoteDeployFailed  a remote roll-out failed after its rollback (deploy.remote)
-    └── BuildError              a builder failed (export, conversion, parity gate, missing tool)
-        └── ParityError         the artifact disagrees with its source beyond tolerance
+    ├── BuildError              a builder failed (export, conversion, parity gate, missing tool)
+    │   └── ParityError         the artifact disagrees with its source beyond tolerance
+    ├── ClientError             an inference call failed (client; carries the server's reason)
+    │   ├── InputError          inputs disagree with the model's config, caught before sending
+    │   ├── UnavailableError    the server cannot be reached or answered UNAVAILABLE / 503
+    │   └── NoVariantAvailable  the Router has no variant left to serve a request
+    ├── ExperimentError         an A/B experiment or canary ramp cannot run as asked
+    └── PerfError               a measurement failed (perf_analyzer missing or unstable, bad load)
 """
 
 from __future__ import annotations
@@ -116,3 +122,36 @@ class BuildError(TritonOpsError):
 
 class ParityError(BuildError):
     """The built artifact disagrees with its source beyond the tolerance; nothing was written."""
+
+
+class ClientError(TritonOpsError):
+    """An inference call failed; ``status`` is the server's code when it answered one."""
+
+    def __init__(self, message: str, status: str = "") -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class InputError(ClientError):
+    """Inputs disagree with the model's config; raised before anything is sent."""
+
+    def __init__(self, model: str, problems: list[str]) -> None:
+        self.model = model
+        self.problems = problems
+        super().__init__(f"model {model!r}: " + "; ".join(problems))
+
+
+class UnavailableError(ClientError):
+    """The server could not be reached, or answered UNAVAILABLE (gRPC) / 503 (HTTP)."""
+
+
+class NoVariantAvailable(ClientError):
+    """Every variant the Router could use failed or has its circuit open."""
+
+
+class PerfError(TritonOpsError):
+    """A measurement or tuning run failed; the message says what to install or change."""
+
+
+class ExperimentError(TritonOpsError):
+    """An experiment or canary ramp cannot run as asked; the message says how to fix it."""

@@ -57,6 +57,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from tritonops.cli.abtest import ab_test_command
     from tritonops.cli.build import build_command
     from tritonops.cli.deploy import deploy_command
     from tritonops.cli.doctor import doctor_command
@@ -73,6 +74,7 @@ def _register() -> None:
         deploy_command,
         history_command,
         doctor_command,
+        ab_test_command,
     ):
         cli.add_command(command)
 

@@ -1,0 +1,125 @@
+"""``tritonops ab-test``: run an experiment (or a canary ramp) and exit with its verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tritonops.abtest import EXIT_CODES, run_experiment, run_ramp
+from tritonops.abtest.ramp import RampState, parse_steps
+from tritonops.abtest.runner import RequestSample
+from tritonops.cli.output import console
+from tritonops.cli.progress import progress
+
+RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["rollback"]}
+
+
+@click.command("ab-test")
+@click.argument("experiment")
+@click.option(
+    "-f",
+    "--file",
+    "project_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("tritonops.yaml"),
+    show_default=True,
+    help="The project file.",
+)
+@click.option("--url", default="127.0.0.1:8001", show_default=True, help="Triton host:port.")
+@click.option("--protocol", type=click.Choice(["grpc", "http"]), default="grpc", show_default=True)
+@click.option("--metrics-url", default=None, help="Triton's metrics host:port (adds its counters).")
+@click.option("--requests", type=click.IntRange(min=1), default=None, help="Requests to send.")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds to send for (instead of, or as well as, --requests).")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Closed loop: requests in flight (default 4).")  # fmt: skip
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Open loop: requests/s; latency from the scheduled send time.")  # fmt: skip
+@click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Write report.json, report.md and PNG plots here.")  # fmt: skip
+@click.option("--ramp", "ramp_steps", default=None, metavar="1,5,25,50,100",
+              help="Canary ramp: candidate percent per step; rolls back on a breach.")  # fmt: skip
+@click.option("--resume", is_flag=True, help="Continue an interrupted ramp.")
+@click.option("--rollback", is_flag=True, help="Roll an unfinished ramp back to the control.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ab_test_command(
+    experiment: str,
+    project_file: Path,
+    url: str,
+    protocol: str,
+    metrics_url: str | None,
+    requests: int | None,
+    duration: float | None,
+    concurrency: int | None,
+    rate: float | None,
+    report_dir: Path | None,
+    ramp_steps: str | None,
+    resume: bool,
+    rollback: bool,
+    seed: int,
+    quiet: bool,
+) -> None:
+    """Run EXPERIMENT from the project file and decide: promote, hold or rollback.
+
+    \b
+    Exit codes (gate CI on them):
+      0  promote   (ramp: completed)
+      3  hold      (not enough samples, or inconclusive)
+      4  rollback  (SLO breach or significantly worse; ramp: rolled back)
+      1  error     (bad options, unreachable server, bad dataset)
+
+    \b
+    Examples:
+      tritonops ab-test digits-v2 --requests 3000 --concurrency 8 --report ab/
+      tritonops ab-test digits-v2 --rate 200 --duration 60
+      tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
+      tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
+    """
+    if concurrency is not None and rate is not None:
+        raise click.UsageError("give --concurrency (closed loop) or --rate (open loop), not both")
+    if resume and rollback:
+        raise click.UsageError("--resume and --rollback exclude each other")
+    out = console()
+    if ramp_steps is not None or resume or rollback:
+        steps = parse_steps(ramp_steps or "1,5,25,50,100")
+        with progress("ramp", len(steps), quiet=quiet) as step:
+
+            def on_step(state: RampState) -> None:
+                step(f"{state.weights.get(state.candidate, 0):g}% {state.status}", True)
+
+            state = run_ramp(
+                experiment, url=url, project=project_file, protocol=protocol, steps=steps,
+                resume=resume, rollback=rollback, requests=requests, duration_s=duration,
+                concurrency=concurrency, rate=rate, seed=seed, metrics_url=metrics_url,
+                on_step=on_step,
+            )  # fmt: skip
+        for entry in state.history:
+            if entry.get("event") == "step":
+                mark = "pass" if entry["passed"] else "FAIL"
+                out.print(f"  step {entry['percent']:>5g}%  {mark}  " + "; ".join(entry["reasons"]))
+        out.print(f"ramp {state.experiment}: {state.status} (weights {state.weights})")
+        raise SystemExit(RAMP_EXIT.get(state.status, EXIT_CODES["hold"]))
+
+    with progress("ab-test", requests, quiet=quiet) as step:
+
+        def on_sample(sample: RequestSample) -> None:
+            step(sample.variant, True)
+
+        result = run_experiment(
+            experiment, url=url, project=project_file, protocol=protocol, requests=requests,
+            duration_s=duration, concurrency=concurrency, rate=rate, seed=seed,
+            report_dir=report_dir, metrics_url=metrics_url, on_sample=on_sample,
+        )  # fmt: skip
+    for arm in result.report.arms:
+        lat = arm.latency_ms
+        p99 = f"p99 {lat.p99:.1f} ms" if lat else "no successful request"
+        out.print(f"  {arm.name:<16} {arm.requests:>7} req  {arm.errors:>5} err  {p99}")
+    for verdict in result.verdicts.values():
+        out.print(f"{verdict.candidate} vs {verdict.control}: {verdict.decision}")
+        for reason in verdict.reasons:
+            out.print(f"  - {reason}")
+    if result.files:
+        out.print(f"report: {result.files['json'].parent}")
+    raise SystemExit(result.exit_code)
