@@ -204,11 +204,21 @@ def _plans(project: Project, *, dry_run: bool) -> tuple[list[ModelPlan] | None, 
     by_name = {spec.name: spec for spec in project.models}
     for plan in plan_models(project):
         spec = by_name.get(plan.name)
-        if spec is None or not needs_artifact(spec):
-            plans.extend(extra_plans(project, spec, plan) if spec is not None else [plan])
+        if spec is None:
+            plans.append(plan)
             continue
         folder = artifact_dir(project.root, spec.name)
         record = lineage_store.read(project.root, spec.name, max(spec.versions))
+        if not needs_artifact(spec):
+            # e.g. TRT-LLM: the set renders without the engine (dry run); a built one goes along
+            expanded = extra_plans(project, spec, plan)
+            if record is not None and folder.is_dir():
+                files = {name: folder / name for name in record.artifacts}
+                expanded = [
+                    replace(p, version_files=files) if p.name == spec.name else p for p in expanded
+                ]
+            plans.extend(expanded)
+            continue
         if record is None or not folder.is_dir():
             missing.append(spec.name)
             continue

@@ -34,6 +34,8 @@ from tritonops.spec.fields import (
     SpecModel,
     TritonName,
 )
+from tritonops.spec.onnx_build import OnnxBuild
+from tritonops.spec.trtllm_build import TrtLlmBuild
 
 ModelKind = Literal["onnx", "python", "tensorrt_llm"]
 MODEL_KINDS: tuple[str, ...] = ("onnx", "python", "tensorrt_llm", "ensemble")
@@ -73,6 +75,8 @@ class ModelSpec(SpecModel):
     # relative path inside the model folder -> source path relative to the project file
     files: dict[str, NonEmpty] = Field(default_factory=dict)
     execution_env: str | None = None
+    onnx: OnnxBuild | None = None
+    tensorrt_llm: TrtLlmBuild | None = None
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "steps": "only ensembles have steps; set kind: ensemble or move it under ensembles:",

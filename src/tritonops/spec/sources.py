@@ -14,6 +14,7 @@ from tritonops.errors import SpecIssue
 from tritonops.spec.experiments import ExperimentSpec
 from tritonops.spec.issues import Locator
 from tritonops.spec.models import ModelSpec
+from tritonops.spec.onnx_build import check_onnx_source, parse_factory
 from tritonops.spec.yamlmarks import Loc
 
 EXECUTION_ENV_PARAMETER = "EXECUTION_ENV_PATH"
@@ -110,6 +111,14 @@ def check_model_sources(spec: ModelSpec, loc: Loc, root: Path, at: Locator) -> l
 
 def _check_source(spec: ModelSpec, loc: Loc, root: Path, at: Locator) -> list[SpecIssue]:
     here = (*loc, "source")
+    if spec.onnx is not None and spec.kind != "onnx":
+        return [
+            at.issue(
+                (*loc, "onnx"),
+                f"onnx options are for onnx models, not {spec.kind}",
+                "remove onnx: or set kind: onnx",
+            )
+        ]
     if spec.kind == "tensorrt_llm":
         return []  # an engine folder may be built later by ``tritonops build``
     if spec.source is None:
@@ -118,11 +127,11 @@ def _check_source(spec: ModelSpec, loc: Loc, root: Path, at: Locator) -> list[Sp
     path = resolve(root, spec.source)
     filename = model_filename(spec)
     if spec.kind == "onnx":
-        if not spec.source.endswith(".onnx"):
-            return [
-                at.issue(here, f"{spec.source!r} is not an .onnx file", "point source at a .onnx")
-            ]
-        if not _is_file(path):
+        # a .onnx or scikit-learn file, or a pkg.module:factory (see spec.onnx_build)
+        problem = check_onnx_source(spec.source, root)
+        if problem is not None:
+            return [at.issue(here, *problem)]
+        if parse_factory(spec.source) is None and not _is_file(path):
             return [_missing(here, spec.source, root, at)]
         return []
     if not _exists(path):
