@@ -1,0 +1,304 @@
+"""perf_analyzer: find it, make its libraries resolvable, render typed options, parse its CSV.
+
+The 2.50.0 binary from ``tritonclient[all]`` links ``libb64.so.0d`` and ``libcudart.so.12``. Where
+the system lacks them, copies shipped in Python wheels are put on ``LD_LIBRARY_PATH`` (pip
+``nvidia-cuda-runtime-cu12``; the hash-suffixed copies in ``nvidia_pytriton.libs`` through links in
+tritonops's cache); anything still missing is reported with the package that provides it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tritonops.errors import PerfError
+from tritonops.perf.results import Latency, LevelResult, ServerTimes
+
+PROVIDERS = {
+    "libb64.so.0d": "the Debian/Ubuntu package libb64-0d (apt-get install -y libb64-0d)",
+    "libcudart.so.12": "pip install nvidia-cuda-runtime-cu12 (or tritonops[perf])",
+}
+INSTALL_HINT = "pip install 'tritonops[perf]' (tritonclient[all]==2.50.0 ships bin/perf_analyzer)"
+
+Protocol = Literal["grpc", "http"]
+SharedMemory = Literal["none", "system", "cuda"]
+MeasurementMode = Literal["time_windows", "count_windows"]
+
+
+def find_perf_analyzer(path: Path | str | None = None) -> Path:
+    """The binary: ``path`` if given, else this interpreter's bin/ (a venv), else PATH."""
+    if path is not None:
+        candidate = Path(path)
+        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            raise PerfError(f"{candidate} is not an executable perf_analyzer")
+        return candidate
+    local = Path(sys.executable).parent / "perf_analyzer"
+    if local.is_file() and os.access(local, os.X_OK):
+        return local
+    found = shutil.which("perf_analyzer")
+    if found:
+        return Path(found)
+    raise PerfError(f"perf_analyzer not found (looked in {local.parent} and PATH) — {INSTALL_HINT}")
+
+
+def _site_packages() -> Path:
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("TRITONOPS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tritonops"
+    )
+    return Path(root) / "perf-libs"
+
+
+def _wheel_copies() -> list[Path]:
+    """Folders with wheel-shipped copies of the libraries (links made for hash-suffixed names)."""
+    site = _site_packages()
+    dirs = [site / "nvidia" / "cuda_runtime" / "lib"]
+    bundled = site / "nvidia_pytriton.libs"
+    if bundled.is_dir():
+        links = _cache_dir()
+        for soname in PROVIDERS:
+            stem, _, suffix = soname.partition(".so")
+            matches = sorted(bundled.glob(f"{stem}-*.so{suffix}*"))
+            link = links / soname
+            if matches and not link.exists():
+                links.mkdir(parents=True, exist_ok=True)
+                link.unlink(missing_ok=True)  # a dangling link from an old environment
+                link.symlink_to(matches[0])
+        dirs.append(links)
+    return [d for d in dirs if d.is_dir()]
+
+
+def analyzer_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment perf_analyzer runs with: system libraries first, wheel copies after."""
+    env = dict(os.environ if base is None else base)
+    extra = [str(d) for d in _wheel_copies()]
+    if env.get("LD_LIBRARY_PATH"):
+        extra.insert(0, env["LD_LIBRARY_PATH"])
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(extra)
+    return env
+
+
+def missing_libraries(binary: Path, env: dict[str, str]) -> list[str]:
+    """Shared libraries ``ldd`` cannot resolve for ``binary`` under ``env``."""
+    if shutil.which("ldd") is None:
+        return []  # cannot tell; running it will
+    try:
+        out = subprocess.run(
+            ["ldd", str(binary)], env=env, capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return re.findall(r"^\s*(\S+) => not found", out, flags=re.MULTILINE)
+
+
+def ready_analyzer(path: Path | str | None = None) -> tuple[Path, dict[str, str]]:
+    """The binary and an environment it runs in, or PerfError saying what to install."""
+    binary = find_perf_analyzer(path)
+    env = analyzer_env()
+    missing = missing_libraries(binary, env)
+    if missing:
+        lines = [
+            f"  {lib}: {PROVIDERS.get(lib, 'unknown — search your distribution')}"
+            for lib in missing
+        ]
+        raise PerfError(
+            f"{binary} cannot run: shared libraries not found (ldd):\n"
+            + "\n".join(lines)
+            + "\nor put a folder holding them on LD_LIBRARY_PATH"
+        )
+    return binary, env
+
+
+@dataclass(frozen=True)
+class Range:
+    """``start:end:step`` as perf_analyzer takes it."""
+
+    start: float
+    end: float | None = None
+    step: float | None = None
+
+    def arg(self) -> str:
+        parts = [self.start, *(p for p in (self.end, self.step) if p is not None)]
+        return ":".join(f"{p:g}" for p in parts)
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    """Typed perf_analyzer options; ``argv`` renders them. Exactly one load family is set."""
+
+    model: str
+    url: str
+    protocol: Protocol = "grpc"
+    concurrency: Range | None = None
+    request_rate: Range | None = None
+    request_intervals: Path | None = None  # a file of inter-request gaps in µs, one a line
+    request_distribution: Literal["constant", "poisson"] | None = None
+    measurement_mode: MeasurementMode = "time_windows"
+    measurement_interval_ms: int | None = None
+    measurement_request_count: int | None = None
+    stability_percentage: float | None = None
+    max_trials: int | None = None
+    percentile: int | None = None
+    batch_size: int = 1
+    shared_memory: SharedMemory = "none"
+    output_shared_memory_size: int | None = None
+    streaming: bool = False
+    async_mode: bool | None = None  # None: perf_analyzer's choice
+    input_data: str | Path | None = None  # "zero", "random", or a JSON file
+    string_length: int | None = None
+    csv_path: Path | None = None
+    metrics_url: str | None = None
+    extra_args: Sequence[str] = ()
+
+    def argv(self, binary: Path | str) -> list[str]:
+        loads = [self.concurrency, self.request_rate, self.request_intervals]
+        if sum(x is not None for x in loads) != 1:
+            raise PerfError(
+                "give exactly one of a concurrency range, a request-rate range or intervals"
+            )
+        if self.streaming and self.protocol != "grpc":
+            raise PerfError("--streaming needs the gRPC protocol (use a host:port URL)")
+        args = [str(binary), "-m", self.model, "-u", self.url, "-i", self.protocol]
+        if self.concurrency is not None:
+            args += ["--concurrency-range", self.concurrency.arg()]
+        if self.request_rate is not None:
+            args += ["--request-rate-range", self.request_rate.arg()]
+        if self.request_intervals is not None:
+            args += ["--request-intervals", str(self.request_intervals)]
+        if self.request_distribution is not None:
+            args += ["--request-distribution", self.request_distribution]
+        args += ["--measurement-mode", self.measurement_mode]
+        if self.measurement_interval_ms is not None:
+            args += ["--measurement-interval", str(self.measurement_interval_ms)]
+        if self.measurement_request_count is not None:
+            args += ["--measurement-request-count", str(self.measurement_request_count)]
+        if self.stability_percentage is not None:
+            args += ["--stability-percentage", f"{self.stability_percentage:g}"]
+        if self.max_trials is not None:
+            args += ["--max-trials", str(self.max_trials)]
+        if self.percentile is not None:
+            args += ["--percentile", str(self.percentile)]
+        args += ["-b", str(self.batch_size)]
+        if self.shared_memory != "none":
+            args += ["--shared-memory", self.shared_memory]
+            if self.output_shared_memory_size is not None:
+                args += ["--output-shared-memory-size", str(self.output_shared_memory_size)]
+        if self.streaming:
+            args.append("--streaming")
+        if self.async_mode is not None:
+            args.append("--async" if self.async_mode else "--sync")
+        if self.input_data is not None:
+            args += ["--input-data", str(self.input_data)]
+        if self.string_length is not None:
+            args += ["--string-length", str(self.string_length)]
+        if self.csv_path is not None:
+            # --verbose-csv adds the gRPC request/response and response-wait columns
+            args += ["-f", str(self.csv_path), "--verbose-csv"]
+        if self.metrics_url is not None:
+            args += ["--collect-metrics", "--metrics-url", self.metrics_url]
+        return args + list(self.extra_args)
+
+
+_LOAD_COLUMNS = ("Concurrency", "Request Rate")
+
+
+def parse_csv(text: str, batch_size: int = 1) -> list[LevelResult]:
+    """perf_analyzer's ``-f`` CSV to typed levels, sorted by load (it writes them by throughput)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        raise PerfError("perf_analyzer wrote an empty CSV (no load level was measured)")
+    load_col = next((c for c in _LOAD_COLUMNS if c in rows[0]), None)
+    if load_col is None or "Inferences/Second" not in rows[0]:
+        raise PerfError(f"unexpected perf_analyzer CSV header: {list(rows[0])}")
+    levels = []
+    for row in rows:
+        num = {k: float(v) for k, v in row.items() if k and v not in (None, "")}
+        parts = [
+            "Client Send",
+            "Network+Server Send/Recv",
+            "Server Queue",
+            "Server Compute Input",
+            "Server Compute Infer",
+            "Server Compute Output",
+            "Client Recv",
+        ]
+        # with --percentile the CSV drops "Avg latency"; its stages sum to it (checked: within 1 %)
+        avg = num.get("Avg latency", sum(num.get(p, 0.0) for p in parts))
+        server = None
+        if "Server Queue" in num:
+            server = ServerTimes(
+                queue_us=num["Server Queue"],
+                compute_input_us=num.get("Server Compute Input", 0.0),
+                compute_infer_us=num.get("Server Compute Infer", 0.0),
+                compute_output_us=num.get("Server Compute Output", 0.0),
+            )
+        levels.append(
+            LevelResult(
+                load=num[load_col],
+                throughput=num["Inferences/Second"],
+                latency=Latency(
+                    p50_us=num["p50 latency"],
+                    p90_us=num["p90 latency"],
+                    p95_us=num["p95 latency"],
+                    p99_us=num["p99 latency"],
+                    avg_us=avg,
+                ),
+                client_send_us=num.get("Client Send"),
+                client_recv_us=num.get("Client Recv"),
+                server=server,
+                metrics={
+                    k: v
+                    for k, v in num.items()
+                    if k.startswith(("Avg GPU", "Max GPU", "Total GPU"))
+                },
+            )
+        )
+    return sorted(levels, key=lambda lv: lv.load)
+
+
+def run_analyzer(
+    options: AnalyzerOptions,
+    *,
+    binary: Path | str | None = None,
+    timeout_s: float = 600.0,
+) -> tuple[list[LevelResult], str]:
+    """Run perf_analyzer (argv list) and return its levels and console output."""
+    if options.csv_path is None:
+        raise PerfError("run_analyzer needs options.csv_path (where perf_analyzer writes its CSV)")
+    exe, env = ready_analyzer(binary)
+    argv = options.argv(exe)
+    try:
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PerfError(
+            f"perf_analyzer did not finish within {timeout_s:.0f} s — lower --max-trials or the "
+            "measurement interval"
+        ) from exc
+    except OSError as exc:
+        raise PerfError(f"cannot start {exe}: {exc}") from exc
+    output = done.stdout + done.stderr
+    if done.returncode != 0 or not options.csv_path.exists():
+        tail = "\n".join(output.strip().splitlines()[-8:])
+        hint = ""
+        if "stable measurement" in output:
+            hint = (
+                "\nthe load never settled — raise --measurement-interval or the stability "
+                "percentage (this machine varies a few % between windows)"
+            )
+        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}{hint}")
+    return parse_csv(options.csv_path.read_text(), options.batch_size), output

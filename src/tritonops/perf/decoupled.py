@@ -1,0 +1,92 @@
+"""Decoupled (streaming) models over a gRPC stream: time to first response, the gaps between
+responses, and responses per second."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+from numpy.typing import NDArray
+from tritonclient.utils import InferenceServerException
+
+from tritonops.errors import PerfError
+from tritonops.model_config import ModelConfig
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    requests: int
+    responses: int
+    ttft_p50_ms: float
+    ttft_p99_ms: float
+    inter_response_p50_ms: float
+    inter_response_p99_ms: float
+    responses_per_s: float
+
+
+def measure_stream(
+    address: str,
+    config: ModelConfig,
+    inputs: Mapping[str, NDArray[Any]],
+    *,
+    requests: int = 20,
+    timeout_s: float = 60.0,
+) -> StreamStats:
+    """Send ``requests`` requests one after another on one stream; time every response."""
+    events: queue.Queue[tuple[float, Any, Any]] = queue.Queue()
+    client = grpcclient.InferenceServerClient(address)
+    types = {t.name: t.data_type.api_name for t in config.input}
+    tensors = []
+    for name, array in inputs.items():
+        item = grpcclient.InferInput(name, list(array.shape), types[name])
+        item.set_data_from_numpy(array)
+        tensors.append(item)
+    ttft: list[float] = []
+    gaps: list[float] = []
+    responses = 0
+    began = time.perf_counter()
+    try:
+        client.start_stream(callback=lambda r, e: events.put((time.perf_counter(), r, e)))
+        for i in range(requests):
+            sent = last = time.perf_counter()
+            client.async_stream_infer(
+                config.name, tensors, request_id=str(i), enable_empty_final_response=True
+            )
+            while True:
+                try:
+                    at, result, error = events.get(timeout=timeout_s)
+                except queue.Empty as exc:
+                    raise PerfError(f"no response from {config.name!r} in {timeout_s} s") from exc
+                if error is not None:
+                    raise PerfError(f"{config.name!r} answered with an error: {error}")
+                final = result.get_response().parameters.get("triton_final_response")
+                if result.get_response().outputs:
+                    (ttft if last == sent else gaps).append(at - last)
+                    last = at
+                    responses += 1
+                if final is not None and final.bool_param:
+                    break
+    except InferenceServerException as exc:
+        raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
+    finally:
+        client.stop_stream()
+        client.close()
+    elapsed = time.perf_counter() - began
+
+    def pct(xs: list[float], q: float) -> float:
+        return float(np.percentile(xs, q) * 1000) if xs else float("nan")
+
+    return StreamStats(
+        requests=requests,
+        responses=responses,
+        ttft_p50_ms=pct(ttft, 50),
+        ttft_p99_ms=pct(ttft, 99),
+        inter_response_p50_ms=pct(gaps, 50),
+        inter_response_p99_ms=pct(gaps, 99),
+        responses_per_s=responses / elapsed if elapsed > 0 else 0.0,
+    )

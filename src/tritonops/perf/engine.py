@@ -1,0 +1,171 @@
+"""``measure``: one model at several load levels, by perf_analyzer or the built-in load generator.
+
+Both engines return the same ``PerfResult``. ``engine="auto"`` uses perf_analyzer when it can run
+here and otherwise falls back to the built-in engine, recording why in ``PerfResult.notes``.
+Server-side times come from Triton's metrics port, scraped before and after every level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tritonops.client.loadgen import SendOutcome, run_load, stable_windows
+from tritonops.errors import PerfError
+from tritonops.model_config import ModelConfig
+from tritonops.perf import metrics as prom
+from tritonops.perf.analyzer import AnalyzerOptions, Range, ready_analyzer, run_analyzer
+from tritonops.perf.inputs import DataMode, batch_tensors, input_data_json, write_input_data
+from tritonops.perf.results import Latency, LevelResult, PerfResult
+from tritonops.perf.triton import Endpoint, fetch_config, parse_url
+
+EngineChoice = Literal["auto", "perf_analyzer", "builtin"]
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """What to measure and how. Give ``concurrency`` levels (closed loop) or ``rates`` (open)."""
+
+    model: str
+    url: str  # host:port = gRPC, http://host:port = HTTP
+    concurrency: Sequence[int] = (1,)
+    rates: Sequence[float] = ()
+    batch_size: int = 1
+    measurement_interval_ms: int = 1000
+    stability_percentage: float = 20.0  # perf_analyzer's 10 rarely settles on 2 shared cores
+    max_trials: int = 10
+    percentile: int | None = None  # stabilize on it; p99 rarely settles here, so avg by default
+    metrics_url: str | None = None
+    input_mode: DataMode = "random"
+    engine: EngineChoice = "auto"
+    perf_analyzer: Path | None = None
+
+
+def measure(
+    spec: MeasureSpec,
+    *,
+    config: ModelConfig | None = None,
+    on_level: Callable[[LevelResult], None] | None = None,
+) -> PerfResult:
+    endpoint = parse_url(spec.url)
+    config = config or fetch_config(endpoint, spec.model)
+    notes: list[str] = []
+    engine = spec.engine
+    if engine == "auto":
+        try:
+            ready_analyzer(spec.perf_analyzer)
+            engine = "perf_analyzer"
+        except PerfError as exc:
+            engine = "builtin"
+            notes.append(f"perf_analyzer unavailable, using the built-in load generator: {exc}")
+    levels: list[float] = list(spec.rates) if spec.rates else [float(c) for c in spec.concurrency]
+    if not levels:
+        raise PerfError("no load levels: give --concurrency or --rate")
+    result = PerfResult(
+        model=spec.model,
+        engine="perf_analyzer" if engine == "perf_analyzer" else "builtin",
+        url=spec.url,
+        protocol=endpoint.protocol,
+        load_kind="rate" if spec.rates else "concurrency",
+        batch_size=spec.batch_size,
+        notes=notes,
+    )
+    for load in levels:
+        before = prom.scrape(spec.metrics_url) if spec.metrics_url else None
+        if engine == "perf_analyzer":
+            level = _analyzer_level(spec, endpoint, config, load)
+        else:
+            level = asyncio.run(_builtin_level(spec, endpoint, config, load))
+        if before is not None and spec.metrics_url:
+            level = _with_metrics(
+                level, prom.delta(before, prom.scrape(spec.metrics_url), spec.model)
+            )
+        result.levels.append(level)
+        if on_level is not None:
+            on_level(level)
+    return result
+
+
+def _with_metrics(level: LevelResult, delta: prom.ModelDelta) -> LevelResult:
+    return replace(
+        level,
+        server=level.server or delta.server,
+        metrics={**level.metrics, **delta.as_metrics()},
+    )
+
+
+def _analyzer_level(
+    spec: MeasureSpec, endpoint: Endpoint, config: ModelConfig, load: float
+) -> LevelResult:
+    with tempfile.TemporaryDirectory(prefix="tritonops-perf-") as tmp:
+        data = write_input_data(
+            input_data_json(config, mode=spec.input_mode), Path(tmp) / "input.json"
+        )
+        options = AnalyzerOptions(
+            model=spec.model,
+            url=endpoint.address,
+            protocol=endpoint.protocol,
+            concurrency=None if spec.rates else Range(load),
+            request_rate=Range(load) if spec.rates else None,
+            measurement_interval_ms=spec.measurement_interval_ms,
+            stability_percentage=spec.stability_percentage,
+            max_trials=spec.max_trials,
+            percentile=spec.percentile,
+            batch_size=spec.batch_size,
+            input_data=data,
+            csv_path=Path(tmp) / "out.csv",
+        )
+        levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
+    return levels[0]
+
+
+async def _builtin_level(
+    spec: MeasureSpec, endpoint: Endpoint, config: ModelConfig, load: float
+) -> LevelResult:
+    send, close = endpoint.sender(
+        spec.model, config, batch_tensors(config, spec.batch_size, spec.input_mode)
+    )
+    window_s = spec.measurement_interval_ms / 1000
+    try:
+        # one window of warm-up, then three windows: perf_analyzer's minimum for a stable verdict
+        samples = await run_load(
+            send,
+            concurrency=None if spec.rates else int(load),
+            rate=load if spec.rates else None,
+            duration_s=3 * window_s,
+            warmup_s=window_s,
+        )
+    finally:
+        await close()
+    return summarize(samples, load, spec.batch_size, window_s, spec.stability_percentage / 100)
+
+
+def summarize(
+    samples: Sequence[Any], load: float, batch_size: int, window_s: float, tolerance: float
+) -> LevelResult:
+    """Loadgen samples to a level: throughput over the measured span, latency percentiles in µs."""
+    ok = [s for s in samples if s.ok]
+    if not ok:
+        first = next((s.error for s in samples), "no request completed")
+        raise PerfError(f"every request failed at load {load:g}: {first}")
+    span = max(s.finished_s for s in samples) - min(s.scheduled_s for s in samples)
+    lat = np.array([s.latency_s for s in ok]) * 1e6
+    p50, p90, p95, p99 = (float(np.percentile(lat, q)) for q in (50, 90, 95, 99))
+    return LevelResult(
+        load=load,
+        throughput=len(ok) * batch_size / span if span > 0 else 0.0,
+        latency=Latency(p50_us=p50, p90_us=p90, p95_us=p95, p99_us=p99, avg_us=float(lat.mean())),
+        requests=len(samples),
+        errors=len(samples) - len(ok),
+        stable=stable_windows(samples, window_s / 2, tolerance) is not None,
+    )
+
+
+# re-exported for the A/B runner and tests that want a ready sender
+__all__ = ["MeasureSpec", "SendOutcome", "measure", "summarize"]

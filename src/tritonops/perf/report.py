@@ -1,0 +1,83 @@
+"""Reports of a ``PerfResult``: JSON (what ``perf compare`` reads), Markdown, and a PNG with the
+throughput/latency curve, latency percentiles per level, and the server-side time breakdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window (CI, servers)
+import matplotlib.pyplot as plt
+
+from tritonops.perf.results import PerfResult
+
+
+def markdown(result: PerfResult) -> str:
+    unit = "concurrency" if result.load_kind == "concurrency" else "req/s"
+    lines = [
+        f"# {result.model} — {result.engine} over {result.protocol} ({result.url})",
+        "",
+        *(f"> {note}" for note in result.notes),
+        "",
+        f"| {unit} | infer/s | p50 ms | p90 ms | p95 ms | p99 ms | avg ms | queue µs "
+        "| input µs | infer µs | output µs | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lv in result.levels:
+        la, sv = lv.latency, lv.server
+        server = (
+            f"{sv.queue_us:.0f} | {sv.compute_input_us:.0f} | {sv.compute_infer_us:.0f} | "
+            f"{sv.compute_output_us:.0f}"
+            if sv
+            else "– | – | – | –"
+        )
+        lines.append(
+            f"| {lv.load:g} | {lv.throughput:.1f} | {la.p50_us / 1000:.2f} "
+            f"| {la.p90_us / 1000:.2f} "
+            f"| {la.p95_us / 1000:.2f} | {la.p99_us / 1000:.2f} | {la.avg_us / 1000:.2f} "
+            f"| {server} | {lv.errors} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: PerfResult, path: Path) -> Path:
+    levels = result.levels
+    loads = [lv.load for lv in levels]
+    fig, (curve, pct, server) = plt.subplots(1, 3, figsize=(15, 4.5))
+    curve.plot([lv.latency.p99_us / 1000 for lv in levels], [lv.throughput for lv in levels], "o-")
+    for lv in levels:
+        curve.annotate(f"{lv.load:g}", (lv.latency.p99_us / 1000, lv.throughput))
+    curve.set(xlabel="p99 latency (ms)", ylabel="throughput (infer/s)", title="throughput vs p99")
+    for name in ("p50_us", "p90_us", "p95_us", "p99_us"):
+        pct.plot(loads, [getattr(lv.latency, name) / 1000 for lv in levels], "o-", label=name[:3])
+    pct.set(xlabel=result.load_kind, ylabel="latency (ms)", title="latency percentiles")
+    pct.legend()
+    stages = ("queue_us", "compute_input_us", "compute_infer_us", "compute_output_us")
+    bottom = [0.0] * len(levels)
+    for stage in stages:
+        values = [getattr(lv.server, stage) / 1000 if lv.server else 0.0 for lv in levels]
+        server.bar(
+            [str(x) for x in loads] if loads else [], values, bottom=bottom, label=stage[:-3]
+        )
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    server.set(xlabel=result.load_kind, ylabel="ms per request", title="server-side time")
+    server.legend()
+    fig.suptitle(f"{result.model} ({result.engine})")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write_report(result: PerfResult, directory: Path) -> dict[str, Path]:
+    """result.json, report.md and report.png under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    md = directory / "report.md"
+    md.write_text(markdown(result))
+    return {
+        "json": result.save(directory / "result.json"),
+        "markdown": md,
+        "png": plot(result, directory / "report.png"),
+    }

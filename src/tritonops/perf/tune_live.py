@@ -1,0 +1,125 @@
+"""Tuning against a real server: candidates loaded with a config override, measured at one load;
+and the winner written back to the project file's model entry."""
+
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+from typing import Any
+
+from tritonops.errors import PerfError
+from tritonops.model_config import ModelConfig
+from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
+from tritonops.perf.triton import load_with_config, parse_url
+from tritonops.perf.tune import Candidate, Measurer
+
+
+def live_measurer(
+    url: str,
+    config: ModelConfig,
+    *,
+    concurrency: int = 16,
+    window_ms: int = 300,
+    engine: EngineChoice = "builtin",
+) -> Measurer:
+    """Load each candidate (only when it changes) and measure it for ``windows`` × ``window_ms``."""
+    endpoint = parse_url(url)
+    loaded: list[Candidate] = []
+
+    def run(candidate: Candidate, windows: int) -> tuple[float, float]:
+        served = candidate.apply(config)
+        if not loaded or loaded[-1] != candidate:
+            load_with_config(endpoint, served)
+            loaded[:] = [candidate]
+        spec = MeasureSpec(
+            model=config.name,
+            url=url,
+            concurrency=(concurrency,),
+            measurement_interval_ms=window_ms * windows,
+            engine=engine,
+            batch_size=1,
+        )
+        level = measure(spec, config=served).levels[0]
+        return level.throughput, level.latency.p99_us
+
+    return run
+
+
+def entry_fields(candidate: Candidate, config: ModelConfig) -> dict[str, Any]:
+    """The project-file fields a candidate sets (the spec's names and shapes)."""
+    kind = config.instance_group[0].kind.value if config.instance_group else "KIND_CPU"
+    fields: dict[str, Any] = {
+        "max_batch_size": candidate.max_batch_size,
+        "instance_group": [{"kind": kind, "count": candidate.instances}],
+    }
+    if candidate.dynamic_batching:
+        db: dict[str, Any] = {"max_queue_delay_microseconds": candidate.queue_delay_us}
+        if candidate.preferred:
+            db["preferred_batch_size"] = list(candidate.preferred)
+        fields["dynamic_batching"] = db
+    else:
+        fields["dynamic_batching"] = None
+    return fields
+
+
+def _yaml() -> tuple[Any, bool]:
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:
+        return None, False
+    y = YAML()  # round-trip mode keeps comments and key order
+    y.preserve_quotes = True
+    return y, True
+
+
+def apply_to_project(
+    project_file: Path, model: str, candidate: Candidate, config: ModelConfig, *, write: bool
+) -> tuple[str, str]:
+    """The unified diff of the model's entry; written to the file when ``write``. Returns
+    ``(diff, note)`` where the note says whether comments survive."""
+    y, round_trip = _yaml()
+    text = project_file.read_text()
+    if round_trip:
+        doc = y.load(text)
+    else:
+        import yaml
+
+        doc = yaml.safe_load(text)
+    entries = [e for e in (doc.get("models") or []) if e.get("name") == model]
+    if not entries:
+        raise PerfError(f"{project_file} has no entry `models: - name: {model}` to update")
+    entry = entries[0]
+    before = _dump_entry(entry, y)
+    for key, value in entry_fields(candidate, config).items():
+        if value is None:
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    after = _dump_entry(entry, y)
+    diff = "".join(
+        difflib.unified_diff(
+            before.splitlines(True), after.splitlines(True), f"{model} (now)", f"{model} (tuned)"
+        )
+    )
+    note = "" if round_trip else "ruamel.yaml is not installed: comments in the file are lost"
+    if write:
+        if round_trip:
+            out = io.StringIO()
+            y.dump(doc, out)
+            project_file.write_text(out.getvalue())
+        else:
+            import yaml
+
+            project_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return diff, note
+
+
+def _dump_entry(entry: Any, y: Any) -> str:
+    if y is not None:
+        out = io.StringIO()
+        y.dump(dict(entry), out)
+        return out.getvalue()
+    import yaml
+
+    return str(yaml.safe_dump(dict(entry), sort_keys=False))
