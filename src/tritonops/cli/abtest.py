@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tritonops.abtest import EXIT_CODES, run_experiment, run_ramp
+from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
 from tritonops.abtest.ramp import RampState, parse_steps
 from tritonops.abtest.runner import RequestSample
 from tritonops.cli.output import console
@@ -112,14 +112,34 @@ def ab_test_command(
             duration_s=duration, concurrency=concurrency, rate=rate, seed=seed,
             report_dir=report_dir, metrics_url=metrics_url, on_sample=on_sample,
         )  # fmt: skip
+    for line in summary_lines(result):
+        out.print(line)
+    raise SystemExit(result.exit_code)
+
+
+def summary_lines(result: ExperimentResult) -> list[str]:
+    """The headline numbers per arm, each verdict with its reasons, and where the report is."""
+    lines = []
     for arm in result.report.arms:
         lat = arm.latency_ms
-        p99 = f"p99 {lat.p99:.1f} ms" if lat else "no successful request"
-        out.print(f"  {arm.name:<16} {arm.requests:>7} req  {arm.errors:>5} err  {p99}")
+        p50_p99 = f"p50 {lat.p50:.1f} ms  p99 {lat.p99:.1f} ms" if lat else "no successful request"
+        accuracy = f"  accuracy {arm.accuracy:.3f}" if arm.accuracy is not None else ""
+        lines.append(
+            f"  {arm.name:<12} {arm.model:<14} {arm.requests:>6} req  {arm.errors:>4} err  "
+            f"{p50_p99}{accuracy}"
+        )
+    shadow = result.report.shadow
+    if shadow is not None:
+        agree = (
+            f"{shadow.agreement:.1%} agreement" if shadow.agreement is not None else "no answers"
+        )
+        lines.append(
+            f"  shadow {shadow.target}: {shadow.count} mirrored, {shadow.errors} err, {agree} "
+            "with the served answer"
+        )
     for verdict in result.verdicts.values():
-        out.print(f"{verdict.candidate} vs {verdict.control}: {verdict.decision}")
-        for reason in verdict.reasons:
-            out.print(f"  - {reason}")
+        lines.append(f"{verdict.candidate} vs {verdict.control}: {verdict.decision.upper()}")
+        lines += [f"  - {reason}" for reason in verdict.reasons]
     if result.files:
-        out.print(f"report: {result.files['json'].parent}")
-    raise SystemExit(result.exit_code)
+        lines.append(f"report: {result.files['json'].parent}")
+    return lines

@@ -7,12 +7,13 @@ Each command parses its options, calls one library function, and leaves error ha
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from tritonops import __version__
-from tritonops.errors import TritonOpsError
+from tritonops.errors import TritonOpsError, ValidationFailed
 
 EXAMPLES = """
 \b
@@ -24,8 +25,43 @@ Examples:
 """
 
 
+# name -> "module:attribute"; imported on first use, so `tritonops validate` never pays for the
+# A/B statistics stack (scipy, matplotlib) and start-up stays short
+COMMANDS = {
+    "build": "tritonops.cli.build:build_command",
+    "render": "tritonops.cli.render:render_command",
+    "validate": "tritonops.cli.validate:validate_command",
+    "serve": "tritonops.cli.serve:serve_command",
+    "deploy": "tritonops.cli.deploy:deploy_command",
+    "ab-test": "tritonops.cli.abtest:ab_test_command",
+    "quickstart": "tritonops.cli.quickstart:quickstart_command",
+    "perf": "tritonops.cli.perf:perf_group",
+    "tune": "tritonops.cli.perf:tune_command",
+    "history": "tritonops.cli.history:history_command",
+    "doctor": "tritonops.cli.doctor:doctor_command",
+}
+
+
 class TritonOpsGroup(click.Group):
-    """A group that turns ``TritonOpsError`` into a clean exit instead of a traceback."""
+    """Commands loaded lazily; a ``TritonOpsError`` becomes a clean exit instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self.get_command(ctx, name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:  # a real import error inside the command: show it
+                raise
+            return None  # the command is not part of this install
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +69,9 @@ class TritonOpsGroup(click.Group):
         except TritonOpsError as exc:
             if ctx.meta.get("tritonops.debug"):
                 raise
+            if isinstance(exc, ValidationFailed):  # the diagnostics ARE the message
+                for diagnostic in exc.diagnostics:
+                    click.echo(str(diagnostic), err=True)
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
 
@@ -54,32 +93,6 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool
 )
 def cli() -> None:
     """Build, render, validate and serve many models on NVIDIA Triton Inference Server."""
-
-
-def _register() -> None:
-    from tritonops.cli.abtest import ab_test_command
-    from tritonops.cli.build import build_command
-    from tritonops.cli.deploy import deploy_command
-    from tritonops.cli.doctor import doctor_command
-    from tritonops.cli.history import history_command
-    from tritonops.cli.render import render_command
-    from tritonops.cli.serve import serve_command
-    from tritonops.cli.validate import validate_command
-
-    for command in (
-        build_command,
-        render_command,
-        validate_command,
-        serve_command,
-        deploy_command,
-        history_command,
-        doctor_command,
-        ab_test_command,
-    ):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from tritonops.cli.output import console
-from tritonops.errors import ValidationFailed
 from tritonops.repository.project import render_project
 
 
@@ -42,12 +41,7 @@ def render_command(project_file: Path, out: Path | None, no_validate: bool) -> N
       tritonops render
       tritonops render -f examples/quickstart/tritonops.yaml --out /tmp/repo
     """
-    try:
-        result = render_project(project_file, out, validate=not no_validate)
-    except ValidationFailed as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        raise
+    result = render_project(project_file, out, validate=not no_validate)
     out_console = console()
     for plan in result.plans:
         versions = ",".join(str(v) for v in plan.versions)
