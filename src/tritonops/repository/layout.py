@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from tritonops import __version__
+from tritonops.atomic import check_replaceable, swap_directory
 from tritonops.errors import RenderError, RepositoryError
 from tritonops.repository.render import TemplateSet, render_config
 from tritonops.spec.plan import ModelPlan
@@ -61,7 +62,7 @@ def write_repository(
     configs = _render_all(plans, templates)
     _check_plans(plans)
     root = Path(os.path.abspath(out))
-    _check_replaceable(root)
+    check_replaceable(root, MARKER, RepositoryError)
     # mkdir (not mkdtemp, which makes 0700 folders) so the repository gets normal permissions.
     tmp = root.parent / f".{root.name}.tritonops-tmp-{secrets.token_hex(4)}"
     try:
@@ -78,7 +79,7 @@ def write_repository(
         if check is not None:
             check(tmp)
         try:
-            _swap(tmp, root)
+            swap_directory(tmp, root)
         except OSError as exc:
             raise RepositoryError(
                 f"cannot move the new repository into {root}: {exc.strerror or exc} — the previous "
@@ -160,26 +161,6 @@ def _check_files(model: str, where: str, files: Iterable[tuple[str, Path]]) -> l
     return problems
 
 
-def _check_replaceable(root: Path) -> None:
-    if not root.exists() and not root.is_symlink():
-        return
-    if root.is_symlink():
-        raise RepositoryError(
-            f"{root} is a symbolic link — point the output at the folder itself "
-            f"({root.resolve()}), so the swap replaces that folder and not the link"
-        )
-    if not root.is_dir():
-        raise RepositoryError(
-            f"{root} exists and is not a folder — choose another output folder, or remove it"
-        )
-    if (root / MARKER).is_file() or not any(root.iterdir()):
-        return
-    raise RepositoryError(
-        f"refusing to replace {root}: it is not empty and tritonops did not write it (no {MARKER} "
-        "file) — point the output at an empty or new folder, or empty this one yourself"
-    )
-
-
 def _build_model(tmp: Path, root: Path, plan: ModelPlan, config_text: str) -> WrittenModel:
     folder = tmp / plan.name
     folder.mkdir()
@@ -229,18 +210,3 @@ def _copy(model: str, source: Path, dest: Path, tmp: Path) -> Path:
 def _marker(plans: list[ModelPlan]) -> str:
     record = {"written_by": "tritonops", "version": __version__, "models": [p.name for p in plans]}
     return json.dumps(record, indent=2) + "\n"
-
-
-def _swap(tmp: Path, root: Path) -> None:
-    """Put ``tmp`` at ``root``; the old ``root`` is renamed aside first and restored on failure."""
-    if not root.exists():
-        tmp.rename(root)
-        return
-    aside = root.parent / f".{root.name}.tritonops-old-{secrets.token_hex(4)}"
-    root.rename(aside)
-    try:
-        tmp.rename(root)
-    except BaseException:
-        aside.rename(root)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)

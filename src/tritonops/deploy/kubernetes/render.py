@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from tritonops import __version__
+from tritonops.atomic import check_replaceable, swap_directory
 from tritonops.deploy.history import DeployedModel, DeployRecord, append, models_of
 from tritonops.deploy.kubernetes.check import ObjectCheck, check_objects, schema_version
 from tritonops.deploy.kubernetes.kserve import canary_of, inference_service
@@ -180,7 +181,7 @@ def _text(rendered: Rendered, source: str) -> str:
 def _write(
     objects: list[Rendered], root: Path, version: str, source: str
 ) -> tuple[ManifestFile, ...]:
-    _check_replaceable(root)
+    check_replaceable(root, MARKER, DeployError)
     tmp = root.parent / f".{root.name}.tritonops-tmp-{secrets.token_hex(4)}"
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +206,7 @@ def _write(
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", "utf-8")
         checks = check_objects([tmp / n for n in (*names, KUSTOMIZATION)], version)
         _raise_problems(checks, tmp, root)
-        _swap(tmp, root)
+        swap_directory(tmp, root)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DeployError(
@@ -229,33 +230,3 @@ def _raise_problems(checks: list[ObjectCheck], tmp: Path, root: Path) -> None:
             f"{len(problems)} problem(s) in the rendered manifests (nothing was written):\n"
             + "\n".join(f"  {p}" for p in problems)
         )
-
-
-def _check_replaceable(root: Path) -> None:
-    if not root.exists() and not root.is_symlink():
-        return
-    if root.is_symlink() or not root.is_dir():
-        raise DeployError(
-            f"{root} is not a folder (or is a symbolic link) — choose another output folder"
-        )
-    if (root / MARKER).is_file() or not any(root.iterdir()):
-        return
-    raise DeployError(
-        f"refusing to replace {root}: it is not empty and tritonops did not write it (no {MARKER} "
-        "file) — point the output at an empty or new folder, or empty this one yourself"
-    )
-
-
-def _swap(tmp: Path, root: Path) -> None:
-    """Put ``tmp`` at ``root``; the old ``root`` is renamed aside first and restored on failure."""
-    if not root.exists():
-        tmp.rename(root)
-        return
-    aside = root.parent / f".{root.name}.tritonops-old-{secrets.token_hex(4)}"
-    root.rename(aside)
-    try:
-        tmp.rename(root)
-    except BaseException:
-        aside.rename(root)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
