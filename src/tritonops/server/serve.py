@@ -26,6 +26,9 @@ def load_all(server: LocalTriton, models: list[str]) -> list[LoadOutcome]:
     """Load each model; a failing one is reported and the others still load."""
     outcomes = []
     for name in models:
+        if server.model_ready(name):  # loaded already as an ensemble's step: a load would reload
+            outcomes.append(LoadOutcome(name, True))
+            continue
         try:
             server.load(name)
         except ModelLoadError as exc:
@@ -42,9 +45,9 @@ def serve_forever(
 ) -> None:
     """Start, load every model, report, then block until Ctrl-C or the server dies."""
     with server:
-        outcomes = load_all(server, model_folders(server.options.repository))
-        on_ready(server, outcomes)
-        try:
+        try:  # Ctrl-C at any point (even while models load) stops the server cleanly
+            outcomes = load_all(server, model_folders(server.options.repository))
+            on_ready(server, outcomes)
             while server.is_running():
                 time.sleep(poll_s)
         except KeyboardInterrupt:
