@@ -139,6 +139,9 @@ async def run_async(
             router.set_weights(weights)
         work = workload or await _workload(router, experiment, dataset_root, seed)
         await _warm_up(router, work, warmup_requests)
+        # the warm-up's mirrored requests are not part of the measured run either
+        await router.shadows.wait()
+        unmeasured_shadows = len(router.shadow_comparisons)
         before = parse_metrics(metrics()) if metrics else None
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
@@ -183,7 +186,7 @@ async def run_async(
             duration,
             [s for s in samples if s.variant],
             router.weights,
-            _shadow(router),
+            _shadow(router, skip=unmeasured_shadows),
             delta(before, after) if before is not None and after is not None else None,
         )
 
@@ -229,11 +232,11 @@ async def _warm_up(router: AsyncRouter, work: Workload, count: int) -> None:
             raise ExperimentError(f"the workload does not fit the served model: {exc}") from exc
 
 
-def _shadow(router: AsyncRouter) -> ShadowSummary | None:
+def _shadow(router: AsyncRouter, skip: int = 0) -> ShadowSummary | None:
     shadow = router.core.shadow
     if shadow is None:
         return None
-    found = router.shadow_comparisons
+    found = router.shadow_comparisons[skip:]
     agree = [c.argmax_equal if c.argmax_equal is not None else c.equal for c in found]
     judged = [a for a in agree if a is not None]
     return ShadowSummary(

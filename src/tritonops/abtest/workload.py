@@ -65,8 +65,10 @@ def _users(count: int, users: int, seed: int) -> list[str]:
     return [f"user-{u}" for u in rng.integers(0, users, size=count)]
 
 
-def _row(value: NDArray[Any], batched: bool) -> NDArray[Any]:
-    return value[np.newaxis, ...] if batched else value
+def _row(value: Any, batched: bool) -> NDArray[Any]:
+    # a row of a 1-D array is a numpy scalar (np.str_ is a str, which cannot take np.newaxis)
+    array = np.asarray(value)
+    return array[np.newaxis, ...] if batched else array
 
 
 def _label(value: Any) -> Any:

@@ -41,7 +41,8 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 @click.option("--ramp", "ramp_steps", default=None, metavar="1,5,25,50,100",
               help="Canary ramp: candidate percent per step; rolls back on a breach.")  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue an interrupted ramp.")
-@click.option("--rollback", is_flag=True, help="Roll an unfinished ramp back to the control.")
+@click.option("--rollback", is_flag=True,
+              help="Set a ramp (running or done) back to the control; no traffic.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ab_test_command(
