@@ -9,7 +9,7 @@ import click
 
 from tritonops.cli.output import console
 from tritonops.deploy.kubernetes import render_manifests
-from tritonops.deploy.local import deploy_local
+from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
 from tritonops.repository.project import render_project
@@ -132,6 +132,13 @@ def _local(
     no_serve: bool,
 ) -> None:
     out = console()
+    local = load_project(project_file).targets.local
+    port = http_port or (local.http_port if local else None)
+    if port is not None and triton_listening(port):
+        # a Triton (e.g. `tritonops serve`) already holds the port: deploy into it instead
+        out.print(f"reusing the Triton on 127.0.0.1:{port} (its repository API)")
+        _remote(project_file, f"127.0.0.1:{port}", "http", False, (), (), False)
+        return
     out.print(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
     with deploy_local(
         project_file,

@@ -6,6 +6,8 @@ serves in the foreground until Ctrl-C (or stops at once with ``--no-serve``, as 
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,15 @@ class LocalDeployment:
     @property
     def ok(self) -> bool:
         return all(r.passed for r in self.results)
+
+
+def triton_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a Triton answers on ``port`` (so a deploy can reuse it rather than start one)."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/v2/health/live", timeout=2) as reply:
+            return int(reply.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,12 +40,19 @@ def load_all(server: LocalTriton, models: list[str]) -> list[LoadOutcome]:
     return outcomes
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_forever(
     server: LocalTriton,
     on_ready: Callable[[LocalTriton, list[LoadOutcome]], None],
     poll_s: float = 0.5,
 ) -> None:
     """Start, load every model, report, then block until Ctrl-C or the server dies."""
+    # SIGTERM (docker stop, kubectl, systemd) stops as cleanly as Ctrl-C
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     with server:
         try:  # Ctrl-C at any point (even while models load) stops the server cleanly
             outcomes = load_all(server, model_folders(server.options.repository))
