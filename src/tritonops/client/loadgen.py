@@ -18,6 +18,7 @@ import itertools
 import math
 import random
 import statistics
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,116 @@ async def _closed_loop(
             await rec.call(send, index, None)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+IssueFn = Callable[[int, Callable[[SendOutcome], None]], None]
+
+
+def run_closed_callbacks(
+    issue: IssueFn,
+    *,
+    concurrency: int,
+    requests: int | None = None,
+    duration_s: float | None = None,
+    warmup_s: float = 0.0,
+    on_sample: Callable[[Sample], None] | None = None,
+) -> list[Sample]:
+    """A closed loop without an event loop, for senders that complete through callbacks.
+
+    ``issue(index, done)`` starts request ``index`` and returns; ``done(outcome)`` is called once
+    when it ends, from any thread (or from inside ``issue``). Each of the ``concurrency`` slots
+    sends its next request from that callback, so no Python thread of ours waits in between: with
+    gRPC's ``future()`` this costs the least Python per request of the ways measured here. Bounds,
+    warm-up and the returned samples are exactly those of :func:`run_load`'s closed loop.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1 (got {concurrency})")
+    if requests is None and duration_s is None:
+        raise ValueError("bound the run with requests= and/or duration_s=")
+    if warmup_s < 0:
+        raise ValueError(f"warmup_s must be >= 0 (got {warmup_s})")
+    rec = _Recorder(warmup_s, on_sample)
+    deadline = math.inf if duration_s is None else warmup_s + duration_s
+    lock = threading.Lock()
+    all_done = threading.Event()
+    counter = 0
+    active = concurrency
+
+    def claim() -> int | None:
+        nonlocal counter, active
+        with lock:
+            now = rec.now()
+            stop = now >= deadline or (
+                now >= warmup_s and requests is not None and rec.measured >= requests
+            )
+            if stop:
+                active -= 1
+                if active == 0:
+                    all_done.set()
+                return None
+            if now >= warmup_s:
+                rec.measured += 1
+            counter += 1
+            return counter - 1
+
+    def record(index: int, started: float, outcome: SendOutcome) -> None:
+        finished = rec.now()
+        if started < warmup_s:
+            return
+        sample = Sample(
+            index=index,
+            scheduled_s=started,
+            started_s=started,
+            finished_s=finished,
+            ok=outcome.ok,
+            error=outcome.error,
+            latency_s=finished - started,
+            payload=outcome.payload,
+        )
+        with lock:
+            rec.samples.append(sample)
+        if on_sample is not None:
+            on_sample(sample)
+
+    def slot(index: int | None) -> None:
+        # A trampoline: a request that completes while ``issue`` is still running (an immediate
+        # error, a synchronous sender) continues this loop instead of recursing from ``done``.
+        while index is not None:
+            state = {"issuing": True, "done": False}
+            state_lock = threading.Lock()
+            started = rec.now()
+
+            def done(
+                outcome: SendOutcome,
+                i: int = index,
+                t: float = started,
+                st: dict[str, bool] = state,
+                lk: threading.Lock = state_lock,
+            ) -> None:
+                record(i, t, outcome)
+                with lk:
+                    if st["issuing"]:
+                        st["done"] = True
+                        return
+                slot(claim())  # completed on another thread: that thread sends the next one
+
+            try:
+                issue(index, done)
+            except Exception as exc:  # a failing request is data, not a crash of the run
+                with state_lock:
+                    already = state["done"]
+                if not already:
+                    done(SendOutcome(ok=False, error=f"{type(exc).__name__}: {exc}"))
+            with state_lock:
+                state["issuing"] = False
+                if not state["done"]:
+                    return  # ``done`` will run later, on the sender's thread, and continue
+            index = claim()
+
+    for _ in range(concurrency):
+        slot(claim())
+    all_done.wait()
+    return sorted(rec.samples, key=lambda s: s.index)
 
 
 def _schedule(

@@ -27,6 +27,8 @@ class StreamStats:
     inter_response_p50_ms: float
     inter_response_p99_ms: float
     responses_per_s: float
+    # responses that carried outputs, per request in send order (the final-flag-only one excluded)
+    per_request: tuple[int, ...] = ()
 
 
 def measure_stream(
@@ -49,11 +51,20 @@ def measure_stream(
     ttft: list[float] = []
     gaps: list[float] = []
     responses = 0
-    began = time.perf_counter()
+    per_request: list[int] = []
+
+    # tritonclient calls the stream callback with KEYWORD arguments, ``callback(result=...,
+    # error=...)``, on its response thread. A callback whose parameters are named otherwise raises
+    # TypeError there, which ends that thread silently: the server answers, nothing arrives here.
+    def on_response(result: Any = None, error: Any = None) -> None:
+        events.put((time.perf_counter(), result, error))
+
     try:
-        client.start_stream(callback=lambda r, e: events.put((time.perf_counter(), r, e)))
+        client.start_stream(callback=on_response)
+        began = time.perf_counter()
         for i in range(requests):
             sent = last = time.perf_counter()
+            per_request.append(0)
             client.async_stream_infer(
                 config.name, tensors, request_id=str(i), enable_empty_final_response=True
             )
@@ -69,14 +80,16 @@ def measure_stream(
                     (ttft if last == sent else gaps).append(at - last)
                     last = at
                     responses += 1
+                    per_request[-1] += 1
                 if final is not None and final.bool_param:
                     break
+        # first request sent to last response received
+        elapsed = time.perf_counter() - began
     except InferenceServerException as exc:
         raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
     finally:
         client.stop_stream()
         client.close()
-    elapsed = time.perf_counter() - began
 
     def pct(xs: list[float], q: float) -> float:
         return float(np.percentile(xs, q) * 1000) if xs else float("nan")
@@ -89,4 +102,5 @@ def measure_stream(
         inter_response_p50_ms=pct(gaps, 50),
         inter_response_p99_ms=pct(gaps, 99),
         responses_per_s=responses / elapsed if elapsed > 0 else 0.0,
+        per_request=tuple(per_request),
     )

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tritonops.client.loadgen import SendOutcome, run_load, stable_windows
+from tritonops.client.loadgen import SendOutcome, run_closed_callbacks, run_load, stable_windows
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf import metrics as prom
@@ -81,7 +81,7 @@ def measure(
         if engine == "perf_analyzer":
             level = _analyzer_level(spec, endpoint, config, load)
         else:
-            level = asyncio.run(_builtin_level(spec, endpoint, config, load))
+            level = _builtin_level(spec, endpoint, config, load)
         if before is not None and spec.metrics_url:
             level = _with_metrics(
                 level, prom.delta(before, prom.scrape(spec.metrics_url), spec.model)
@@ -125,41 +125,90 @@ def _analyzer_level(
     return levels[0]
 
 
-async def _builtin_level(
+def _builtin_level(
     spec: MeasureSpec, endpoint: Endpoint, config: ModelConfig, load: float
 ) -> LevelResult:
-    send, close = endpoint.sender(
-        spec.model, config, batch_tensors(config, spec.batch_size, spec.input_mode)
-    )
+    """One level, measured as perf_analyzer measures it: a warm-up window, then requests
+    completed inside the measurement span over that span (three windows: perf_analyzer's minimum
+    for a stable verdict)."""
+    tensors = batch_tensors(config, spec.batch_size, spec.input_mode)
     window_s = spec.measurement_interval_ms / 1000
+    warmup_s, duration_s = window_s, 3 * window_s
+    issuer = None if spec.rates else endpoint.issuer(spec.model, config, tensors)
+    if issuer is not None:  # closed loop over gRPC: callbacks, no event loop
+        issue, close_issuer = issuer
+        try:
+            samples = run_closed_callbacks(
+                issue, concurrency=int(load), duration_s=duration_s, warmup_s=warmup_s
+            )
+        finally:
+            close_issuer()
+    else:
+        samples = asyncio.run(
+            _run_async(spec, endpoint, config, tensors, load, warmup_s, duration_s)
+        )
+    return summarize(
+        samples,
+        load,
+        spec.batch_size,
+        window_s,
+        spec.stability_percentage / 100,
+        span=(warmup_s, warmup_s + duration_s),
+    )
+
+
+async def _run_async(
+    spec: MeasureSpec,
+    endpoint: Endpoint,
+    config: ModelConfig,
+    tensors: Any,
+    load: float,
+    warmup_s: float,
+    duration_s: float,
+) -> list[Any]:
+    send, close = endpoint.sender(spec.model, config, tensors)
     try:
-        # one window of warm-up, then three windows: perf_analyzer's minimum for a stable verdict
-        samples = await run_load(
+        return await run_load(
             send,
             concurrency=None if spec.rates else int(load),
             rate=load if spec.rates else None,
-            duration_s=3 * window_s,
-            warmup_s=window_s,
+            duration_s=duration_s,
+            warmup_s=warmup_s,
         )
     finally:
         await close()
-    return summarize(samples, load, spec.batch_size, window_s, spec.stability_percentage / 100)
 
 
 def summarize(
-    samples: Sequence[Any], load: float, batch_size: int, window_s: float, tolerance: float
+    samples: Sequence[Any],
+    load: float,
+    batch_size: int,
+    window_s: float,
+    tolerance: float,
+    *,
+    span: tuple[float, float] | None = None,
 ) -> LevelResult:
-    """Loadgen samples to a level: throughput over the measured span, latency percentiles in µs."""
+    """Loadgen samples to a level: throughput and latency percentiles in µs.
+
+    With ``span`` (start, end in the run's seconds) throughput is what perf_analyzer reports:
+    requests that completed inside the span, over its length. Without it, the span runs from the
+    first scheduled request to the last completion."""
     ok = [s for s in samples if s.ok]
     if not ok:
         first = next((s.error for s in samples), "no request completed")
         raise PerfError(f"every request failed at load {load:g}: {first}")
-    span = max(s.finished_s for s in samples) - min(s.scheduled_s for s in samples)
+    if span is not None:
+        start, end = span
+        completed = sum(1 for s in ok if start <= s.finished_s < end)
+        length = end - start
+    else:
+        completed = len(ok)
+        length = max(s.finished_s for s in samples) - min(s.scheduled_s for s in samples)
     lat = np.array([s.latency_s for s in ok]) * 1e6
     p50, p90, p95, p99 = (float(np.percentile(lat, q)) for q in (50, 90, 95, 99))
     return LevelResult(
         load=load,
-        throughput=len(ok) * batch_size / span if span > 0 else 0.0,
+        throughput=completed * batch_size / length if length > 0 else 0.0,
         latency=Latency(p50_us=p50, p90_us=p90, p95_us=p95, p99_us=p99, avg_us=float(lat.mean())),
         requests=len(samples),
         errors=len(samples) - len(ok),

@@ -1,16 +1,26 @@
 """``tune``: the batching and instance settings that give the most throughput within a p99 SLO.
 
-The search is coordinate ascent over one setting at a time (dynamic batching on/off, max batch
-size, queue delay, preferred sizes, instance count), starting from the model's current config.
-Inside each coordinate the candidates race by successive halving: all are measured briefly, the
-better half again for twice as long, and so on — the incumbent races too, so every decision
-compares configs at the same load, interleaved in time (this machine drifts by tens of % between
-rounds). The budget counts measurement windows: a measurement of k windows costs k.
+The search has three phases, all paid from one budget counted in measurement windows (a
+measurement of k windows costs k):
+
+1. **Seed.** The model's current config and a sensible batching default (dynamic batching on, the
+   model's max batch size, power-of-two preferred sizes, the smallest non-zero queue delay) are
+   both measured; the better one starts the search.
+2. **Coordinate ascent**, most influential settings first: dynamic batching and max batch size,
+   then the instance count, then queue delay and preferred sizes. Each untried neighbour of the
+   incumbent is measured once (one window) and the incumbent moves to the best pooled estimate
+   (every candidate's measurements are kept, so one seen twice is judged on both).
+3. **Finals.** About a third of the budget is held back (more when the ascent converges early):
+   the best few candidates seen so far are re-measured with longer measurements, interleaved in
+   rounds, the weakest dropping out after each round. This machine drifts by tens of % between
+   rounds, so finalists are compared only on these side-by-side measurements, never on the
+   one-window screening ones.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -127,7 +137,11 @@ class SearchSpace:
         return list(dict.fromkeys(x.normalized() for x in out))
 
 
-SETTINGS = ("dynamic", "max_batch_size", "queue_delay_us", "preferred", "instances")
+# the order coordinate ascent walks: the most influential settings first
+SETTINGS = ("dynamic", "max_batch_size", "instances", "queue_delay_us", "preferred")
+
+FINALISTS = 3  # the elite re-measured in the finals
+FINAL_WINDOWS = 2  # windows per finals measurement (when the budget allows)
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,7 @@ class Trial:
     windows: int
     throughput: float
     p99_us: float
+    phase: str = "search"  # "search" or "final"
 
 
 @dataclass
@@ -147,6 +162,7 @@ class TuneResult:
     slo_p99_us: float | None
     measurements: int  # windows spent
     trials: list[Trial] = field(default_factory=list)
+    finalists: list[Candidate] = field(default_factory=list)
 
 
 def _score(throughput: float, p99_us: float, slo_us: float | None) -> tuple[int, float]:
@@ -156,52 +172,122 @@ def _score(throughput: float, p99_us: float, slo_us: float | None) -> tuple[int,
     return (0, -p99_us)
 
 
-class _Budget:
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.used = 0
-
-    def take(self, windows: int) -> bool:
-        if self.used + windows > self.total:
-            return False
-        self.used += windows
-        return True
+def _pooled(trials: Sequence[Trial]) -> tuple[float, float]:
+    """Window-weighted mean throughput and p99 of several measurements of one candidate."""
+    total = sum(t.windows for t in trials)
+    return (
+        sum(t.throughput * t.windows for t in trials) / total,
+        sum(t.p99_us * t.windows for t in trials) / total,
+    )
 
 
-def _race(
-    candidates: list[Candidate],
-    measure: Measurer,
-    budget: _Budget,
-    slo_us: float | None,
-    trials: list[Trial],
-) -> tuple[Candidate, Trial] | None:
-    """Successive halving; the survivor and its longest measurement (None if no budget)."""
-    alive, windows = list(candidates), 1
-    last: dict[Candidate, Trial] = {}
-    while alive:
-        results: dict[Candidate, Trial] = {}
-        for c in alive:
-            if not budget.take(windows):
+def seed_candidate(base: Candidate, space: SearchSpace) -> Candidate:
+    """Sensible batching defaults from the model: dynamic batching on, its max batch size,
+    power-of-two preferred sizes, the smallest non-zero queue delay the space allows."""
+    if base.max_batch_size == 0:
+        return base  # an unbatched model cannot batch
+    mbs = base.max_batch_size
+    preferred: tuple[int, ...] = ()
+    for kind in ("half+max", "max"):  # the most power-of-two sizes the space offers
+        if kind in space.preferred:
+            sizes = space.preferred_sizes(kind, mbs)
+            if all(s & (s - 1) == 0 for s in sizes):
+                preferred = sizes
                 break
-            tput, p99 = measure(c, windows)
-            results[c] = Trial(c, windows, tput, p99)
-            trials.append(results[c])
-        if len(results) < len(alive):  # the budget ran out mid-rung: decide on what we have
-            results = {c: results.get(c) or last[c] for c in alive if c in results or c in last}
-            if not results:
-                return None
-            best = max(results.values(), key=lambda t: _score(t.throughput, t.p99_us, slo_us))
-            return best.candidate, best
-        last = results
-        ranked = sorted(
-            alive,
-            key=lambda c: _score(results[c].throughput, results[c].p99_us, slo_us),
-            reverse=True,
-        )
-        if len(ranked) == 1:
-            return ranked[0], results[ranked[0]]
-        alive, windows = ranked[: max(1, len(ranked) // 2)], windows * 2
-    return None
+    delays = sorted(d for d in space.queue_delay_us if d > 0)
+    delay = delays[0] if delays else 0
+    return Candidate(mbs, True, delay, preferred, base.instances).normalized()
+
+
+class _Search:
+    """The budget, every trial, and every candidate's measurements."""
+
+    def __init__(
+        self,
+        measure: Measurer,
+        budget: int,
+        slo_us: float | None,
+        on_trial: Callable[[Trial], None] | None,
+    ) -> None:
+        self.measure = measure
+        self.total = budget
+        self.used = 0
+        self.slo_us = slo_us
+        self.on_trial = on_trial
+        self.trials: list[Trial] = []
+        self.seen: dict[Candidate, list[Trial]] = {}
+
+    def left(self) -> int:
+        return self.total - self.used
+
+    def run(self, candidate: Candidate, windows: int, phase: str = "search") -> Trial | None:
+        if windows > self.left():
+            return None
+        self.used += windows
+        tput, p99 = self.measure(candidate, windows)
+        trial = Trial(candidate, windows, tput, p99, phase)
+        self.trials.append(trial)
+        self.seen.setdefault(candidate, []).append(trial)
+        if self.on_trial is not None:
+            self.on_trial(trial)
+        return trial
+
+    def score(self, candidate: Candidate) -> tuple[int, float]:
+        return _score(*_pooled(self.seen[candidate]), self.slo_us)
+
+    def best_of(self, candidates: Sequence[Candidate]) -> Candidate:
+        return max((c for c in candidates if c in self.seen), key=self.score)
+
+    def elite(self, k: int) -> list[Candidate]:
+        return sorted(self.seen, key=self.score, reverse=True)[:k]
+
+
+def _ascend(search: _Search, start: Candidate, space: SearchSpace, reserve: int) -> Candidate:
+    """Coordinate ascent from ``start`` while more than ``reserve`` windows are left."""
+    incumbent = start
+    improved = True
+    while improved:
+        improved = False
+        for setting in SETTINGS:
+            options = space.neighbours(incumbent, setting)
+            if len(options) < 2:
+                continue
+            for option in options:
+                if option not in search.seen:
+                    if search.left() - 1 < reserve:
+                        return incumbent
+                    search.run(option, 1)
+            winner = search.best_of(options)
+            if winner != incumbent:
+                incumbent, improved = winner, True
+    return incumbent
+
+
+def _finals(search: _Search, finalists: list[Candidate]) -> tuple[Candidate, float, float]:
+    """Interleaved rounds of longer measurements of the elite; the weakest drops out after each
+    round while more than two remain. Decided on the finals' measurements alone."""
+    alive = list(finalists)
+    windows = FINAL_WINDOWS if search.left() >= FINAL_WINDOWS * min(2, len(alive)) else 1
+    while len(alive) > 2 and search.left() < windows * len(alive):
+        alive.pop()  # the lowest-ranked finalist does not fit the budget
+    results: dict[Candidate, list[Trial]] = {c: [] for c in alive}
+    rounds = 0
+    while len(alive) > 1 and search.left() >= windows * len(alive):
+        # rotate the order every round: no finalist always runs first after a reload
+        shift = rounds % len(alive)
+        for c in alive[shift:] + alive[:shift]:
+            trial = search.run(c, windows, "final")
+            assert trial is not None  # the loop condition reserved the windows
+            results[c].append(trial)
+        rounds += 1
+        alive.sort(key=lambda c: _score(*_pooled(results[c]), search.slo_us), reverse=True)
+        if len(alive) > 2:
+            alive.pop()
+    if rounds == 0:  # no budget for a final round: the best pooled screening estimate
+        best = search.best_of(alive)
+        return best, *_pooled(search.seen[best])
+    best = alive[0]  # everyone still alive ran every round; sorted by their finals
+    return best, *_pooled(results[best])
 
 
 def tune(
@@ -212,41 +298,35 @@ def tune(
     budget: int = 40,
     space: SearchSpace | None = None,
     on_trial: Callable[[Trial], None] | None = None,
+    finalists: int = FINALISTS,
 ) -> TuneResult:
     """Search from ``config``'s current settings; ``measure`` loads and measures a candidate."""
-    if budget < 1:
-        raise PerfError(f"the budget must be at least one measurement (got {budget})")
+    if budget < 2:
+        raise PerfError(
+            f"a budget of {budget} measurement(s) cannot compare any candidates (need >= 2)"
+        )
     space = space or SearchSpace()
-    incumbent = Candidate.of(config)
-    spent = _Budget(budget)
-    trials: list[Trial] = []
-    best_trial: Trial | None = None
-    improved = True
-    while improved and spent.used < spent.total:
-        improved = False
-        for setting in SETTINGS:
-            options = space.neighbours(incumbent, setting)
-            if len(options) < 2:
-                continue
-            before = len(trials)
-            outcome = _race(options, measure, spent, slo_p99_us, trials)
-            if on_trial is not None:
-                for trial in trials[before:]:
-                    on_trial(trial)
-            if outcome is None:
-                break
-            winner, trial = outcome
-            if winner != incumbent:
-                improved = True
-            incumbent, best_trial = winner, trial
-    if best_trial is None:
-        raise PerfError(f"a budget of {budget} measurement(s) cannot compare any candidates")
+    baseline = Candidate.of(config)
+    search = _Search(measure, budget, slo_p99_us, on_trial)
+    # hold back about a third for the finals (half of a small budget), at least one window each
+    reserve = budget // 3 if budget >= 12 else budget // 2
+    reserve = max(reserve, min(finalists, budget - 2))
+    seed = seed_candidate(baseline, space)
+    for c in dict.fromkeys((baseline, seed)):
+        search.run(c, 1)
+    start = search.best_of([baseline, seed])
+    _ascend(search, start, space, reserve)
+    elite = search.elite(max(1, finalists))
+    best, tput, p99 = _finals(search, elite)
+    if math.isnan(tput):
+        raise PerfError(f"the measurement of {best.describe()} returned no throughput")
     return TuneResult(
-        baseline=Candidate.of(config),
-        best=incumbent,
-        best_throughput=best_trial.throughput,
-        best_p99_us=best_trial.p99_us,
+        baseline=baseline,
+        best=best,
+        best_throughput=tput,
+        best_p99_us=p99,
         slo_p99_us=slo_p99_us,
-        measurements=spent.used,
-        trials=trials,
+        measurements=search.used,
+        trials=search.trials,
+        finalists=elite,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -103,3 +105,70 @@ def test_stable_windows_needs_steady_throughput() -> None:
     assert stable_windows(steady, 0.2, 0.1) is not None
     bursty = [sample(i * 0.001) for i in range(50)] + [sample(0.5 + i * 0.05) for i in range(10)]
     assert stable_windows(bursty, 0.2, 0.1) is None
+
+
+def test_callback_closed_loop_keeps_concurrency_and_survives_synchronous_completions() -> None:
+    import threading
+
+    from tritonops.client.loadgen import run_closed_callbacks
+
+    lock = threading.Lock()
+    in_flight, peak = 0, 0
+
+    def later(index: int, done: Callable[[SendOutcome], None]) -> None:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+
+        def finish() -> None:
+            nonlocal in_flight
+            with lock:
+                in_flight -= 1
+            done(SendOutcome(ok=True, payload=index))
+
+        threading.Timer(0.002, finish).start()  # completes on another thread, like gRPC
+
+    samples = run_closed_callbacks(later, concurrency=3, requests=30)
+    assert len(samples) == 30
+    assert peak == 3
+    assert all(s.scheduled_s == s.started_s and s.latency_s > 0 for s in samples)
+
+    # a sender that completes inside issue() must not recurse once per request
+    def immediate(index: int, done: Callable[[SendOutcome], None]) -> None:
+        done(SendOutcome(ok=True))
+
+    assert len(run_closed_callbacks(immediate, concurrency=2, requests=5000)) == 5000
+
+
+def test_callback_closed_loop_records_failures_and_drops_warmup() -> None:
+    from tritonops.client.loadgen import run_closed_callbacks
+
+    def flaky(index: int, done: Callable[[SendOutcome], None]) -> None:
+        time.sleep(0.001)
+        if index % 2:
+            raise RuntimeError("boom")
+        done(SendOutcome(ok=True))
+
+    samples = run_closed_callbacks(flaky, concurrency=1, duration_s=0.05, warmup_s=0.02)
+    assert samples
+    assert min(s.started_s for s in samples) >= 0.02
+    assert max(s.started_s for s in samples) < 0.07
+    assert any(not s.ok and "boom" in s.error for s in samples)
+    assert any(s.ok for s in samples)
+    with pytest.raises(ValueError, match="bound the run"):
+        run_closed_callbacks(flaky, concurrency=1)
+
+
+def test_summarize_counts_completions_inside_the_span_like_perf_analyzer() -> None:
+    from tritonops.client.loadgen import Sample
+    from tritonops.perf.engine import summarize
+
+    # 1 request every 10 ms from t=1.0 to t=2.0; a few finish after the span ends
+    samples = [
+        Sample(i, 1 + i / 100, 1 + i / 100, 1 + i / 100 + 0.005, True, "", 0.005)
+        for i in range(105)
+    ]
+    level = summarize(samples, 1, 1, 0.5, 0.2, span=(1.0, 2.0))
+    assert level.throughput == pytest.approx(100)
+    assert level.requests == 105
