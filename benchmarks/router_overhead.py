@@ -1,10 +1,17 @@
 """Router overhead: direct tritonclient gRPC vs the sticky A/B Router, same model, same server.
 
 One embedded Triton serves a tiny python model; the Router splits over three variants of that same
-model. Requests alternate (direct, router, ...; the order flips each round) so drift on a shared
-machine hits both sides alike. The last line reads ``router p50 overhead: N.N%``.
+model. Both sides do the same work per request: numpy array in, a sync gRPC ``infer`` with a
+deadline (the Router always sends one, ``timeout_s``), the output back as numpy. The direct side is
+idiomatic tritonclient: a new ``InferInput`` filled with ``set_data_from_numpy``, ``infer``,
+``as_numpy``. A third side, ``bare``, is the direct call without a deadline (for reference only).
 
-    .venv/bin/python benchmarks/router_overhead.py [--rounds 10] [--requests 300]
+Requests are interleaved one by one and the order rotates every request, so drift on a shared
+machine and position effects hit every side alike. Each round gives one p50 per side; the report
+shows the medians of the per-round p50s and p99s, and the overhead is the median over rounds of the
+paired ratio router p50 / direct p50. The last line reads ``router p50 overhead: N.N%``.
+
+    .venv/bin/python benchmarks/router_overhead.py [--rounds 30] [--requests 200]
 """
 
 from __future__ import annotations
@@ -49,14 +56,17 @@ def write_repository(root: Path) -> None:
     (root / "add_one" / "1" / "model.py").write_text(MODEL)
 
 
+TIMEOUT_S = 10.0
+
+
 def percentile(data: list[float], q: int) -> float:
     return statistics.quantiles(data, n=100, method="inclusive")[q - 1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     x = np.ones((1, 4), dtype=np.float32)
     keys = [f"user-{i}" for i in range(1000)]
@@ -68,41 +78,57 @@ def main() -> None:
                 Variant(name, "add_one", weight=1, endpoints=[server.grpc_url])
                 for name in ("a", "b", "c")
             ]
-            router = Router(variants, protocol="grpc", sticky=True)
+            router = Router(variants, protocol="grpc", sticky=True, timeout_s=TIMEOUT_S)
 
-            def direct_call() -> None:
+            def direct_call(i: int) -> None:
+                item = grpcclient.InferInput("x", [1, 4], "FP32")
+                item.set_data_from_numpy(x)
+                direct.infer("add_one", [item], client_timeout=TIMEOUT_S).as_numpy("y")
+
+            def bare_call(i: int) -> None:
                 item = grpcclient.InferInput("x", [1, 4], "FP32")
                 item.set_data_from_numpy(x)
                 direct.infer("add_one", [item]).as_numpy("y")
 
             def router_call(i: int) -> None:
-                router.infer({"x": x}, key=keys[i % len(keys)])
+                router.infer({"x": x}, key=keys[i % len(keys)]).outputs["y"]
 
-            for i in range(200):  # warm both paths (connections, caches, the python stub)
-                direct_call()
-                router_call(i)
-            latencies: dict[str, list[float]] = {"direct": [], "router": []}
-            for round_ in range(args.rounds):
-                # request-level interleaving; the order flips each round
-                order = ["direct", "router"] if round_ % 2 == 0 else ["router", "direct"]
+            calls = {"direct": direct_call, "router": router_call, "bare": bare_call}
+            sides = list(calls)
+            for i in range(300):  # warm every path (connections, caches, the python stub)
+                for call in calls.values():
+                    call(i)
+            rounds: dict[str, list[list[float]]] = {side: [] for side in sides}
+            clock = time.perf_counter
+            for _ in range(args.rounds):
+                latencies: dict[str, list[float]] = {side: [] for side in sides}
                 for i in range(args.requests):
-                    for side in order:
-                        started = time.perf_counter()
-                        if side == "direct":
-                            direct_call()
-                        else:
-                            router_call(i)
-                        latencies[side].append((time.perf_counter() - started) * 1000)
+                    shift = i % len(sides)  # rotate the order every request
+                    for side in sides[shift:] + sides[:shift]:
+                        call = calls[side]
+                        started = clock()
+                        call(i)
+                        latencies[side].append((clock() - started) * 1000)
+                for side in sides:
+                    rounds[side].append(latencies[side])
             errors = sum(s.errors for s in router.stats().values())
             router.close()
             direct.close()
-    p50 = {side: percentile(data, 50) for side, data in latencies.items()}
-    for side, data in latencies.items():
+    p50s = {side: [statistics.median(r) for r in data] for side, data in rounds.items()}
+    p99s = {side: [percentile(r, 99) for r in data] for side, data in rounds.items()}
+    for side in sides:
         print(
-            f"{side:>6}: n={len(data)}  p50={p50[side]:.3f} ms  p99={percentile(data, 99):.3f} ms"
+            f"{side:>6}: {args.rounds} rounds x {args.requests}"
+            f"  p50={statistics.median(p50s[side]):.3f} ms"
+            f"  p99={statistics.median(p99s[side]):.3f} ms  (medians of per-round values)"
         )
+    bare = statistics.median(d / b - 1 for d, b in zip(p50s["direct"], p50s["bare"], strict=True))
+    print(f"deadline cost (direct vs bare): {bare * 100:.1f}%")
     print(f"router errors: {errors}")
-    print(f"router p50 overhead: {(p50['router'] / p50['direct'] - 1) * 100:.1f}%")
+    overhead = statistics.median(
+        r / d - 1 for r, d in zip(p50s["router"], p50s["direct"], strict=True)
+    )
+    print(f"router p50 overhead: {overhead * 100:.1f}%")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,19 @@ class Circuit:
                 return True
             return False
 
+    def success(self) -> None:
+        """``record(True)``, without the lock while closed (the hot path).
+
+        A deque append is atomic under the GIL, and a success only ever resets the failure
+        streak, so a closed circuit needs no lock; half-open (closing) takes the locked path.
+        """
+        if self._state == "closed":
+            self._recent.append(True)
+            if self._consecutive:
+                self._consecutive = 0
+            return
+        self.record(True)
+
     def record(self, ok: bool) -> None:
         with self._lock:
             self._recent.append(ok)

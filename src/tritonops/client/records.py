@@ -1,19 +1,29 @@
 """What the Router remembers: one ``Assignment`` per request, shadow comparisons, per-variant stats.
 
-Records carry a hash of the request key, never the key itself (keys are often user ids). Writes
-come from request threads, asyncio tasks and shadow workers, so one lock guards them; it is held
-only for an append and two counter updates.
+Records carry a hash of the request key, never the key itself (keys are often user ids).
+
+The hot path writes one plain tuple per request into a bounded deque and one latency into the
+variant's ``array('d')``; ``Assignment`` objects and wall-clock times are built only when someone
+reads ``assignments``. Both appends are single C calls, atomic under CPython's GIL (a deque is
+documented thread-safe for appends), so request threads and asyncio tasks record without a lock.
+Errors and shadow comparisons are rare and take the lock.
 """
 
 from __future__ import annotations
 
 import statistics
 import threading
+import time
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeAlias
 
 Status = Literal["ok", "error"]
+
+# (variant, assigned, key_hash, started_ns (perf_counter_ns), latency_ms, status, shadow,
+#  fallback_from, rule): what one request leaves behind until someone reads ``assignments``
+Row: TypeAlias = tuple[str, str, "str | None", int, float, Status, bool, "str | None", "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +35,7 @@ class Assignment:
     key_hash: str | None  # hex of the key's hash; None for requests without a key
     latency_ms: float
     status: Status
-    time: float  # time.time() at the start
+    time: float  # wall-clock (Unix) time at the start
     shadow: bool = False  # whether a copy went to the shadow variant
     fallback_from: str | None = None
     rule: str | None = None  # the rule that forced the variant, if one did
@@ -70,22 +80,43 @@ class Recorder:
 
     def __init__(self, max_records: int | None = 100_000) -> None:
         self._lock = threading.Lock()
-        self._assignments: deque[Assignment] = deque(maxlen=max_records)
+        self._rows: deque[Row] = deque(maxlen=max_records)
+        self.append_row = self._rows.append  # bound C method: the hot path's one write
         self._comparisons: deque[ShadowComparison] = deque(maxlen=max_records)
-        self._stats: dict[str, VariantStats] = {}
+        # per variant: successful latencies (8 bytes each, no object per value) and error count
+        self._latencies: dict[str, array[float]] = {}
+        self._errors: dict[str, int] = {}
         self.shadows_dropped = 0
+        # one clock pair: a row's perf_counter_ns start becomes wall time only when read
+        self._wall0 = time.time()
+        self._ns0 = time.perf_counter_ns()
+
+    def latencies(self, variant: str) -> array[float]:
+        """The append-only latency store of ``variant`` (routers keep it to skip a lookup)."""
+        found = self._latencies.get(variant)
+        if found is None:
+            found = self._latencies.setdefault(variant, array("d"))  # setdefault: atomic
+        return found
+
+    def row(self, row: Row) -> None:
+        """Record one request (the hot path: two appends, no lock, unless it failed)."""
+        self.append_row(row)
+        if row[5] == "ok":
+            self.latencies(row[0]).append(row[4])
+        else:
+            with self._lock:
+                self.latencies(row[0])
+                self._errors[row[0]] = self._errors.get(row[0], 0) + 1
 
     def assignment(self, record: Assignment) -> None:
-        with self._lock:
-            self._assignments.append(record)
-            stats = self._stats.get(record.variant)
-            if stats is None:
-                stats = self._stats[record.variant] = VariantStats()
-            stats.count += 1
-            if record.status == "ok":
-                stats.latencies_ms.append(record.latency_ms)
-            else:
-                stats.errors += 1
+        """Record one request given as an ``Assignment`` (its ``time`` is wall-clock)."""
+        started_ns = self._ns0 + round((record.time - self._wall0) * 1e9)
+        self.row(
+            (
+                record.variant, record.assigned, record.key_hash, started_ns, record.latency_ms,
+                record.status, record.shadow, record.fallback_from, record.rule,
+            )
+        )  # fmt: skip
 
     def comparison(self, record: ShadowComparison) -> None:
         with self._lock:
@@ -95,10 +126,18 @@ class Recorder:
         with self._lock:
             self.shadows_dropped += 1
 
+    def wall_time(self, perf_ns: int) -> float:
+        """A ``time.perf_counter_ns()`` reading as Unix time."""
+        return self._wall0 + (perf_ns - self._ns0) / 1e9
+
     @property
     def assignments(self) -> list[Assignment]:
-        with self._lock:
-            return list(self._assignments)
+        rows = list(self._rows)  # one C call: a consistent copy under the GIL
+        wall0, ns0 = self._wall0, self._ns0
+        return [
+            Assignment(v, a, k, lat, s, wall0 + (ns - ns0) / 1e9, sh, fb, rule)
+            for v, a, k, ns, lat, s, sh, fb, rule in rows
+        ]
 
     @property
     def comparisons(self) -> list[ShadowComparison]:
@@ -108,7 +147,10 @@ class Recorder:
     def stats(self) -> dict[str, VariantStats]:
         """A snapshot: later requests do not change the returned objects."""
         with self._lock:
-            return {
-                name: VariantStats(s.count, s.errors, list(s.latencies_ms))
-                for name, s in self._stats.items()
-            }
+            errors = dict(self._errors)
+            latencies = {name: data.tolist() for name, data in list(self._latencies.items())}
+        return {
+            name: VariantStats(len(data) + errors.get(name, 0), errors.get(name, 0), data)
+            for name, data in latencies.items()
+            if data or name in errors  # variants that never served stay out, as before
+        }

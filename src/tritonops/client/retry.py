@@ -80,9 +80,14 @@ class RetryTransport:
         self._rng = random.Random()
 
     def handle(self, request: InferRequest) -> InferResponse:
-        return call_with_retry(
-            lambda: self.inner.handle(request), self.policy, sleep=self._sleep, rng=self._rng
-        )
+        # call_with_retry, inlined: no closure per request on the hot path
+        inner, policy = self.inner, self.policy
+        for attempt in range(policy.retries):
+            try:
+                return inner.handle(request)
+            except UnavailableError:
+                self._sleep(policy.delay(attempt, self._rng))
+        return inner.handle(request)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         return call_with_retry(
@@ -114,9 +119,13 @@ class AsyncRetryTransport:
         self._rng = random.Random()
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
-        return await call_with_retry_async(
-            lambda: self.inner.handle_async(request), self.policy, sleep=self._sleep, rng=self._rng
-        )
+        inner, policy = self.inner, self.policy
+        for attempt in range(policy.retries):
+            try:
+                return await inner.handle_async(request)
+            except UnavailableError:
+                await self._sleep(policy.delay(attempt, self._rng))
+        return await inner.handle_async(request)
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         return await call_with_retry_async(

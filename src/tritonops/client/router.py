@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from time import perf_counter_ns
 from typing import Any
 
 from tritonops.client.checks import Signature, check_inputs
@@ -142,16 +143,17 @@ class Router(_RouterBase):
         timeout_s: float | None = None,
     ) -> RoutedResult:
         """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        started = perf_counter_ns()
         core = self.core
         plan = core.plan(inputs, key, attributes)
         last: str | None = None
         error: ClientError | None = None
         for name in plan.order:
-            if not core.allow(name):
+            if not core.circuits[name].allow():
                 continue
             variant = core.variants[name]
             if self.check:
-                check_inputs(self._signature(name), inputs)
+                check_inputs(self._signatures.get(name) or self._signature(name), inputs)
             request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
             try:
                 response = self._transports[name].handle(request)
@@ -159,10 +161,11 @@ class Router(_RouterBase):
                 core.failure(name)
                 last, error = name, exc
                 continue
-            result = core.success(plan, name, response)
-            self._mirror(result, inputs, headers, timeout_s)
+            result = core.success(plan, name, response, started)
+            if core.shadow is not None:
+                self._mirror(result, inputs, headers, timeout_s)
             return result
-        result = core.give_up(plan, last, error)
+        result = core.give_up(plan, last, error, started)
         self._mirror(result, inputs, headers, timeout_s)
         return result
 
@@ -286,16 +289,17 @@ class AsyncRouter(_RouterBase):
         timeout_s: float | None = None,
     ) -> RoutedResult:
         """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        started = perf_counter_ns()
         core = self.core
         plan = core.plan(inputs, key, attributes)
         last: str | None = None
         error: ClientError | None = None
         for name in plan.order:
-            if not core.allow(name):
+            if not core.circuits[name].allow():
                 continue
             variant = core.variants[name]
             if self.check:
-                check_inputs(await self._signature(name), inputs)
+                check_inputs(self._signatures.get(name) or await self._signature(name), inputs)
             request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
             try:
                 response = await self._transports[name].handle_async(request)
@@ -303,10 +307,11 @@ class AsyncRouter(_RouterBase):
                 core.failure(name)
                 last, error = name, exc
                 continue
-            result = core.success(plan, name, response)
-            self._mirror(result, inputs, headers, timeout_s)
+            result = core.success(plan, name, response, started)
+            if core.shadow is not None:
+                self._mirror(result, inputs, headers, timeout_s)
             return result
-        result = core.give_up(plan, last, error)
+        result = core.give_up(plan, last, error, started)
         self._mirror(result, inputs, headers, timeout_s)
         return result
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import bisect
 import random
 import time
+from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from numpy.typing import NDArray
 
 from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.hashing import Rendezvous, key_hash
-from tritonops.client.records import Assignment, Recorder, ShadowComparison, Status
+from tritonops.client.records import Recorder, ShadowComparison, Status
 from tritonops.client.shadow import compare
 from tritonops.client.transport import Attributes, InferResponse, Tensors
 from tritonops.errors import ClientError, NoVariantAvailable
@@ -86,14 +87,24 @@ class RoutedResult:
     endpoint: str = ""
 
 
-@dataclass(frozen=True, slots=True)
 class Plan:
-    order: tuple[str, ...]  # variants to try, in turn
-    assigned: str
-    key_hash: str | None
-    rule: str | None
-    started: float = field(default_factory=time.perf_counter)
-    wall: float = field(default_factory=time.time)
+    """Which variants to try, in turn, and why (immutable: sticky plans are cached and shared)."""
+
+    __slots__ = ("assigned", "key_hash", "order", "rule")
+
+    def __init__(
+        self, order: tuple[str, ...], assigned: str, key_hash: str | None, rule: str | None
+    ) -> None:
+        self.order = order  # variants to try, in turn
+        self.assigned = assigned
+        self.key_hash = key_hash
+        self.rule = rule
+
+    def __repr__(self) -> str:
+        return (
+            f"Plan(order={self.order!r}, assigned={self.assigned!r}, key_hash={self.key_hash!r},"
+            f" rule={self.rule!r})"
+        )
 
 
 class _Table:
@@ -111,12 +122,25 @@ class _Table:
         self.total = total
         # fallbacks by weight, heaviest first; drained (weight 0) variants last, still a safety net
         by_weight = sorted(weights, key=lambda n: -weights[n])
-        # sticky picks by key, valid as long as this table lives (set_weights makes a new one)
-        self.sticky: dict[str, tuple[str | None, str | None]] = {}
         self.orders = {
             name: (name, *(n for n in by_weight if n != name)) if fallback else (name,)
             for name in weights
         }
+        # one shared plan per variant for requests without a key
+        self.plans = {name: Plan(order, name, None, None) for name, order in self.orders.items()}
+        # per key: its hash's hex and its sticky plan; valid while this table lives
+        # (set_weights makes a new table), bounded: a miss costs one hash and one pick
+        self.keys: dict[str, tuple[str, Plan | None]] = {}
+
+    def remember(self, key: str) -> tuple[str, Plan | None]:
+        hashed = key_hash(key)
+        hashed_hex = format(hashed, "016x")
+        chosen = self.rendezvous.pick(hashed)
+        plan = None if chosen is None else Plan(self.orders[chosen], chosen, hashed_hex, None)
+        if len(self.keys) >= _STICKY_CACHE:
+            self.keys.clear()
+        entry = self.keys[key] = (hashed_hex, plan)
+        return entry
 
 
 class RoutingCore:
@@ -154,6 +178,9 @@ class RoutingCore:
         self.recorder = Recorder(max_records)
         self._rng = random.Random(seed)
         self._table = _Table({v.name: v.weight for v in variants}, fallback)
+        # the hot path's bound appends: one row per request, one latency per success
+        self._append_row = self.recorder.append_row
+        self._latencies: dict[str, array[float]] = {}
 
     # -- weights ---------------------------------------------------------------------------------
     @property
@@ -172,37 +199,34 @@ class RoutingCore:
                 raise ClientError(f"variant {name!r} has weight {weight} — use 0 or more")
         merged = {name: float(weights.get(name, v.weight)) for name, v in self.variants.items()}
         self.variants = {n: _reweighted(v, merged[n]) for n, v in self.variants.items()}
-        self._table = _Table(merged, self.fallback)  # one assignment: readers see old or new
+        self._table = _Table(merged, self.fallback)  # readers see old or new
 
     # -- picking ---------------------------------------------------------------------------------
     def plan(self, inputs: Tensors, key: str | None, attributes: Attributes | None) -> Plan:
         table = self._table
         hashed_hex: str | None = None
-        sticky: str | None = None
+        sticky: Plan | None = None
         if key is not None:
-            cached = table.sticky.get(key)
+            cached = table.keys.get(key)
             if cached is None:
-                hashed = key_hash(key)
-                cached = (format(hashed, "016x"), table.rendezvous.pick(hashed))
-                if len(table.sticky) >= _STICKY_CACHE:
-                    table.sticky.clear()  # bounded; a miss costs one hash and one pick
-                table.sticky[key] = cached
+                cached = table.remember(key)
             hashed_hex, sticky = cached
-        attrs = attributes if attributes is not None else _NO_ATTRIBUTES
-        for rule in self.rules:
-            forced = rule(inputs, attrs)
-            if forced is not None and forced in self.variants:
-                return Plan(table.orders[forced], forced, hashed_hex, _rule_name(rule, forced))
-        if self.sticky and key is not None:
-            chosen = sticky
+        if self.rules:
+            attrs = attributes if attributes is not None else _NO_ATTRIBUTES
+            for rule in self.rules:
+                forced = rule(inputs, attrs)
+                if forced is not None and forced in self.variants:
+                    return Plan(table.orders[forced], forced, hashed_hex, _rule_name(rule, forced))
+        if key is not None and self.sticky:
+            if sticky is not None:
+                return sticky
         elif table.total > 0:
             index = bisect.bisect_right(table.cumulative, self._rng.random() * table.total)
             chosen = table.names[min(index, len(table.names) - 1)]
-        else:
-            chosen = None
-        if chosen is None:
-            raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
-        return Plan(table.orders[chosen], chosen, hashed_hex, None)
+            if hashed_hex is None:
+                return table.plans[chosen]
+            return Plan(table.orders[chosen], chosen, hashed_hex, None)
+        raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
 
     def allow(self, name: str) -> bool:
         return self.circuits[name].allow()
@@ -211,43 +235,51 @@ class RoutingCore:
         return self.shadow is not None and self.shadow.name != served
 
     # -- outcomes --------------------------------------------------------------------------------
-    def success(self, plan: Plan, name: str, response: InferResponse) -> RoutedResult:
-        self.circuits[name].record(True)
-        return self._finish(plan, name, response, None)
+    def success(
+        self, plan: Plan, name: str, response: InferResponse, started_ns: int
+    ) -> RoutedResult:
+        """Record a served request (``started_ns``: ``time.perf_counter_ns()`` before ``plan``)."""
+        self.circuits[name].success()
+        latency_ms = (time.perf_counter_ns() - started_ns) / 1e6
+        assigned = plan.assigned
+        fallback_from = None if name == assigned else assigned
+        shadow = self.shadow
+        self._append_row(
+            (
+                name, assigned, plan.key_hash, started_ns, latency_ms, "ok",
+                shadow is not None and shadow.name != name, fallback_from, plan.rule,
+            )
+        )  # fmt: skip
+        latencies = self._latencies.get(name)
+        if latencies is None:
+            latencies = self._latencies[name] = self.recorder.latencies(name)
+        latencies.append(latency_ms)
+        return RoutedResult(
+            name, response.outputs, latency_ms, "ok", None, fallback_from, plan.key_hash,
+            response.model, response.version, response.endpoint,
+        )  # fmt: skip
 
     def failure(self, name: str) -> None:
         self.circuits[name].record(False)
 
-    def give_up(self, plan: Plan, last: str | None, error: ClientError | None) -> RoutedResult:
+    def give_up(
+        self, plan: Plan, last: str | None, error: ClientError | None, started_ns: int
+    ) -> RoutedResult:
         if error is None:
             error = NoVariantAvailable(
                 f"no variant can serve: circuits open for {', '.join(plan.order)}"
                 " — wait for the cooldown or check the servers"
             )
-        return self._finish(plan, last or plan.assigned, None, error)
-
-    def _finish(
-        self,
-        plan: Plan,
-        name: str,
-        response: InferResponse | None,
-        error: ClientError | None,
-    ) -> RoutedResult:
-        latency_ms = (time.perf_counter() - plan.started) * 1000.0
-        status: Status = "ok" if error is None else "error"
-        fallback_from = plan.assigned if name != plan.assigned else None
-        self.recorder.assignment(
-            Assignment(
-                name, plan.assigned, plan.key_hash, latency_ms, status, plan.wall,
+        name = last or plan.assigned
+        latency_ms = (time.perf_counter_ns() - started_ns) / 1e6
+        fallback_from = None if name == plan.assigned else plan.assigned
+        self.recorder.row(
+            (
+                name, plan.assigned, plan.key_hash, started_ns, latency_ms, "error",
                 self.should_shadow(name), fallback_from, plan.rule,
             )
         )  # fmt: skip
-        if response is None:
-            return RoutedResult(name, {}, latency_ms, status, error, fallback_from, plan.key_hash)
-        return RoutedResult(
-            name, response.outputs, latency_ms, status, error, fallback_from, plan.key_hash,
-            response.model, response.version, response.endpoint,
-        )  # fmt: skip
+        return RoutedResult(name, {}, latency_ms, "error", error, fallback_from, plan.key_hash)
 
     def shadow_outcome(
         self,

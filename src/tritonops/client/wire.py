@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
+import numpy as np
 import tritonclient.grpc as grpcclient
 import tritonclient.grpc.aio as grpcaio
 import tritonclient.http as httpclient
@@ -28,37 +29,107 @@ from tritonops.errors import ClientError, UnavailableError
 _UNAVAILABLE = {"StatusCode.UNAVAILABLE", "503"}
 
 
+# what :func:`translated` turns into a ``ClientError`` (TimeoutError is an OSError)
+_FOREIGN = (InferenceServerException, OSError, HTTPConnectionClosed, aiohttp.ClientConnectionError)
+
+
+def translated(
+    exc: BaseException, endpoint: str, what: str, timeout_s: float | None = None
+) -> ClientError:
+    """The ``ClientError`` for a tritonclient, socket or aiohttp error (one of ``_FOREIGN``)."""
+    if isinstance(exc, InferenceServerException):
+        status = str(exc.status() or "")
+        text = f"{what} at {endpoint} failed: {exc.message() or exc}"
+        if status in _UNAVAILABLE:
+            return UnavailableError(text, status)
+        return ClientError(text, status)
+    if isinstance(exc, TimeoutError):  # socket.timeout and asyncio's too (checked before OSError)
+        return ClientError(
+            f"{what} at {endpoint} timed out after {timeout_s}s — raise timeout_s or check the"
+            " server's load",
+            "TIMEOUT",
+        )
+    return UnavailableError(
+        f"{what}: cannot reach {endpoint} ({type(exc).__name__}: {exc})"
+        " — check that the server is running",
+        "UNAVAILABLE",
+    )
+
+
 @contextmanager
 def translate(endpoint: str, what: str, timeout_s: float | None = None) -> Iterator[None]:
-    """Turn tritonclient, socket and aiohttp errors into ``ClientError`` subclasses."""
+    """Turn tritonclient, socket and aiohttp errors into ``ClientError`` subclasses.
+
+    For calls off the hot path; ``handle`` methods use ``try``/``except _FOREIGN`` and
+    :func:`translated` directly (no generator per request, no message built on success).
+    """
     try:
         yield
     except ClientError:
         raise
-    except InferenceServerException as exc:
-        status = str(exc.status() or "")
-        text = f"{what} at {endpoint} failed: {exc.message() or exc}"
-        if status in _UNAVAILABLE:
-            raise UnavailableError(text, status) from exc
-        raise ClientError(text, status) from exc
-    except TimeoutError as exc:  # socket.timeout and asyncio's too (checked before OSError)
-        raise ClientError(
-            f"{what} at {endpoint} timed out after {timeout_s}s — raise timeout_s or check the"
-            " server's load",
-            "TIMEOUT",
-        ) from exc
-    except (OSError, HTTPConnectionClosed, aiohttp.ClientConnectionError) as exc:
-        raise UnavailableError(
-            f"{what}: cannot reach {endpoint} ({type(exc).__name__}: {exc})"
-            " — check that the server is running",
-            "UNAVAILABLE",
-        ) from exc
+    except _FOREIGN as exc:
+        raise translated(exc, endpoint, what, timeout_s) from exc
+
+
+# numpy dtype → the inference API's datatype name (np_to_triton_dtype walks a chain of ifs)
+_DATATYPES: dict[np.dtype[Any], str] = {}
+# inputs at most this large reuse their InferInput (see _InputCache); larger ones are not kept
+_REUSE_BYTES = 1 << 16
+
+
+def _datatype(dtype: np.dtype[Any]) -> str:
+    found = _DATATYPES.get(dtype)
+    if found is None:
+        found = np_to_triton_dtype(dtype)
+        if len(_DATATYPES) < 256:
+            _DATATYPES[dtype] = found
+    return found
+
+
+class _InputCache:
+    """Reuses tritonclient ``InferInput`` objects per thread, by (name, shape, dtype).
+
+    Building an ``InferInput`` costs a few protobuf operations per request; refilling one with
+    ``set_data_from_numpy`` is what changes between requests. tritonclient copies the tensor
+    description and takes the bytes when it builds the request, before ``infer`` awaits or sends,
+    so a thread (or an event loop's coroutines) may refill the same object on the next call.
+    Only small inputs are kept, so a cached object never pins a large tensor's bytes.
+    """
+
+    def __init__(self, module: Any, binary: bool) -> None:
+        self._module = module
+        self._binary = binary
+        self._local = threading.local()
+
+    def build(self, inputs: Mapping[str, Any]) -> list[Any]:
+        cache: dict[tuple[Any, ...], Any] | None = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
+        items = []
+        for name, array in inputs.items():
+            if type(array) is not np.ndarray:
+                array = np.asarray(array)
+            dtype, shape = array.dtype, array.shape
+            key = (name, shape, dtype)
+            item = cache.get(key)
+            if item is None:
+                item = self._module.InferInput(name, list(shape), _datatype(dtype))
+                if array.nbytes <= _REUSE_BYTES:
+                    if len(cache) >= 64:
+                        cache.clear()
+                    cache[key] = item
+            if self._binary:
+                item.set_data_from_numpy(array, binary_data=True)
+            else:
+                item.set_data_from_numpy(array)
+            items.append(item)
+        return items
 
 
 def _request_inputs(module: Any, request: InferRequest, binary: bool) -> list[Any]:
     items = []
     for name, array in request.inputs.items():
-        item = module.InferInput(name, list(array.shape), np_to_triton_dtype(array.dtype))
+        item = module.InferInput(name, list(array.shape), _datatype(array.dtype))
         if binary:
             item.set_data_from_numpy(array, binary_data=True)
         else:
@@ -85,7 +156,11 @@ def _http_response(result: Any, request: InferRequest, endpoint: str) -> InferRe
 
 def _grpc_response(result: Any, request: InferRequest, endpoint: str) -> InferResponse:
     body = result.get_response()
-    outputs = {o.name: as_array(result.as_numpy(o.name)) for o in body.outputs}
+    outputs = {}
+    for output in body.outputs:
+        name = output.name
+        array = result.as_numpy(name)
+        outputs[name] = array if type(array) is np.ndarray else as_array(array)
     return InferResponse(outputs, body.model_name or request.model, body.model_version, endpoint)
 
 
@@ -156,19 +231,24 @@ class GrpcTransport:
         self.url = url
         self.timeout_s = timeout_s
         self._client = grpcclient.InferenceServerClient(url)
+        self._inputs = _InputCache(grpcclient, binary=False)
 
     def handle(self, request: InferRequest) -> InferResponse:
         timeout = request.timeout_s or self.timeout_s
-        with translate(self.url, f"inference on {request.model!r}", timeout):
+        try:
             result = self._client.infer(
                 request.model,
-                _request_inputs(grpcclient, request, binary=False),
+                self._inputs.build(request.inputs),
                 model_version=request.version,
-                outputs=_requested_outputs(grpcclient, request, binary=False),
-                headers=_headers(request),
+                outputs=None
+                if request.outputs is None
+                else _requested_outputs(grpcclient, request, binary=False),
+                headers=None if not request.headers else _headers(request),
                 client_timeout=timeout,
             )
             return _grpc_response(result, request, self.url)
+        except _FOREIGN as exc:
+            raise translated(exc, self.url, f"inference on {request.model!r}", timeout) from exc
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
@@ -236,6 +316,7 @@ class AsyncGrpcTransport:
         self.url = url
         self.timeout_s = timeout_s
         self._client: Any = None
+        self._inputs = _InputCache(grpcclient, binary=False)
 
     def _conn(self) -> Any:
         if self._client is None:
@@ -244,16 +325,20 @@ class AsyncGrpcTransport:
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         timeout = request.timeout_s or self.timeout_s
-        with translate(self.url, f"inference on {request.model!r}", timeout):
+        try:
             result = await self._conn().infer(
                 request.model,
-                _request_inputs(grpcclient, request, binary=False),
+                self._inputs.build(request.inputs),
                 model_version=request.version,
-                outputs=_requested_outputs(grpcclient, request, binary=False),
-                headers=_headers(request),
+                outputs=None
+                if request.outputs is None
+                else _requested_outputs(grpcclient, request, binary=False),
+                headers=None if not request.headers else _headers(request),
                 client_timeout=timeout,
             )
             return _grpc_response(result, request, self.url)
+        except _FOREIGN as exc:
+            raise translated(exc, self.url, f"inference on {request.model!r}", timeout) from exc
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
