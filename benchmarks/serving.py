@@ -5,7 +5,8 @@
 3. A compute-bound ONNX MLP (1024-4096-4096-1000): in-process onnxruntime's best throughput over
    batch sizes vs served at concurrency 32 (target >= 0.8).
 
-Configs are rendered by tritonops; the load is a closed loop of tritonclient gRPC asyncio clients.
+Configs are rendered by tritonops; the load is perf_analyzer (closed loop, gRPC) where it runs,
+else a closed loop of tritonclient gRPC asyncio clients.
 Run: .venv/bin/python benchmarks/serving.py [--seconds 5] [--rounds 3]
 """
 
@@ -27,6 +28,7 @@ import tritonclient.grpc.aio as grpcaio
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
+from tritonops.errors import PerfError
 from tritonops.model_config import (
     DataType,
     DynamicBatching,
@@ -36,6 +38,8 @@ from tritonops.model_config import (
     ModelInput,
     ModelOutput,
 )
+from tritonops.perf.analyzer import ready_analyzer
+from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.repository.layout import write_repository
 from tritonops.server import LocalTriton
 from tritonops.spec import ModelPlan
@@ -82,17 +86,40 @@ def mlp(path: Path, sizes: list[int], seed: int = 0) -> None:
     onnx.save(model, str(path))
 
 
-def plan(name: str, kind: str, width: int, out: int, files: dict[str, Path]) -> ModelPlan:
+def plan(
+    name: str,
+    kind: str,
+    width: int,
+    out: int,
+    files: dict[str, Path],
+    batching: DynamicBatching | None = None,
+) -> ModelPlan:
     config = ModelConfig(
         name=name,
         backend="python" if kind == "python" else "onnxruntime",
         max_batch_size=64,
         input=[ModelInput(name="input", data_type=DataType.TYPE_FP32, dims=[width])],
         output=[ModelOutput(name="output", data_type=DataType.TYPE_FP32, dims=[out])],
-        dynamic_batching=DynamicBatching(max_queue_delay_microseconds=100),
+        dynamic_batching=batching or DynamicBatching(max_queue_delay_microseconds=100),
         instance_group=[InstanceGroup(kind=InstanceKind.KIND_CPU, count=1)],
     )
     return ModelPlan(config=config, kind=kind, version_files=files)
+
+
+def served(url: str, model: str, width: int, concurrency: int, seconds: float) -> float:
+    """Throughput at a concurrency: perf_analyzer (a C++ client) when it runs here, else asyncio."""
+    try:
+        ready_analyzer(None)
+    except PerfError:
+        return asyncio.run(closed_loop(url, model, width, concurrency, seconds))
+    spec = MeasureSpec(
+        model=model,
+        url=url,
+        concurrency=(concurrency,),
+        measurement_interval_ms=int(seconds * 1000 / 3),
+        engine="perf_analyzer",
+    )
+    return measure(spec).levels[0].throughput
 
 
 async def closed_loop(url: str, model: str, width: int, concurrency: int, seconds: float) -> float:
@@ -156,7 +183,15 @@ def main() -> None:
         plans = [
             plan("noop", "python", 256, 10, {"model.py": root / "noop.py"}),
             plan("mlp_small", "onnx", 256, 10, {"model.onnx": root / "small.onnx"}),
-            plan("mlp_big", "onnx", 1024, 1000, {"model.onnx": root / "big.onnx"}),
+            # compute-bound: wait (up to 5 ms) for full batches, where onnxruntime is most efficient
+            plan(
+                "mlp_big",
+                "onnx",
+                1024,
+                1000,
+                {"model.onnx": root / "big.onnx"},
+                DynamicBatching(preferred_batch_size=[32], max_queue_delay_microseconds=5000),
+            ),
         ]
         repo = root / "repo"
         write_repository(plans, repo)
@@ -164,15 +199,9 @@ def main() -> None:
         with LocalTriton(repo, load=["noop", "mlp_small", "mlp_big"]) as server:
             # interleaved rounds: this machine's noise drifts over minutes (runtime.md)
             for _ in range(args.rounds):
-                floors.append(
-                    asyncio.run(closed_loop(server.grpc_url, "noop", 256, 8, args.seconds))
-                )
-                smalls.append(
-                    asyncio.run(closed_loop(server.grpc_url, "mlp_small", 256, 8, args.seconds))
-                )
-                serveds.append(
-                    asyncio.run(closed_loop(server.grpc_url, "mlp_big", 1024, 32, args.seconds))
-                )
+                floors.append(served(server.grpc_url, "noop", 256, 8, args.seconds))
+                smalls.append(served(server.grpc_url, "mlp_small", 256, 8, args.seconds))
+                serveds.append(served(server.grpc_url, "mlp_big", 1024, 32, args.seconds))
                 locals_.append(in_process_best(root / "big.onnx", 1024, args.seconds))
         floor, small, served_big = median(floors), median(smalls), median(serveds)
         local_big, best_batch = sorted(locals_)[len(locals_) // 2]
