@@ -125,6 +125,7 @@ def build_report(data: RunData, verdicts: Mapping[str, Verdict]) -> Report:
             errors=shadow.errors,
             agreement=shadow.agreement,
             latency_ms=_latency(shadow.latencies_ms),
+            dropped=shadow.dropped,
         ),
         server=None
         if data.server is None
@@ -176,7 +177,8 @@ def markdown(report: Report) -> str:
     if report.shadow is not None:
         s = report.shadow
         agreement = f"{s.agreement:.2%}" if s.agreement is not None else "n/a"
-        lines += ["", f"Shadow `{s.target}`: {s.count} mirrored, {s.errors} errors, "
+        dropped = f" ({s.dropped} more dropped: the shadow could not keep up)" if s.dropped else ""
+        lines += ["", f"Shadow `{s.target}`: {s.count} mirrored{dropped}, {s.errors} errors, "
                   f"agreement with the primary {agreement}."]  # fmt: skip
     lines += ["", *(f"![{name}]({file})" for name, file in report.plots.items()), ""]
     return "\n".join(lines)

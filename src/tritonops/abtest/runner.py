@@ -67,6 +67,8 @@ class ShadowSummary:
     errors: int
     agreement: float | None
     latencies_ms: list[float]
+    # mirrored copies the router dropped because too many shadows were in flight
+    dropped: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ async def run_async(
         # the warm-up's mirrored requests are not part of the measured run either
         await router.shadows.wait()
         unmeasured_shadows = len(router.shadow_comparisons)
+        dropped_before = router.shadows_dropped
         before = parse_metrics(metrics()) if metrics else None
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
@@ -186,7 +189,7 @@ async def run_async(
             duration,
             [s for s in samples if s.variant],
             router.weights,
-            _shadow(router, skip=unmeasured_shadows),
+            _shadow(router, skip=unmeasured_shadows, dropped_before=dropped_before),
             delta(before, after) if before is not None and after is not None else None,
         )
 
@@ -232,7 +235,7 @@ async def _warm_up(router: AsyncRouter, work: Workload, count: int) -> None:
             raise ExperimentError(f"the workload does not fit the served model: {exc}") from exc
 
 
-def _shadow(router: AsyncRouter, skip: int = 0) -> ShadowSummary | None:
+def _shadow(router: AsyncRouter, skip: int = 0, dropped_before: int = 0) -> ShadowSummary | None:
     shadow = router.core.shadow
     if shadow is None:
         return None
@@ -245,6 +248,7 @@ def _shadow(router: AsyncRouter, skip: int = 0) -> ShadowSummary | None:
         sum(1 for c in found if c.status != "ok"),
         sum(judged) / len(judged) if judged else None,
         [c.latency_ms for c in found if c.status == "ok"],
+        router.shadows_dropped - dropped_before,
     )
 
 

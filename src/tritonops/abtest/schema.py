@@ -23,7 +23,7 @@
                                      "p_value": float | null, "outcome"}],
                     "latency_shift": {"u", "p_value", "prob_candidate_slower"} | null}],
       "shadow": {"target", "count", "errors", "agreement": float | null,
-                 "latency_ms": {"p50", "p95", "p99", "mean"} | null} | null,
+                 "latency_ms": {"p50", "p95", "p99", "mean"} | null, "dropped"} | null,
       "server": {model: {"success", "failure", "requests", "failure_rate", "mean_request_ms",
                          "mean_queue_ms", "mean_compute_ms", ...}} | null,
       "samples": [{"variant", "t_s", "latency_ms", "ok", "correct": bool | null}],
@@ -127,6 +127,8 @@ class ShadowDoc(_Doc):
     errors: int
     agreement: float | None
     latency_ms: LatencySummary | None
+    # mirrored copies dropped because the shadow could not keep up (they are never compared)
+    dropped: int = 0
 
 
 class SampleDoc(_Doc):

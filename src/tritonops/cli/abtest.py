@@ -134,9 +134,10 @@ def summary_lines(result: ExperimentResult) -> list[str]:
         agree = (
             f"{shadow.agreement:.1%} agreement" if shadow.agreement is not None else "no answers"
         )
+        dropped = f" ({shadow.dropped} dropped)" if shadow.dropped else ""
         lines.append(
-            f"  shadow {shadow.target}: {shadow.count} mirrored, {shadow.errors} err, {agree} "
-            "with the served answer"
+            f"  shadow {shadow.target}: {shadow.count} mirrored{dropped}, {shadow.errors} err, "
+            f"{agree} with the served answer"
         )
     for verdict in result.verdicts.values():
         lines.append(f"{verdict.candidate} vs {verdict.control}: {verdict.decision.upper()}")

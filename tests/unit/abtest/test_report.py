@@ -72,3 +72,35 @@ def test_cli_rejects_closed_and_open_loop_together() -> None:
     result = CliRunner().invoke(ab_test_command, ["x", "--concurrency", "2", "--rate", "5"])
     assert result.exit_code == 2
     assert "not both" in result.output
+
+
+def test_shadow_drops_are_reported_not_hidden(tmp_path: Path) -> None:
+    """A shadow slower than the traffic saturates; the copies it drops show in the report."""
+    from tritonops.spec import ShadowSpec
+
+    exp = ExperimentSpec(
+        name="mock-shadow",
+        variants=[
+            VariantSpec(name="control", model="fast"),
+            VariantSpec(name="candidate", model="fast"),
+        ],
+        shadow=ShadowSpec(model="slow"),
+        min_samples=10,
+    )
+    fast = {"fast": {**CONFIG, "name": "fast"}}
+    transports = {
+        "control": MockTransport(answer, configs=fast),
+        "candidate": MockTransport(answer, configs=fast),
+        "shadow:slow": MockTransport(
+            answer, configs={"slow": {**CONFIG, "name": "slow"}}, latency_s=0.2
+        ),
+    }
+    eye = np.eye(3, dtype=np.float32)
+    work = Workload([WorkItem({"x": eye[i % 3][None]}, i % 3, f"u{i}") for i in range(30)], "test")
+    result = run_experiment(exp, url="127.0.0.1:1", requests=300, concurrency=8,
+                            transports=transports, workload=work, report_dir=tmp_path)  # fmt: skip
+    shadow = result.report.shadow
+    assert shadow is not None
+    assert shadow.dropped > 0
+    assert shadow.count + shadow.dropped == 300
+    assert f"{shadow.dropped} more dropped" in (tmp_path / "report.md").read_text()
