@@ -89,6 +89,23 @@ class RetryTransport:
                 self._sleep(policy.delay(attempt, self._rng))
         return inner.handle(request)
 
+    def handle_after_unavailable(self, request: InferRequest) -> InferResponse:
+        """The rest of ``handle`` once its first attempt failed with ``UnavailableError``.
+
+        Lets a caller make the first attempt itself (the Router's fast call, straight to the wire)
+        and enter the retry loop only on failure, with the same waits and attempt count.
+        """
+        inner, policy = self.inner, self.policy
+        for attempt in range(policy.retries - 1):
+            self._sleep(policy.delay(attempt, self._rng))
+            try:
+                return inner.handle(request)
+            except UnavailableError:
+                pass
+        if policy.retries > 0:
+            self._sleep(policy.delay(policy.retries - 1, self._rng))
+        return inner.handle(request)
+
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         return call_with_retry(
             lambda: self.inner.model_config(model, version), self.policy, sleep=self._sleep

@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, TypeAlias
 
 from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
+from tritonops.client.pool import EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
+from tritonops.client.retry import RetryTransport
 from tritonops.client.routing import RoutedResult, RoutingCore, RuleLike, Variant
 from tritonops.client.shadow import AsyncShadows, ThreadShadows
 from tritonops.client.transport import (
@@ -26,7 +28,8 @@ from tritonops.client.transport import (
     Tensors,
     Transport,
 )
-from tritonops.errors import ClientError
+from tritonops.client.wire import Answer, GrpcTransport
+from tritonops.errors import ClientError, UnavailableError
 from tritonops.spec.experiments import ExperimentSpec
 
 
@@ -52,6 +55,52 @@ def variants_from_experiment(
             version = str(spec.version) if spec.version else ""
             shadow = Variant(f"shadow:{spec.model}", spec.model, version, 0.0, (url,))
     return variants, shadow
+
+
+# one variant's send: (inputs, headers, timeout_s) → (outputs, model, version, endpoint)
+Send: TypeAlias = Callable[[Tensors, "Mapping[str, str] | None", "float | None"], Answer]
+
+
+def _sender(transport: Transport, variant: Variant) -> Send:
+    """``transport`` as one call for ``variant``, collapsed when it is the stack we built.
+
+    For one gRPC endpoint (the common case) the call goes straight to the wire: no request or
+    response object, no pool, no retry frame; the retry loop is entered only when that first
+    attempt fails with ``UnavailableError``, with the same waits and attempts as the stack.
+    Any other transport (several endpoints, HTTP, one given by the caller) is called as is.
+    """
+    model, version = variant.model, variant.version
+    retry = transport if isinstance(transport, RetryTransport) else None
+    pool = retry.inner if retry is not None else transport
+    if (
+        type(pool) is EndpointPool
+        and len(pool.transports) == 1
+        and type(pool.transports[0]) is GrpcTransport
+    ):
+        send = pool.transports[0].send
+
+        def direct(
+            inputs: Tensors, headers: Mapping[str, str] | None, timeout_s: float | None
+        ) -> Answer:
+            try:
+                return send(model, inputs, version, headers, timeout_s)
+            except UnavailableError:
+                if retry is None:
+                    raise
+                request = InferRequest(model, inputs, version, None, headers, timeout_s)
+                response = retry.handle_after_unavailable(request)
+                return response.outputs, response.model, response.version, response.endpoint
+
+        return direct
+    handle = transport.handle
+
+    def stacked(
+        inputs: Tensors, headers: Mapping[str, str] | None, timeout_s: float | None
+    ) -> Answer:
+        response = handle(InferRequest(model, inputs, version, None, headers, timeout_s))
+        return response.outputs, response.model, response.version, response.endpoint
+
+    return stacked
 
 
 class _RouterBase:
@@ -113,6 +162,8 @@ class Router(_RouterBase):
             v.name: given.get(v.name) or build_transport(v.endpoints, protocol, timeout_s, retries)
             for v in arms
         }
+        # per variant, the whole transport stack collapsed into one call, made once
+        self._calls: dict[str, Send] = {v.name: _sender(self._transports[v.name], v) for v in arms}
         self.check = check
         self._signatures: dict[str, Signature] = {}
         self.shadows = ThreadShadows(self.core.recorder, limit=shadow_limit)
@@ -146,22 +197,25 @@ class Router(_RouterBase):
         started = perf_counter_ns()
         core = self.core
         plan = core.plan(inputs, key, attributes)
+        circuits = core.circuits
         last: str | None = None
         error: ClientError | None = None
         for name in plan.order:
-            if not core.circuits[name].allow():
+            if not circuits[name].allow():
                 continue
-            variant = core.variants[name]
             if self.check:
-                check_inputs(self._signatures.get(name) or self._signature(name), inputs)
-            request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
+                signature = self._signatures.get(name)
+                if signature is None:
+                    signature = self._signature(name)
+                if not signature.fits(inputs):  # the cheap yes first; else name every problem
+                    check_inputs(signature, inputs)
             try:
-                response = self._transports[name].handle(request)
+                outputs, model, version, endpoint = self._calls[name](inputs, headers, timeout_s)
             except ClientError as exc:
                 core.failure(name)
                 last, error = name, exc
                 continue
-            result = core.success(plan, name, response, started)
+            result = core.served(plan, name, outputs, model, version, endpoint, started)
             if core.shadow is not None:
                 self._mirror(result, inputs, headers, timeout_s)
             return result

@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import aiohttp
 import numpy as np
@@ -20,10 +20,14 @@ import tritonclient.grpc.aio as grpcaio
 import tritonclient.http as httpclient
 import tritonclient.http.aio as httpaio
 from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[import-untyped]
+from numpy.typing import NDArray
 from tritonclient.utils import InferenceServerException, np_to_triton_dtype
 
 from tritonops.client.transport import InferRequest, InferResponse, as_array
 from tritonops.errors import ClientError, UnavailableError
+
+# an answer as (outputs, model, version, endpoint): what the Router's fast calls return
+Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
 
 # gRPC's code for "try again", and HTTP's
 _UNAVAILABLE = {"StatusCode.UNAVAILABLE", "503"}
@@ -234,21 +238,55 @@ class GrpcTransport:
         self._inputs = _InputCache(grpcclient, binary=False)
 
     def handle(self, request: InferRequest) -> InferResponse:
+        if request.outputs is None:
+            outputs, model, version, endpoint = self.send(
+                request.model, request.inputs, request.version, request.headers, request.timeout_s
+            )
+            return InferResponse(outputs, model, version, endpoint)
         timeout = request.timeout_s or self.timeout_s
         try:
             result = self._client.infer(
                 request.model,
                 self._inputs.build(request.inputs),
                 model_version=request.version,
-                outputs=None
-                if request.outputs is None
-                else _requested_outputs(grpcclient, request, binary=False),
+                outputs=_requested_outputs(grpcclient, request, binary=False),
                 headers=None if not request.headers else _headers(request),
                 client_timeout=timeout,
             )
             return _grpc_response(result, request, self.url)
         except _FOREIGN as exc:
             raise translated(exc, self.url, f"inference on {request.model!r}", timeout) from exc
+
+    def send(
+        self,
+        model: str,
+        inputs: Mapping[str, Any],
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle`` without the request and response objects (every output comes back).
+
+        The Router's per-variant fast call: ``(outputs, model, version, endpoint)``.
+        """
+        timeout = timeout_s or self.timeout_s
+        try:
+            result = self._client.infer(
+                model,
+                self._inputs.build(inputs),
+                model_version=version,
+                headers=dict(headers) if headers else None,
+                client_timeout=timeout,
+            )
+            body = result.get_response()
+            outputs = {}
+            for output in body.outputs:
+                name = output.name
+                array = result.as_numpy(name)
+                outputs[name] = array if type(array) is np.ndarray else as_array(array)
+            return outputs, body.model_name or model, body.model_version, self.url
+        except _FOREIGN as exc:
+            raise translated(exc, self.url, f"inference on {model!r}", timeout) from exc
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the config of {model!r}", self.timeout_s):

@@ -14,11 +14,15 @@ from typing import Any
 import numpy as np
 import pytest
 from client_fixtures import CONFIG
+from tritonclient.utils import InferenceServerException
 
 import tritonops.client
 from tritonops.client import InferRequest, InferResponse, Router, Variant
+from tritonops.client.pool import EndpointPool
+from tritonops.client.retry import RetryPolicy, RetryTransport
 from tritonops.client.routing import RoutingCore
 from tritonops.client.wire import GrpcTransport
+from tritonops.errors import UnavailableError
 
 CLIENT_DIR = str(Path(tritonops.client.__file__).parent)
 X = np.ones((1, 4), np.float32)
@@ -152,3 +156,73 @@ def test_reused_grpc_inputs_carry_each_requests_own_data(rows: int) -> None:
     expected.append(("x", [6], "INT64", np.arange(6, dtype=np.int64).tobytes()))
     assert capture.sent == expected
     real.close()
+
+
+class Flaky(Capture):
+    """A fake gRPC client whose first ``failures`` calls raise ``status``."""
+
+    def __init__(self, failures: int, status: str = "StatusCode.UNAVAILABLE") -> None:
+        super().__init__()
+        self.failures = failures
+        self.status = status
+        self.calls = 0
+
+    def infer(self, model: str, inputs: list[Any], **options: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise InferenceServerException("injected", status=self.status)
+        return super().infer(model, inputs, **options)
+
+    def get_model_config(self, model: str, version: str = "", **options: Any) -> Any:
+        return {"config": CONFIG}
+
+    def close(self) -> None:
+        pass
+
+
+def grpc_router(client: Flaky, retries: int) -> Router:
+    """One variant at one gRPC endpoint (the collapsed fast call), its tritonclient client faked."""
+    router = Router(
+        [Variant("a", "m", endpoints=["127.0.0.1:1"])], timeout_s=2.5, retries=retries,
+        fallback=False,
+    )  # fmt: skip
+    stack = router._transports["a"]
+    if isinstance(stack, RetryTransport):
+        stack.policy = RetryPolicy(retries, backoff_s=0.0)
+        stack = stack.inner
+    assert isinstance(stack, EndpointPool)
+    (wire,) = stack.transports
+    assert isinstance(wire, GrpcTransport)
+    wire._client.close()
+    wire._client = client
+    return router
+
+
+@pytest.mark.parametrize(("failures", "retries", "ok"), [(0, 1, True), (1, 1, True), (2, 2, True),
+                                                         (2, 1, False), (1, 0, False)])  # fmt: skip
+def test_the_fast_call_retries_unavailable_like_the_stack(
+    failures: int, retries: int, ok: bool
+) -> None:
+    client = Flaky(failures)
+    router = grpc_router(client, retries)
+    result = router.infer({"x": X})
+    assert (result.status == "ok") is ok
+    assert client.calls == (failures + 1 if ok else retries + 1)
+    if ok:
+        assert (result.model, result.version, result.endpoint) == ("m", "1", "127.0.0.1:1")
+    else:
+        assert isinstance(result.error, UnavailableError)
+
+
+def test_the_fast_call_never_retries_other_errors() -> None:
+    client = Flaky(1, status="StatusCode.INVALID_ARGUMENT")
+    result = grpc_router(client, retries=3).infer({"x": X})
+    assert result.status == "error"
+    assert client.calls == 1
+    assert not isinstance(result.error, UnavailableError)
+
+
+def test_routed_results_are_immutable() -> None:
+    result = fixed_router().infer({"x": X}, key="k")
+    with pytest.raises(AttributeError):
+        result.variant = "other"  # type: ignore[misc]
