@@ -4,9 +4,12 @@ One embedded Triton serves a tiny python model; the Router splits over three var
 model. Both sides do the same work per request: numpy array in, a sync gRPC ``infer`` with a
 deadline (the Router always sends one, ``timeout_s``), the output back as numpy. The direct side is
 idiomatic, efficient tritonclient: one ``InferInput`` made once and refilled with
-``set_data_from_numpy`` per request (the Router reuses its ``InferInput`` objects too, so the
-comparison measures routing, not input construction), ``infer``, ``as_numpy``. A third side,
-``bare``, is the direct call without a deadline (for reference only).
+``set_data_from_numpy`` per request, ``infer``, ``as_numpy``. Two sides are for reference only:
+``bare`` is the direct call without a deadline, and ``wire`` is the Router's own send path alone
+(``GrpcTransport.send``: one ``ModelInferRequest`` through tritonclient's generated stub, every
+output read back as numpy, no routing). The Router sends that way because it costs less than
+``InferenceServerClient.infer``; ``routing cost over its wire path`` shows what routing itself
+(sticky plan, circuit, input check, record) adds, so that saving cannot hide it.
 
 Requests are interleaved one by one and the order rotates every request, so drift on a shared
 machine and position effects hit every side alike. Each round gives one p50 per side; the report
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import tritonclient.grpc as grpcclient
 
-from tritonops.client import Router, Variant
+from tritonops.client import GrpcTransport, Router, Variant
 from tritonops.server import LocalTriton
 
 MODEL = """
@@ -96,7 +99,14 @@ def main() -> None:
             def router_call(i: int) -> None:
                 router.infer({"x": x}, key=keys[i % len(keys)]).outputs["y"]
 
-            calls = {"direct": direct_call, "router": router_call, "bare": bare_call}
+            wire = GrpcTransport(server.grpc_url, timeout_s=TIMEOUT_S)
+
+            def wire_call(i: int) -> None:
+                wire.send("add_one", {"x": x})[0]["y"]
+
+            calls = {
+                "direct": direct_call, "router": router_call, "bare": bare_call, "wire": wire_call,
+            }  # fmt: skip
             sides = list(calls)
             for i in range(300):  # warm every path (connections, caches, the python stub)
                 for call in calls.values():
@@ -116,6 +126,7 @@ def main() -> None:
                     rounds[side].append(latencies[side])
             errors = sum(s.errors for s in router.stats().values())
             router.close()
+            wire.close()
             direct.close()
     p50s = {side: [statistics.median(r) for r in data] for side, data in rounds.items()}
     p99s = {side: [percentile(r, 99) for r in data] for side, data in rounds.items()}
@@ -127,6 +138,10 @@ def main() -> None:
         )
     bare = statistics.median(d / b - 1 for d, b in zip(p50s["direct"], p50s["bare"], strict=True))
     print(f"deadline cost (direct vs bare): {bare * 100:.1f}%")
+    routing = statistics.median(
+        r / w - 1 for r, w in zip(p50s["router"], p50s["wire"], strict=True)
+    )
+    print(f"routing cost over its wire path (router vs wire): {routing * 100:.1f}%")
     print(f"router errors: {errors}")
     overhead = statistics.median(
         r / d - 1 for r, d in zip(p50s["router"], p50s["direct"], strict=True)

@@ -1,8 +1,10 @@
-"""Transports over tritonclient (HTTP and gRPC, blocking and asyncio) to ONE Triton endpoint.
+"""Transports to ONE Triton endpoint: HTTP and gRPC, blocking and asyncio.
 
-This module is the one boundary where tritonclient's errors become ``ClientError``s
-(:func:`translate`). Each transport keeps one tritonclient client per endpoint and reuses it; HTTP
-tensors always travel binary (JSON float outputs are slow, and wrong for some models on 2.51).
+This module is the one boundary where wire errors become ``ClientError``s (:func:`translate` for
+tritonclient's HTTP clients, ``grpc_messages.rpc_error`` for gRPC). HTTP goes through
+tritonclient's clients, one per endpoint (per thread for gevent), with tensors always binary (JSON
+float outputs are slow, and wrong for some models on 2.51); gRPC sends tritonclient's protos
+through its generated stub on one channel per endpoint (why: ``grpc_messages``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 import aiohttp
-import numpy as np
-import tritonclient.grpc as grpcclient
-import tritonclient.grpc.aio as grpcaio
+import grpc  # type: ignore[import-untyped]  # no stubs in this environment
 import tritonclient.http as httpclient
 import tritonclient.http.aio as httpaio
 from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[import-untyped]
 from numpy.typing import NDArray
-from tritonclient.utils import InferenceServerException, np_to_triton_dtype
+from tritonclient.utils import InferenceServerException
 
+from tritonops.client import grpc_messages as messages
+from tritonops.client.grpc_messages import datatype
 from tritonops.client.transport import InferRequest, InferResponse, as_array
 from tritonops.errors import ClientError, UnavailableError
 
@@ -75,65 +77,10 @@ def translate(endpoint: str, what: str, timeout_s: float | None = None) -> Itera
         raise translated(exc, endpoint, what, timeout_s) from exc
 
 
-# numpy dtype → the inference API's datatype name (np_to_triton_dtype walks a chain of ifs)
-_DATATYPES: dict[np.dtype[Any], str] = {}
-# inputs at most this large reuse their InferInput (see _InputCache); larger ones are not kept
-_REUSE_BYTES = 1 << 16
-
-
-def _datatype(dtype: np.dtype[Any]) -> str:
-    found = _DATATYPES.get(dtype)
-    if found is None:
-        found = np_to_triton_dtype(dtype)
-        if len(_DATATYPES) < 256:
-            _DATATYPES[dtype] = found
-    return found
-
-
-class _InputCache:
-    """Reuses tritonclient ``InferInput`` objects per thread, by (name, shape, dtype).
-
-    Building an ``InferInput`` costs a few protobuf operations per request; refilling one with
-    ``set_data_from_numpy`` is what changes between requests. tritonclient copies the tensor
-    description and takes the bytes when it builds the request, before ``infer`` awaits or sends,
-    so a thread (or an event loop's coroutines) may refill the same object on the next call.
-    Only small inputs are kept, so a cached object never pins a large tensor's bytes.
-    """
-
-    def __init__(self, module: Any, binary: bool) -> None:
-        self._module = module
-        self._binary = binary
-        self._local = threading.local()
-
-    def build(self, inputs: Mapping[str, Any]) -> list[Any]:
-        cache: dict[tuple[Any, ...], Any] | None = getattr(self._local, "cache", None)
-        if cache is None:
-            cache = self._local.cache = {}
-        items = []
-        for name, array in inputs.items():
-            if type(array) is not np.ndarray:
-                array = np.asarray(array)
-            dtype, shape = array.dtype, array.shape
-            key = (name, shape, dtype)
-            item = cache.get(key)
-            if item is None:
-                item = self._module.InferInput(name, list(shape), _datatype(dtype))
-                if array.nbytes <= _REUSE_BYTES:
-                    if len(cache) >= 64:
-                        cache.clear()
-                    cache[key] = item
-            if self._binary:
-                item.set_data_from_numpy(array, binary_data=True)
-            else:
-                item.set_data_from_numpy(array)
-            items.append(item)
-        return items
-
-
 def _request_inputs(module: Any, request: InferRequest, binary: bool) -> list[Any]:
     items = []
     for name, array in request.inputs.items():
-        item = module.InferInput(name, list(array.shape), _datatype(array.dtype))
+        item = module.InferInput(name, list(array.shape), datatype(array.dtype))
         if binary:
             item.set_data_from_numpy(array, binary_data=True)
         else:
@@ -156,16 +103,6 @@ def _http_response(result: Any, request: InferRequest, endpoint: str) -> InferRe
     return InferResponse(
         outputs, body.get("model_name", request.model), str(body.get("model_version", "")), endpoint
     )
-
-
-def _grpc_response(result: Any, request: InferRequest, endpoint: str) -> InferResponse:
-    body = result.get_response()
-    outputs = {}
-    for output in body.outputs:
-        name = output.name
-        array = result.as_numpy(name)
-        outputs[name] = array if type(array) is np.ndarray else as_array(array)
-    return InferResponse(outputs, body.model_name or request.model, body.model_version, endpoint)
 
 
 def _headers(request: InferRequest) -> dict[str, str] | None:
@@ -234,8 +171,9 @@ class GrpcTransport:
     def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
         self.url = url
         self.timeout_s = timeout_s
-        self._client = grpcclient.InferenceServerClient(url)
-        self._inputs = _InputCache(grpcclient, binary=False)
+        self._channel = grpc.insecure_channel(url, options=messages.CHANNEL_OPTIONS)
+        self._stub = messages.stub(self._channel)
+        self._infer = self._stub.ModelInfer
 
     def handle(self, request: InferRequest) -> InferResponse:
         if request.outputs is None:
@@ -244,18 +182,22 @@ class GrpcTransport:
             )
             return InferResponse(outputs, model, version, endpoint)
         timeout = request.timeout_s or self.timeout_s
+        message = messages.infer_request(
+            request.model, request.inputs, request.version, request.outputs
+        )
         try:
-            result = self._client.infer(
-                request.model,
-                self._inputs.build(request.inputs),
-                model_version=request.version,
-                outputs=_requested_outputs(grpcclient, request, binary=False),
-                headers=None if not request.headers else _headers(request),
-                client_timeout=timeout,
+            response = self._infer(
+                message, timeout=timeout, metadata=messages.metadata(request.headers)
             )
-            return _grpc_response(result, request, self.url)
-        except _FOREIGN as exc:
-            raise translated(exc, self.url, f"inference on {request.model!r}", timeout) from exc
+        except grpc.RpcError as exc:
+            what = f"inference on {request.model!r}"
+            raise messages.rpc_error(exc, self.url, what, timeout) from exc
+        return InferResponse(
+            messages.response_outputs(response),
+            response.model_name or request.model,
+            response.model_version,
+            self.url,
+        )
 
     def send(
         self,
@@ -270,40 +212,40 @@ class GrpcTransport:
         The Router's per-variant fast call: ``(outputs, model, version, endpoint)``.
         """
         timeout = timeout_s or self.timeout_s
+        message = messages.infer_request(model, inputs, version)
         try:
-            result = self._client.infer(
-                model,
-                self._inputs.build(inputs),
-                model_version=version,
-                headers=dict(headers) if headers else None,
-                client_timeout=timeout,
-            )
-            body = result.get_response()
-            outputs = {}
-            for output in body.outputs:
-                name = output.name
-                array = result.as_numpy(name)
-                outputs[name] = array if type(array) is np.ndarray else as_array(array)
-            return outputs, body.model_name or model, body.model_version, self.url
-        except _FOREIGN as exc:
-            raise translated(exc, self.url, f"inference on {model!r}", timeout) from exc
+            response = self._infer(message, timeout=timeout, metadata=messages.metadata(headers))
+        except grpc.RpcError as exc:
+            raise messages.rpc_error(exc, self.url, f"inference on {model!r}", timeout) from exc
+        return (
+            messages.response_outputs(response),
+            response.model_name or model,
+            response.model_version,
+            self.url,
+        )
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
-        with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
-            data = self._client.get_model_config(
-                model, version, as_json=True, client_timeout=self.timeout_s
+        try:
+            response = self._stub.ModelConfig(
+                messages.config_request(model, version), timeout=self.timeout_s
             )
-            return dict(data.get("config", {}))
+        except grpc.RpcError as exc:
+            what = f"reading the config of {model!r}"
+            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
+        return messages.as_json(response.config)
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
-        with translate(self.url, f"reading the metadata of {model!r}", self.timeout_s):
-            data = self._client.get_model_metadata(
-                model, version, as_json=True, client_timeout=self.timeout_s
+        try:
+            response = self._stub.ModelMetadata(
+                messages.metadata_request(model, version), timeout=self.timeout_s
             )
-            return dict(data)
+        except grpc.RpcError as exc:
+            what = f"reading the metadata of {model!r}"
+            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
+        return messages.as_json(response)
 
     def close(self) -> None:
-        self._client.close()
+        self._channel.close()
 
 
 class AsyncHttpTransport:
@@ -353,49 +295,58 @@ class AsyncGrpcTransport:
     def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
         self.url = url
         self.timeout_s = timeout_s
-        self._client: Any = None
-        self._inputs = _InputCache(grpcclient, binary=False)
+        self._channel: Any = None
+        self._stub: Any = None
 
     def _conn(self) -> Any:
-        if self._client is None:
-            self._client = grpcaio.InferenceServerClient(self.url)
-        return self._client
+        if self._stub is None:
+            self._channel = grpc.aio.insecure_channel(self.url, options=messages.CHANNEL_OPTIONS)
+            self._stub = messages.stub(self._channel)
+        return self._stub
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         timeout = request.timeout_s or self.timeout_s
+        message = messages.infer_request(
+            request.model, request.inputs, request.version, request.outputs
+        )
         try:
-            result = await self._conn().infer(
-                request.model,
-                self._inputs.build(request.inputs),
-                model_version=request.version,
-                outputs=None
-                if request.outputs is None
-                else _requested_outputs(grpcclient, request, binary=False),
-                headers=None if not request.headers else _headers(request),
-                client_timeout=timeout,
+            response = await self._conn().ModelInfer(
+                message, timeout=timeout, metadata=messages.metadata(request.headers)
             )
-            return _grpc_response(result, request, self.url)
-        except _FOREIGN as exc:
-            raise translated(exc, self.url, f"inference on {request.model!r}", timeout) from exc
+        except grpc.RpcError as exc:
+            what = f"inference on {request.model!r}"
+            raise messages.rpc_error(exc, self.url, what, timeout) from exc
+        return InferResponse(
+            messages.response_outputs(response),
+            response.model_name or request.model,
+            response.model_version,
+            self.url,
+        )
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
-        with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
-            data = await self._conn().get_model_config(
-                model, version, as_json=True, client_timeout=self.timeout_s
+        try:
+            response = await self._conn().ModelConfig(
+                messages.config_request(model, version), timeout=self.timeout_s
             )
-            return dict(data.get("config", {}))
+        except grpc.RpcError as exc:
+            what = f"reading the config of {model!r}"
+            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
+        return messages.as_json(response.config)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
-        with translate(self.url, f"reading the metadata of {model!r}", self.timeout_s):
-            data = await self._conn().get_model_metadata(
-                model, version, as_json=True, client_timeout=self.timeout_s
+        try:
+            response = await self._conn().ModelMetadata(
+                messages.metadata_request(model, version), timeout=self.timeout_s
             )
-            return dict(data)
+        except grpc.RpcError as exc:
+            what = f"reading the metadata of {model!r}"
+            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
+        return messages.as_json(response)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+        channel, self._channel, self._stub = self._channel, None, None
+        if channel is not None:
+            await channel.close()
 
 
 def wire_transport(url: str, protocol: str, timeout_s: float) -> HttpTransport | GrpcTransport:

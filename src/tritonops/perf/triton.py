@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
-import numpy as np
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 import tritonclient.http.aio as httpaio
 from google.protobuf import json_format
 from numpy.typing import NDArray
-from tritonclient.grpc import service_pb2
-from tritonclient.utils import InferenceServerException, serialize_byte_tensor
+from tritonclient.utils import InferenceServerException
 
+from tritonops.client import grpc_messages as messages
 from tritonops.client.loadgen import IssueFn, SendOutcome
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig, from_proto, to_dict
@@ -26,7 +25,6 @@ from tritonops.model_config.proto import ProtoConfig
 Sender = tuple[Callable[[int], Awaitable[SendOutcome]], Callable[[], Awaitable[None]]]
 Issuer = tuple[IssueFn, Callable[[], None]]
 
-_GRPC_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
 _MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 
 
@@ -57,22 +55,15 @@ class Endpoint:
         return _grpc_issuer(self.address, model, config, tensors)
 
 
-def _raw(array: NDArray[Any]) -> bytes:
-    if array.dtype == np.object_:
-        return bytes(serialize_byte_tensor(array).tobytes())
-    return array.tobytes()
-
-
 def _infer_payload(model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]) -> bytes:
     # The request is serialized once and sent as bytes, the response left as bytes: Python's
     # per-request cost is what would otherwise make this engine slower than perf_analyzer.
-    types = {t.name: t.data_type.api_name for t in config.input}
-    request = service_pb2.ModelInferRequest(model_name=model)
-    for name, array in tensors.items():
-        request.inputs.add(name=name, datatype=types[name], shape=list(array.shape))
-        request.raw_input_contents.append(_raw(array))
-    for output in config.output:
-        request.outputs.add(name=output.name)
+    request = messages.infer_request(
+        model,
+        tensors,
+        outputs=[o.name for o in config.output],
+        datatypes={t.name: t.data_type.api_name for t in config.input},
+    )
     return bytes(request.SerializeToString())
 
 
@@ -80,7 +71,7 @@ def _grpc_sender(
     address: str, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
 ) -> Sender:
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.aio.insecure_channel(address, options=_GRPC_OPTIONS)
+    channel = grpc.aio.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
     infer = channel.unary_unary(_MODEL_INFER)
 
     async def send(_index: int) -> SendOutcome:
@@ -104,7 +95,7 @@ def _grpc_issuer(
     # grpc.aio, blocking calls in C threads and tritonclient's async_infer, it cost the least
     # (or tied) at concurrency 1, 4 and 8.
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.insecure_channel(address, options=_GRPC_OPTIONS)
+    channel = grpc.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
     infer = channel.unary_unary(_MODEL_INFER)
 
     def issue(_index: int, done: Callable[[SendOutcome], None]) -> None:

@@ -11,10 +11,13 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import grpc  # type: ignore[import-untyped]
 import numpy as np
 import pytest
 from client_fixtures import CONFIG
-from tritonclient.utils import InferenceServerException
+from google.protobuf import json_format
+from tritonclient.grpc import service_pb2
+from tritonclient.utils import serialize_byte_tensor
 
 import tritonops.client
 from tritonops.client import InferRequest, InferResponse, Router, Variant
@@ -119,69 +122,83 @@ def test_sticky_plans_are_cached_until_the_weights_change() -> None:
     assert moved.key_hash == first.key_hash
 
 
-class Capture:
-    """Stands in for tritonclient's gRPC client: keeps what each ``infer`` was given."""
+class FakeRpcError(grpc.RpcError):  # type: ignore[misc]
+    """What a failed sync gRPC call raises: an ``RpcError`` with a status code and details."""
 
-    def __init__(self) -> None:
+    def __init__(self, code: grpc.StatusCode) -> None:
+        super().__init__(code.name)
+        self._code = code
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return "injected"
+
+
+class FakeStub:
+    """Stands in for the gRPC stub's ``ModelInfer``: keeps each request, answers ``y = x + 1``.
+
+    Its first ``failures`` calls raise ``code``; ``ModelConfig`` answers the fixtures' config.
+    """
+
+    def __init__(self, failures: int = 0, code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE):
         self.sent: list[tuple[str, list[int], str, bytes]] = []
+        self.failures = failures
+        self.code = code
+        self.calls = 0
 
-    def infer(self, model: str, inputs: list[Any], **options: Any) -> Any:
-        for item in inputs:
-            content = item._get_content()
-            self.sent.append((item.name(), list(item.shape()), item.datatype(), content))
-        assert options.get("client_timeout") == 2.5
-        return Answer()
+    def ModelInfer(self, request: Any, *, timeout: float, metadata: Any = None) -> Any:
+        self.calls += 1
+        assert timeout == 2.5
+        if self.calls <= self.failures:
+            raise FakeRpcError(self.code)
+        for tensor, raw in zip(request.inputs, request.raw_input_contents, strict=True):
+            self.sent.append((tensor.name, list(tensor.shape), tensor.datatype, raw))
+        x = np.frombuffer(request.raw_input_contents[0], np.float32)
+        response = service_pb2.ModelInferResponse(model_name="m", model_version="1")
+        response.outputs.add(name="y", datatype="FP32", shape=list(request.inputs[0].shape))
+        response.raw_output_contents.append((x + 1).tobytes())
+        return response
+
+    def ModelConfig(self, request: Any, *, timeout: float) -> Any:
+        response = service_pb2.ModelConfigResponse()
+        json_format.ParseDict(CONFIG, response.config)
+        return response
 
 
-class Answer:
-    class Body:
-        outputs: tuple[Any, ...] = ()
-        model_name = "m"
-        model_version = "1"
-
-    def get_response(self) -> Any:
-        return self.Body()
+def faked(transport: GrpcTransport, stub: FakeStub) -> GrpcTransport:
+    transport.close()  # the real channel never connected
+    transport._stub = stub
+    transport._infer = stub.ModelInfer
+    return transport
 
 
 @pytest.mark.parametrize("rows", [1, 3])
-def test_reused_grpc_inputs_carry_each_requests_own_data(rows: int) -> None:
-    transport = GrpcTransport("127.0.0.1:1", timeout_s=2.5)  # never connects: the client is faked
-    capture, real = Capture(), transport._client
-    transport._client = capture
+def test_grpc_requests_carry_each_calls_own_data(rows: int) -> None:
+    stub = FakeStub()
+    transport = faked(GrpcTransport("127.0.0.1:1", timeout_s=2.5), stub)
     arrays = [np.full((rows, 4), float(i), np.float32) for i in range(3)]
     for array in arrays:
-        transport.handle(InferRequest("m", {"x": array}))
-    transport.handle(InferRequest("m", {"x": np.arange(6, dtype=np.int64)}))
+        response = transport.handle(InferRequest("m", {"x": array}))
+        np.testing.assert_array_equal(response.outputs["y"], array + 1)
+        assert (response.model, response.version) == ("m", "1")
     expected = [("x", [rows, 4], "FP32", a.tobytes()) for a in arrays]
-    expected.append(("x", [6], "INT64", np.arange(6, dtype=np.int64).tobytes()))
-    assert capture.sent == expected
-    real.close()
+    assert stub.sent == expected
 
 
-class Flaky(Capture):
-    """A fake gRPC client whose first ``failures`` calls raise ``status``."""
-
-    def __init__(self, failures: int, status: str = "StatusCode.UNAVAILABLE") -> None:
-        super().__init__()
-        self.failures = failures
-        self.status = status
-        self.calls = 0
-
-    def infer(self, model: str, inputs: list[Any], **options: Any) -> Any:
-        self.calls += 1
-        if self.calls <= self.failures:
-            raise InferenceServerException("injected", status=self.status)
-        return super().infer(model, inputs, **options)
-
-    def get_model_config(self, model: str, version: str = "", **options: Any) -> Any:
-        return {"config": CONFIG}
-
-    def close(self) -> None:
-        pass
+def test_grpc_requests_encode_strings_and_ints() -> None:
+    stub = FakeStub()
+    transport = faked(GrpcTransport("127.0.0.1:1", timeout_s=2.5), stub)
+    words = np.array([[b"ab", b"c"]], dtype=np.object_)
+    transport.send("m", {"x": np.zeros((1, 4), np.float32), "w": words})
+    transport.send("m", {"x": np.zeros((1, 4), np.float32), "n": np.arange(6, dtype=np.int64)})
+    assert stub.sent[1] == ("w", [1, 2], "BYTES", serialize_byte_tensor(words).tobytes())
+    assert stub.sent[3] == ("n", [6], "INT64", np.arange(6, dtype=np.int64).tobytes())
 
 
-def grpc_router(client: Flaky, retries: int) -> Router:
-    """One variant at one gRPC endpoint (the collapsed fast call), its tritonclient client faked."""
+def grpc_router(stub: FakeStub, retries: int) -> Router:
+    """One variant at one gRPC endpoint (the collapsed fast call), its gRPC stub faked."""
     router = Router(
         [Variant("a", "m", endpoints=["127.0.0.1:1"])], timeout_s=2.5, retries=retries,
         fallback=False,
@@ -193,8 +210,7 @@ def grpc_router(client: Flaky, retries: int) -> Router:
     assert isinstance(stack, EndpointPool)
     (wire,) = stack.transports
     assert isinstance(wire, GrpcTransport)
-    wire._client.close()
-    wire._client = client
+    faked(wire, stub)
     return router
 
 
@@ -203,11 +219,11 @@ def grpc_router(client: Flaky, retries: int) -> Router:
 def test_the_fast_call_retries_unavailable_like_the_stack(
     failures: int, retries: int, ok: bool
 ) -> None:
-    client = Flaky(failures)
-    router = grpc_router(client, retries)
+    stub = FakeStub(failures)
+    router = grpc_router(stub, retries)
     result = router.infer({"x": X})
     assert (result.status == "ok") is ok
-    assert client.calls == (failures + 1 if ok else retries + 1)
+    assert stub.calls == (failures + 1 if ok else retries + 1)
     if ok:
         assert (result.model, result.version, result.endpoint) == ("m", "1", "127.0.0.1:1")
     else:
@@ -215,10 +231,12 @@ def test_the_fast_call_retries_unavailable_like_the_stack(
 
 
 def test_the_fast_call_never_retries_other_errors() -> None:
-    client = Flaky(1, status="StatusCode.INVALID_ARGUMENT")
-    result = grpc_router(client, retries=3).infer({"x": X})
+    stub = FakeStub(1, code=grpc.StatusCode.INVALID_ARGUMENT)
+    result = grpc_router(stub, retries=3).infer({"x": X})
     assert result.status == "error"
-    assert client.calls == 1
+    assert stub.calls == 1
+    assert result.error is not None
+    assert result.error.status == "StatusCode.INVALID_ARGUMENT"
     assert not isinstance(result.error, UnavailableError)
 
 
