@@ -7,6 +7,12 @@
 
 Configs are rendered by tritonops; the load is perf_analyzer (closed loop, gRPC) where it runs,
 else a closed loop of tritonclient gRPC asyncio clients.
+
+Where the CPU goes: every served measurement also reads the CPU time of the client, of
+tritonserver and of the python-backend stubs (``/proc``) and the requests Triton counted (metrics
+port), and prints CPU µs per request for each. With the client and the server on the same few
+cores, ``cores / (CPU per request)`` bounds the throughput; the last lines print that bound for
+the compute-bound model as a ratio to in-process, from the measured split.
 Run: .venv/bin/python benchmarks/serving.py [--seconds 5] [--rounds 3]
 """
 
@@ -15,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -38,10 +46,12 @@ from tritonops.model_config import (
     ModelInput,
     ModelOutput,
 )
+from tritonops.perf import metrics as prom
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.repository.layout import write_repository
 from tritonops.server import LocalTriton
+from tritonops.server.usage import children_cpu, self_cpu, tree_cpu
 from tritonops.spec import ModelPlan
 
 NOOP = """
@@ -104,6 +114,36 @@ def plan(
         instance_group=[InstanceGroup(kind=InstanceKind.KIND_CPU, count=1)],
     )
     return ModelPlan(config=config, kind=kind, version_files=files)
+
+
+@dataclass
+class Split:
+    """CPU µs per request of one served measurement, by who spent it."""
+
+    client: float
+    server: float
+    stubs: float
+
+    @property
+    def total(self) -> float:
+        return self.client + self.server + self.stubs
+
+
+def served_with_split(
+    server: LocalTriton, model: str, width: int, concurrency: int, seconds: float
+) -> tuple[float, Split]:
+    """``served`` plus the CPU each side spent per request Triton counted over the whole run."""
+    assert server.pid is not None
+    before_tree, before_self, before_children = tree_cpu(server.pid), self_cpu(), children_cpu()
+    before = prom.scrape(server.metrics_url)
+    throughput = served(server.grpc_url, model, width, concurrency, seconds)
+    requests = prom.delta(before, prom.scrape(server.metrics_url), model).success
+    after_tree = tree_cpu(server.pid)
+    client = (self_cpu() - before_self) + (children_cpu() - before_children)
+    tree = {name: after_tree[name] - before_tree.get(name, 0.0) for name in after_tree}
+    main = tree.pop("tritonserver", 0.0)
+    per = 1e6 / max(requests, 1.0)
+    return throughput, Split(client * per, main * per, sum(tree.values()) * per)
 
 
 def served(url: str, model: str, width: int, concurrency: int, seconds: float) -> float:
@@ -170,6 +210,21 @@ def in_process_best(path: Path, width: int, seconds: float) -> tuple[float, int]
     return best
 
 
+def in_process_cpu_us(path: Path, width: int, batch: int, seconds: float) -> float:
+    """CPU µs per inference of in-process onnxruntime on one thread at ``batch``: the least
+    compute a served inference of this model can cost."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    x: NDArray[Any] = np.random.default_rng(3).random((batch, width), dtype=np.float32)
+    session.run(None, {"input": x})
+    runs, cpu, start = 0, self_cpu(), time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        session.run(None, {"input": x})
+        runs += 1
+    return (self_cpu() - cpu) * 1e6 / (runs * batch)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="measured window per run")
@@ -178,7 +233,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "noop.py").write_text(NOOP)
-        mlp(root / "small.onnx", [256, 1024, 1024, 10])
+        small_path = root / "small.onnx"
+        mlp(small_path, [256, 1024, 1024, 10])
         mlp(root / "big.onnx", [1024, 4096, 4096, 1000])
         plans = [
             plan("noop", "python", 256, 10, {"model.py": root / "noop.py"}),
@@ -195,14 +251,24 @@ def main() -> None:
         ]
         repo = root / "repo"
         write_repository(plans, repo)
-        floors, smalls, serveds, locals_ = [], [], [], []
+        floors: list[float] = []
+        smalls: list[float] = []
+        serveds: list[float] = []
+        locals_: list[tuple[float, int]] = []
+        splits: dict[str, list[Split]] = {"noop": [], "mlp_small": [], "mlp_big": []}
         with LocalTriton(repo, load=["noop", "mlp_small", "mlp_big"]) as server:
             # interleaved rounds: this machine's noise drifts over minutes (runtime.md)
             for _ in range(args.rounds):
-                floors.append(served(server.grpc_url, "noop", 256, 8, args.seconds))
-                smalls.append(served(server.grpc_url, "mlp_small", 256, 8, args.seconds))
-                serveds.append(served(server.grpc_url, "mlp_big", 1024, 32, args.seconds))
+                for name, width, c, into in (
+                    ("noop", 256, 8, floors),
+                    ("mlp_small", 256, 8, smalls),
+                    ("mlp_big", 1024, 32, serveds),
+                ):
+                    throughput, split = served_with_split(server, name, width, c, args.seconds)
+                    into.append(throughput)
+                    splits[name].append(split)
                 locals_.append(in_process_best(root / "big.onnx", 1024, args.seconds))
+        small_us = in_process_cpu_us(small_path, 256, 8, 1.0)
         floor, small, served_big = median(floors), median(smalls), median(serveds)
         local_big, best_batch = sorted(locals_)[len(locals_) // 2]
         ratio_small = median([s / f for s, f in zip(smalls, floors, strict=True)])
@@ -213,6 +279,33 @@ def main() -> None:
     print(f"compute-bound MLP served (c=32):        {served_big:9.1f} infer/s")
     print(f"small MLP / floor (median of rounds):   {ratio_small:9.3f}  (target >= 0.9)")
     print(f"compute-bound served / in-process:      {ratio_big:9.3f}  (target >= 0.8)")
+    cores = os.cpu_count() or 1
+    print(f"CPU per request (µs, medians of rounds; {cores} cores shared by client and server):")
+    for name, rows in splits.items():
+        client = median(r.client for r in rows)
+        main = median(r.server for r in rows)
+        stubs = median(r.stubs for r in rows)
+        print(
+            f"  {name:<10} client {client:7.0f}  tritonserver {main:7.0f}"
+            f"  stubs (python, onnxruntime) {stubs:7.0f}  total {client + main + stubs:7.0f}"
+        )
+    # the small model's ceiling: the floor's CPU per request plus the least compute per inference
+    floor_us = median(r.total for r in splits["noop"])
+    print(
+        f"small MLP: floor {floor_us:.0f} CPU µs/request + in-process compute {small_us:.0f}"
+        f" µs/inference (batch 8, one thread) → ceiling {floor_us / (floor_us + small_us):.3f}"
+        " of the floor"
+    )
+    # the compute-bound model's ceiling: the same cores spent per request at served's split,
+    # where in-process onnxruntime would spend cores / in-process throughput on compute alone
+    big = splits["mlp_big"]
+    compute_us = cores * 1e6 / local_big
+    overhead_us = median(r.client + r.server for r in big)
+    print(
+        f"compute-bound: in-process compute {compute_us:.0f} CPU µs/inference; client +"
+        f" tritonserver alone {overhead_us:.0f} µs/request → ceiling at this split"
+        f" {compute_us / (compute_us + overhead_us):.3f} of in-process"
+    )
 
 
 if __name__ == "__main__":
