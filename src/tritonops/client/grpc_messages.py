@@ -11,7 +11,7 @@ routing. Unusual encodings (BF16, typed ``contents``) still decode through trito
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
 import numpy as np
@@ -27,6 +27,9 @@ from tritonclient.utils import (
 )
 
 from tritonops.errors import ClientError, UnavailableError
+
+# an answer as (outputs, model, version, endpoint): what the Router's fast calls return
+Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
 
 # tritonclient's own limits: a tensor is never refused for its size on the client side
 CHANNEL_OPTIONS = [
@@ -74,7 +77,7 @@ def infer_request(
         kind = datatypes[name] if datatypes and name in datatypes else datatype(array.dtype)
         tensors.append(_Tensor(name=name, datatype=kind, shape=array.shape))
         if kind == "BYTES":
-            contents.append(serialize_byte_tensor(array).tobytes())
+            contents.append(_bytes_content(array))
         else:
             contents.append(array.tobytes())
     request = service_pb2.ModelInferRequest(
@@ -83,6 +86,13 @@ def infer_request(
     if outputs is not None:
         request.outputs.extend(_Requested(name=n) for n in outputs)
     return request
+
+
+def _bytes_content(array: NDArray[Any]) -> bytes:
+    # length-prefixed elements; tritonclient hands them back as a 0-d object array holding one
+    # bytes value (its .tobytes() would be that object's address, not the data)
+    serialized = serialize_byte_tensor(array)
+    return bytes(serialized.item()) if serialized.size else b""
 
 
 def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
@@ -109,6 +119,18 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
             array = np.frombuffer(data, dtype=dtype)
         outputs[output.name] = array.reshape(output.shape)
     return outputs
+
+
+def answer(
+    response: Any, model: str, endpoint: str
+) -> tuple[dict[str, NDArray[Any]], str, str, str]:
+    """(outputs, model, version, endpoint) of a ``ModelInferResponse``."""
+    return (
+        response_outputs(response),
+        response.model_name or model,
+        response.model_version,
+        endpoint,
+    )
 
 
 def metadata(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:

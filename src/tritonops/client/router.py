@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter_ns
-from typing import Any, TypeAlias
+from typing import Any, Self, TypeAlias
 
 from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
+from tritonops.client.grpc_messages import Answer
 from tritonops.client.pool import EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
 from tritonops.client.retry import RetryTransport
@@ -28,7 +29,7 @@ from tritonops.client.transport import (
     Tensors,
     Transport,
 )
-from tritonops.client.wire import Answer, GrpcTransport
+from tritonops.client.wire import GrpcTransport
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.spec.experiments import ExperimentSpec
 
@@ -130,6 +131,19 @@ class _RouterBase:
     def stats(self) -> dict[str, VariantStats]:
         return self.core.recorder.stats()
 
+    @classmethod
+    def from_experiment(
+        cls, experiment: ExperimentSpec, url: str, protocol: str = "grpc", **options: Any
+    ) -> Self:
+        """The experiment's variants and shadow; sticky when it names a sticky key."""
+        variants, shadow = variants_from_experiment(experiment, url)
+        options.setdefault("sticky", experiment.sticky_key is not None)
+        return cls(variants, protocol=protocol, shadow=shadow, **options)  # type: ignore[call-arg]
+
+    def _first(self) -> str:
+        # config and metadata reads go to the heaviest variant's transport
+        return max(self.core.variants.values(), key=lambda v: v.weight).name
+
 
 class Router(_RouterBase):
     """Blocking router (for scripts); shadows run on a small thread pool."""
@@ -167,14 +181,6 @@ class Router(_RouterBase):
         self.check = check
         self._signatures: dict[str, Signature] = {}
         self.shadows = ThreadShadows(self.core.recorder, limit=shadow_limit)
-
-    @classmethod
-    def from_experiment(
-        cls, experiment: ExperimentSpec, url: str, protocol: str = "grpc", **options: Any
-    ) -> Router:
-        variants, shadow = variants_from_experiment(experiment, url)
-        options.setdefault("sticky", experiment.sticky_key is not None)
-        return cls(variants, protocol=protocol, shadow=shadow, **options)
 
     def _signature(self, name: str) -> Signature:
         found = self._signatures.get(name)
@@ -266,9 +272,6 @@ class Router(_RouterBase):
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
         return self._transports[self._first()].metadata(model, version)
 
-    def _first(self) -> str:
-        return max(self.core.variants.values(), key=lambda v: v.weight).name
-
     def close(self) -> None:
         self.shadows.close()
         for transport in self._transports.values():
@@ -316,14 +319,6 @@ class AsyncRouter(_RouterBase):
         self.check = check
         self._signatures: dict[str, Signature] = {}
         self.shadows = AsyncShadows(self.core.recorder, limit=shadow_limit)
-
-    @classmethod
-    def from_experiment(
-        cls, experiment: ExperimentSpec, url: str, protocol: str = "grpc", **options: Any
-    ) -> AsyncRouter:
-        variants, shadow = variants_from_experiment(experiment, url)
-        options.setdefault("sticky", experiment.sticky_key is not None)
-        return cls(variants, protocol=protocol, shadow=shadow, **options)
 
     async def _signature(self, name: str) -> Signature:
         found = self._signatures.get(name)
@@ -411,9 +406,6 @@ class AsyncRouter(_RouterBase):
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
         return await self._transports[self._first()].metadata_async(model, version)
-
-    def _first(self) -> str:
-        return max(self.core.variants.values(), key=lambda v: v.weight).name
 
     async def aclose(self) -> None:
         await self.shadows.close()

@@ -13,23 +13,19 @@ import asyncio
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeAlias
+from typing import Any
 
 import aiohttp
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
 import tritonclient.http as httpclient
 import tritonclient.http.aio as httpaio
 from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[import-untyped]
-from numpy.typing import NDArray
 from tritonclient.utils import InferenceServerException
 
 from tritonops.client import grpc_messages as messages
-from tritonops.client.grpc_messages import datatype
+from tritonops.client.grpc_messages import Answer, datatype
 from tritonops.client.transport import InferRequest, InferResponse, as_array
 from tritonops.errors import ClientError, UnavailableError
-
-# an answer as (outputs, model, version, endpoint): what the Router's fast calls return
-Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
 
 # gRPC's code for "try again", and HTTP's
 _UNAVAILABLE = {"StatusCode.UNAVAILABLE", "503"}
@@ -176,27 +172,11 @@ class GrpcTransport:
         self._infer = self._stub.ModelInfer
 
     def handle(self, request: InferRequest) -> InferResponse:
-        if request.outputs is None:
-            outputs, model, version, endpoint = self.send(
-                request.model, request.inputs, request.version, request.headers, request.timeout_s
-            )
-            return InferResponse(outputs, model, version, endpoint)
-        timeout = request.timeout_s or self.timeout_s
         message = messages.infer_request(
             request.model, request.inputs, request.version, request.outputs
         )
-        try:
-            response = self._infer(
-                message, timeout=timeout, metadata=messages.metadata(request.headers)
-            )
-        except grpc.RpcError as exc:
-            what = f"inference on {request.model!r}"
-            raise messages.rpc_error(exc, self.url, what, timeout) from exc
         return InferResponse(
-            messages.response_outputs(response),
-            response.model_name or request.model,
-            response.model_version,
-            self.url,
+            *self._answer(message, request.model, request.headers, request.timeout_s)
         )
 
     def send(
@@ -211,18 +191,23 @@ class GrpcTransport:
 
         The Router's per-variant fast call: ``(outputs, model, version, endpoint)``.
         """
+        return self._answer(
+            messages.infer_request(model, inputs, version), model, headers, timeout_s
+        )
+
+    def _answer(
+        self,
+        message: Any,
+        model: str,
+        headers: Mapping[str, str] | None,
+        timeout_s: float | None,
+    ) -> Answer:
         timeout = timeout_s or self.timeout_s
-        message = messages.infer_request(model, inputs, version)
         try:
             response = self._infer(message, timeout=timeout, metadata=messages.metadata(headers))
         except grpc.RpcError as exc:
             raise messages.rpc_error(exc, self.url, f"inference on {model!r}", timeout) from exc
-        return (
-            messages.response_outputs(response),
-            response.model_name or model,
-            response.model_version,
-            self.url,
-        )
+        return messages.answer(response, model, self.url)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         try:
@@ -316,12 +301,7 @@ class AsyncGrpcTransport:
         except grpc.RpcError as exc:
             what = f"inference on {request.model!r}"
             raise messages.rpc_error(exc, self.url, what, timeout) from exc
-        return InferResponse(
-            messages.response_outputs(response),
-            response.model_name or request.model,
-            response.model_version,
-            self.url,
-        )
+        return InferResponse(*messages.answer(response, request.model, self.url))
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         try:

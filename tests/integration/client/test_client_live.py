@@ -17,7 +17,7 @@ from tritonops.client import AsyncClient, AsyncRouter, CircuitSettings, Client, 
 from tritonops.errors import InputError
 from tritonops.server import LocalTriton
 
-from ..server.models import WEIGHTS, onnx_model, python_model
+from ..server.models import WEIGHTS, onnx_model, python_model, string_model
 
 X = np.arange(8, dtype=np.float32).reshape(2, 4)
 EXPECTED = {"add_one": X + 1, "matmul": X @ WEIGHTS}
@@ -28,12 +28,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("client-repo")
     python_model(root, "add_one")
     onnx_model(root, "matmul")
+    string_model(root, "shout")
     return root
 
 
 @pytest.fixture(scope="module")
 def server(repo: Path) -> Iterator[LocalTriton]:
-    with LocalTriton(repo, load=["add_one", "matmul"]) as triton:
+    with LocalTriton(repo, load=["add_one", "matmul", "shout"]) as triton:
         yield triton
 
 
@@ -54,6 +55,26 @@ def test_sync_client_infers_python_and_onnx_models(
         assert result.latency_ms > 0
         assert client.metadata(model)["name"] == model
         assert int(client.model_config(model)["max_batch_size"]) > 0
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_headers_outputs_and_timeouts_reach_the_server(server: LocalTriton, protocol: str) -> None:
+    with Client(url(server, protocol), protocol=protocol) as client:
+        # mixed-case header names: gRPC metadata wants lower case, HTTP does not care
+        result = client.infer(
+            "add_one", {"x": X}, outputs=["y"], headers={"X-Request-Id": "r-1"}, timeout_s=5.0
+        )
+        np.testing.assert_allclose(result["y"], X + 1)
+        assert list(result.outputs) == ["y"]
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_strings_travel_both_ways(server: LocalTriton, protocol: str) -> None:
+    text = np.array([["ab", "été"], ["", "x y"]], dtype=np.object_)
+    with Client(url(server, protocol), protocol=protocol) as client:
+        loud = client.infer("shout", {"text": text})["loud"]
+    assert loud.shape == (2, 2)
+    assert [w.decode() for w in loud.ravel()] == ["AB", "ÉTÉ", "", "X Y"]
 
 
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
