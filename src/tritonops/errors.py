@@ -13,7 +13,8 @@ translated where they cross into tritonops, with ``raise ... from exc``.
     ├── RepositoryError         a model repository cannot be read or written
     ├── ValidationFailed        a repository has errors (carries the diagnostics)
     ├── ServerError             a tritonserver cannot be found, started, or stopped
-    │   └── ModelLoadError      a model failed to load (carries the server log's lines)
+    │   ├── ModelLoadError      a model failed to load (carries the server log's lines)
+    │   └── MetricsError        Triton's metrics page cannot be read or does not parse
     ├── DeployError             a deploy step (smoke inference, roll-out, manifests) failed
     │   └── RemoteDeployFailed  a remote roll-out failed after its rollback (deploy.remote)
     ├── BuildError              a builder failed (export, conversion, parity gate, missing tool)
@@ -110,6 +111,10 @@ class ModelLoadError(ServerError):
         self.model = model
         self.reason = reason
         super().__init__(f"model {model!r} failed to load: {reason}")
+
+
+class MetricsError(ServerError):
+    """Triton's Prometheus metrics page cannot be fetched, or its text does not parse."""
 
 
 class DeployError(TritonOpsError):

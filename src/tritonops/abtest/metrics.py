@@ -1,120 +1,41 @@
-"""Triton's own view of an experiment: per-model counters from its Prometheus metrics port.
+"""Triton's own view of an experiment: its per-model counters checked against the ramp's limits.
 
 Client-side latency includes the network and this process; Triton's counters do not, and they see
-traffic from every client. A ramp checks both. Triton exports cumulative counters per model and
-version; a window's numbers are the difference of two scrapes (``delta``), summed over versions.
-Text is parsed with prometheus_client's reference parser.
-
-Counters read (all cumulative since the model loaded; durations in microseconds):
-``nv_inference_request_success``, ``nv_inference_request_failure``, ``nv_inference_count``,
-``nv_inference_exec_count``, ``nv_inference_request_duration_us``,
-``nv_inference_queue_duration_us``,
-``nv_inference_compute_input_duration_us``, ``nv_inference_compute_infer_duration_us``,
-``nv_inference_compute_output_duration_us``.
+traffic from every client. A ramp checks both. Reading, parsing and differencing the metrics page
+lives in ``tritonops.server.metrics``; this module keeps the experiment's side: ``ServerGuard``,
+``server_breaches``, and ``scraper`` (the fetch ``run_async`` calls), all raising
+``ExperimentError``. ``ModelCounters``, ``parse_metrics`` and ``delta`` stay importable from here.
 """
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
-from prometheus_client.parser import text_string_to_metric_families
+from tritonops.errors import ExperimentError, MetricsError
+from tritonops.server import metrics as shared
+from tritonops.server.metrics import ModelCounters, delta
 
-from tritonops.errors import ExperimentError
+__all__ = [
+    "ModelCounters",
+    "ServerGuard",
+    "Snapshot",
+    "delta",
+    "parse_metrics",
+    "scraper",
+    "server_breaches",
+]
 
-_COUNTERS = {
-    "nv_inference_request_success": "success",
-    "nv_inference_request_failure": "failure",
-    "nv_inference_count": "inferences",
-    "nv_inference_exec_count": "executions",
-    "nv_inference_request_duration_us": "request_us",
-    "nv_inference_queue_duration_us": "queue_us",
-    "nv_inference_compute_input_duration_us": "compute_input_us",
-    "nv_inference_compute_infer_duration_us": "compute_infer_us",
-    "nv_inference_compute_output_duration_us": "compute_output_us",
-}
-
-
-@dataclass(frozen=True)
-class ModelCounters:
-    """One model's counters (summed over its versions), or their change over a window."""
-
-    success: float = 0.0
-    failure: float = 0.0
-    inferences: float = 0.0
-    executions: float = 0.0
-    request_us: float = 0.0
-    queue_us: float = 0.0
-    compute_input_us: float = 0.0
-    compute_infer_us: float = 0.0
-    compute_output_us: float = 0.0
-
-    @property
-    def requests(self) -> float:
-        return self.success + self.failure
-
-    @property
-    def failure_rate(self) -> float | None:
-        return self.failure / self.requests if self.requests else None
-
-    def _mean_ms(self, total_us: float) -> float | None:
-        # Triton adds durations of successful requests only
-        return total_us / self.success / 1000 if self.success else None
-
-    @property
-    def mean_request_ms(self) -> float | None:
-        return self._mean_ms(self.request_us)
-
-    @property
-    def mean_queue_ms(self) -> float | None:
-        return self._mean_ms(self.queue_us)
-
-    @property
-    def mean_compute_ms(self) -> float | None:
-        return self._mean_ms(self.compute_input_us + self.compute_infer_us + self.compute_output_us)
-
-    def minus(self, earlier: ModelCounters) -> ModelCounters:
-        values = {f.name: getattr(self, f.name) - getattr(earlier, f.name) for f in fields(self)}
-        return ModelCounters(**values)
-
-    def to_json(self) -> dict[str, float | None]:
-        out: dict[str, float | None] = dict(asdict(self))
-        out.update(
-            requests=self.requests,
-            failure_rate=self.failure_rate,
-            mean_request_ms=self.mean_request_ms,
-            mean_queue_ms=self.mean_queue_ms,
-            mean_compute_ms=self.mean_compute_ms,
-        )
-        return out
-
-
+# abtest's reports and ramp state hold per-model counters only, keyed by model
 Snapshot = dict[str, ModelCounters]
 
 
 def parse_metrics(text: str) -> Snapshot:
     """Per-model counters from Triton's metrics text (models without counters are absent)."""
-    totals: dict[str, dict[str, float]] = {}
     try:
-        families = list(text_string_to_metric_families(text))
-    except ValueError as exc:
-        raise ExperimentError(f"Triton's metrics text does not parse: {exc}") from exc
-    for family in families:
-        for sample in family.samples:
-            # the parser names counter samples "<name>_total" whatever Triton wrote
-            field_name = _COUNTERS.get(sample.name.removesuffix("_total"))
-            model = sample.labels.get("model")
-            if field_name is None or model is None:
-                continue
-            counters = totals.setdefault(model, {})
-            counters[field_name] = counters.get(field_name, 0.0) + float(sample.value)
-    return {model: ModelCounters(**values) for model, values in totals.items()}
-
-
-def delta(before: Mapping[str, ModelCounters], after: Mapping[str, ModelCounters]) -> Snapshot:
-    """What each model did between two scrapes (a model loaded in between counts from zero)."""
-    return {m: counters.minus(before.get(m, ModelCounters())) for m, counters in after.items()}
+        return dict(shared.parse(text).models)
+    except MetricsError as exc:
+        raise ExperimentError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -154,17 +75,11 @@ def scraper(url: str, timeout_s: float = 5.0) -> Callable[[], str]:
     The client package has no metrics call, so this plain HTTP GET is abtest's one request that
     does not go through ``tritonops.client``.
     """
-    full = url if "://" in url else f"http://{url}"
-    full = full if full.rstrip("/").endswith("/metrics") else full.rstrip("/") + "/metrics"
 
     def fetch() -> str:
         try:
-            with urllib.request.urlopen(full, timeout=timeout_s) as response:
-                body: bytes = response.read()
-        except OSError as exc:
-            raise ExperimentError(
-                f"cannot read Triton's metrics at {full}: {exc} — check --metrics-url"
-            ) from exc
-        return body.decode("utf-8", "replace")
+            return shared.fetch(url, timeout_s)
+        except MetricsError as exc:
+            raise ExperimentError(str(exc)) from exc
 
     return fetch

@@ -131,7 +131,7 @@ def test_input_data_from_a_dataset() -> None:
 def test_metrics_from_a_captured_page() -> None:
     text = (FIXTURES / "metrics_cpu.txt").read_text()
     snap = parse(text)
-    assert snap.total("nv_inference_request_success", model="add") == 67667
+    assert snap.models["add"].success == 67667
     bumped = text.replace(
         'nv_inference_request_success{model="add",version="1"} 67667',
         'nv_inference_request_success{model="add",version="1"} 67767',
