@@ -12,6 +12,7 @@ at concurrency 1 its latency adds to every request instead."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import tempfile
@@ -72,11 +73,14 @@ def _measure(url: str, c: int, engine: str, notes: list[str]) -> float | None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="1,4,8", help="concurrency levels, comma-separated")
+    levels = [int(c) for c in parser.parse_args().levels.split(",")]
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         add_model(Path(tmp))
         with LocalTriton(tmp, load=["add"]) as server:
-            for c in (1, 4, 8):
+            for c in levels:
                 runs: dict[str, list[float]] = {"perf_analyzer": [], "builtin": []}
                 ratios: list[float] = []
                 cpu: dict[str, list[float]] = defaultdict(list)

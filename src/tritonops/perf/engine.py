@@ -134,7 +134,7 @@ def _builtin_level(
     tensors = batch_tensors(config, spec.batch_size, spec.input_mode)
     window_s = spec.measurement_interval_ms / 1000
     warmup_s, duration_s = window_s, 3 * window_s
-    issuer = None if spec.rates else endpoint.issuer(spec.model, config, tensors)
+    issuer = None if spec.rates else endpoint.issuer(spec.model, config, tensors, int(load))
     if issuer is not None:  # closed loop over gRPC: callbacks, no event loop
         issue, close_issuer = issuer
         try:

@@ -47,12 +47,16 @@ class Endpoint:
         return _http_sender(self.address, model, config, tensors)
 
     def issuer(
-        self, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
+        self,
+        model: str,
+        config: ModelConfig,
+        tensors: Mapping[str, NDArray[Any]],
+        concurrency: int = 2,
     ) -> Issuer | None:
         """A callback ``issue(index, done)`` for the closed loop (gRPC only), and its closer."""
         if self.protocol != "grpc":
             return None
-        return _grpc_issuer(self.address, model, config, tensors)
+        return _grpc_issuer(self.address, model, config, tensors, blocking=concurrency == 1)
 
 
 def _infer_payload(model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]) -> bytes:
@@ -88,7 +92,12 @@ def _grpc_sender(
 
 
 def _grpc_issuer(
-    address: str, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
+    address: str,
+    model: str,
+    config: ModelConfig,
+    tensors: Mapping[str, NDArray[Any]],
+    *,
+    blocking: bool = False,
 ) -> Issuer:
     # One sync channel, a pre-serialized request, ``future()`` with a completion callback: no
     # event loop and no waiting thread of ours per request. Measured side by side here against
@@ -110,7 +119,17 @@ def _grpc_issuer(
 
         infer.future(payload).add_done_callback(finished)
 
-    return issue, channel.close
+    def issue_blocking(_index: int, done: Callable[[SendOutcome], None]) -> None:
+        try:
+            infer(payload)
+        except grpc.RpcError as error:
+            done(SendOutcome(ok=False, error=f"{error.code().name}: {error.details()}"))
+        else:
+            done(SendOutcome(ok=True))
+
+    # One request in flight: a blocking call polls its own completion queue on this thread, with
+    # no hand-off to gRPC's polling thread and back; measured ~7 % more requests/s at c=1 here.
+    return (issue_blocking if blocking else issue), channel.close
 
 
 def _http_sender(
