@@ -121,9 +121,7 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
     return outputs
 
 
-def answer(
-    response: Any, model: str, endpoint: str
-) -> tuple[dict[str, NDArray[Any]], str, str, str]:
+def answer(response: Any, model: str, endpoint: str) -> Answer:
     """(outputs, model, version, endpoint) of a ``ModelInferResponse``."""
     return (
         response_outputs(response),
