@@ -1,8 +1,8 @@
 """``Client`` and ``AsyncClient``: typed inference, numpy in and out by tensor name.
 
 A client is a thin front over a transport stack — wire transports (one per endpoint, each reusing
-its tritonclient client), an endpoint pool, a retry layer — and checks inputs against the model's
-config before sending. Model configs and metadata are read once and cached.
+its connection), an endpoint pool, a retry layer — and checks inputs against the model's config
+before sending. Model configs and metadata are read once and cached.
 """
 
 from __future__ import annotations
@@ -69,7 +69,30 @@ def _result(response: InferResponse, started: float) -> InferResult:
     )
 
 
-class Client:
+class _Cached:
+    """What both clients keep: the input check switch and per-(model, version) caches."""
+
+    def __init__(self, check: bool) -> None:
+        self.check = check
+        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
+        self._signatures: dict[tuple[str, str], Signature] = {}
+
+
+def _request(
+    model: str,
+    inputs: Tensors,
+    version: str,
+    outputs: Sequence[str] | None,
+    headers: Mapping[str, str] | None,
+    timeout_s: float | None,
+) -> InferRequest:
+    return InferRequest(
+        model, inputs, version, tuple(outputs) if outputs else None, headers, timeout_s
+    )
+
+
+class Client(_Cached):
     """Blocking inference against one Triton (or several endpoints serving the same models)."""
 
     def __init__(
@@ -87,10 +110,7 @@ class Client:
         elif retries > 0:
             transport = RetryTransport(transport, RetryPolicy(retries))
         self.transport: Transport = transport
-        self.check = check
-        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
-        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
-        self._signatures: dict[tuple[str, str], Signature] = {}
+        super().__init__(check)
 
     def __enter__(self) -> Client:
         return self
@@ -139,14 +159,12 @@ class Client:
         """Run one inference; raises ``InputError`` before sending when inputs do not fit."""
         if self.check:
             check_inputs(self.signature(model, version), inputs)
-        request = InferRequest(
-            model, inputs, version, tuple(outputs) if outputs else None, headers, timeout_s
-        )
+        request = _request(model, inputs, version, outputs, headers, timeout_s)
         started = time.perf_counter()
         return _result(self.transport.handle(request), started)
 
 
-class AsyncClient:
+class AsyncClient(_Cached):
     """asyncio inference; use ``async with AsyncClient(url) as client``."""
 
     def __init__(
@@ -164,10 +182,7 @@ class AsyncClient:
         elif retries > 0:
             transport = AsyncRetryTransport(transport, RetryPolicy(retries))
         self.transport: AsyncTransport = transport
-        self.check = check
-        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
-        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
-        self._signatures: dict[tuple[str, str], Signature] = {}
+        super().__init__(check)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -212,8 +227,6 @@ class AsyncClient:
     ) -> InferResult:
         if self.check:
             check_inputs(await self.signature(model, version), inputs)
-        request = InferRequest(
-            model, inputs, version, tuple(outputs) if outputs else None, headers, timeout_s
-        )
+        request = _request(model, inputs, version, outputs, headers, timeout_s)
         started = time.perf_counter()
         return _result(await self.transport.handle_async(request), started)
