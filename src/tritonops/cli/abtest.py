@@ -9,6 +9,7 @@ import click
 from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
 from tritonops.abtest.ramp import RampState, parse_steps
 from tritonops.abtest.runner import RequestSample
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.cli.progress import progress
 
@@ -17,15 +18,7 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 
 @click.command("ab-test")
 @click.argument("experiment")
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file.",
-)
+@options.project_file()
 @click.option("--url", default="127.0.0.1:8001", show_default=True, help="Triton host:port.")
 @click.option("--protocol", type=click.Choice(["grpc", "http"]), default="grpc", show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's metrics host:port (adds its counters).")

@@ -7,21 +7,14 @@ from pathlib import Path
 import click
 
 from tritonops.builders.run import build_project
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.cli.progress import progress
 from tritonops.spec import load_project
 
 
 @click.command("build")
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file.",
-)
+@options.project_file()
 @click.option("--only", multiple=True, metavar="NAME", help="Build only these models.")
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option("--dry-run", is_flag=True, help="Print the exact build steps; build nothing.")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
@@ -16,15 +17,7 @@ from tritonops.repository.project import render_project
 from tritonops.repository.validate.report import LoadResult
 from tritonops.spec import RemoteTarget, load_project
 
-PROJECT = click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file.",
-)
+PROJECT = options.project_file()
 
 
 def _row(result: LoadResult) -> str:

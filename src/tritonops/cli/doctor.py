@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.doctor import diagnose, serving_environment
 
@@ -13,15 +14,7 @@ _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
 @click.command("doctor")
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file (its lineage records are compared).",
-)
+@options.project_file("The project file (its lineage records are compared).")
 @click.option("--no-server", is_flag=True, help="Don't start tritonserver to ask its version.")
 @click.pass_context
 def doctor_command(ctx: click.Context, project_file: Path, no_server: bool) -> None:

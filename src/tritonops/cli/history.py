@@ -7,21 +7,14 @@ from pathlib import Path
 import click
 
 from tritonops.builders import lineage
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.deploy import history
 
 
 @click.command("history")
 @click.argument("model", required=False)
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file (its folder holds .tritonops/history.jsonl).",
-)
+@options.project_file("The project file (its folder holds .tritonops/history.jsonl).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Newest N records.")
 def history_command(model: str | None, project_file: Path, limit: int) -> None:
     """List the project's deploys, newest last; with MODEL, its builds (lineage) and deploys.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.errors import PerfError
 from tritonops.perf.compare import compare
@@ -73,14 +74,7 @@ def perf_group() -> None:
     help="host:port = gRPC, http://host:port = HTTP. Default: "
     "the embedded Triton on the project's repository.",
 )
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-)
+@options.project_file()
 @click.option("--concurrency", default="1,2,4,8", show_default=True)
 @click.option("--rate", default=None, help="Open-loop request rates (req/s), e.g. 100,200.")
 @click.option(
@@ -153,14 +147,7 @@ def compare_command(
 @click.option(
     "--url", default=None, help="Default: the embedded Triton on the project's repository."
 )
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-)
+@options.project_file()
 @click.option("--slo-p99", type=float, default=None, help="p99 latency limit, ms.")
 @click.option("--budget", type=int, default=40, show_default=True, help="Measurement windows.")
 @click.option("--concurrency", type=int, default=16, show_default=True)

@@ -6,20 +6,13 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.repository.project import render_project
 
 
 @click.command("render")
-@click.option(
-    "-f",
-    "--file",
-    "project_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tritonops.yaml"),
-    show_default=True,
-    help="The project file.",
-)
+@options.project_file()
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),

@@ -1,0 +1,24 @@
+"""Options several commands share, declared once so their names, defaults and help agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_file(help: str = "The project file.") -> Callable[[F], F]:
+    """``-f/--file``: the project file, ``tritonops.yaml`` in the current folder by default."""
+    return click.option(
+        "-f",
+        "--file",
+        "project_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=Path("tritonops.yaml"),
+        show_default=True,
+        help=help,
+    )
