@@ -8,10 +8,10 @@ before sending. Model configs and metadata are read once and cached.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from numpy.typing import NDArray
 
@@ -42,24 +42,55 @@ class InferResult:
         return self.outputs[name]
 
 
+W = TypeVar("W")
+
+
 def _urls(url: str | Sequence[str]) -> list[str]:
     return [url] if isinstance(url, str) else list(url)
 
 
 def build_transport(
-    url: str | Sequence[str], protocol: str, timeout_s: float, retries: int
+    url: str | Sequence[str],
+    protocol: str,
+    timeout_s: float,
+    retries: int,
+    wires: dict[str, Transport] | None = None,
 ) -> Transport:
-    """The blocking stack for one or more endpoints: wire → pool → retry."""
-    pool = EndpointPool([wire_transport(u, protocol, timeout_s) for u in _urls(url)])
+    """The blocking stack for one or more endpoints: wire → pool → retry.
+
+    ``wires`` shares wire transports by URL between stacks (a Router's variants on one server
+    use one connection); closing a wire twice is harmless."""
+    pool = EndpointPool([_wire(wires, u, protocol, timeout_s, wire_transport) for u in _urls(url)])
     return RetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
 
 
 def build_async_transport(
-    url: str | Sequence[str], protocol: str, timeout_s: float, retries: int
+    url: str | Sequence[str],
+    protocol: str,
+    timeout_s: float,
+    retries: int,
+    wires: dict[str, AsyncTransport] | None = None,
 ) -> AsyncTransport:
-    """The asyncio stack for one or more endpoints: wire → pool → retry."""
-    pool = AsyncEndpointPool([async_wire_transport(u, protocol, timeout_s) for u in _urls(url)])
+    """The asyncio stack for one or more endpoints: wire → pool → retry (``wires``: as above)."""
+    pool = AsyncEndpointPool(
+        [_wire(wires, u, protocol, timeout_s, async_wire_transport) for u in _urls(url)]
+    )
     return AsyncRetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
+
+
+def _wire(
+    wires: dict[str, W] | None,
+    url: str,
+    protocol: str,
+    timeout_s: float,
+    make: Callable[[str, str, float], W],
+) -> W:
+    if wires is None:
+        return make(url, protocol, timeout_s)
+    found = wires.get(url)
+    if found is None:
+        found = wires[url] = make(url, protocol, timeout_s)
+    return found
 
 
 def _result(response: InferResponse, started: float) -> InferResult:

@@ -172,8 +172,10 @@ class Router(_RouterBase):
         )  # fmt: skip
         given = dict(transports or {})
         arms = [*variants, *([shadow] if shadow is not None else [])]
+        wires: dict[str, Transport] = {}  # one connection per server, whatever the variants
         self._transports: dict[str, Transport] = {
-            v.name: given.get(v.name) or build_transport(v.endpoints, protocol, timeout_s, retries)
+            v.name: given.get(v.name)
+            or build_transport(v.endpoints, protocol, timeout_s, retries, wires)
             for v in arms
         }
         # per variant, the whole transport stack collapsed into one call, made once
@@ -311,9 +313,10 @@ class AsyncRouter(_RouterBase):
         )  # fmt: skip
         given = dict(transports or {})
         arms = [*variants, *([shadow] if shadow is not None else [])]
+        wires: dict[str, AsyncTransport] = {}
         self._transports: dict[str, AsyncTransport] = {
             v.name: given.get(v.name)
-            or build_async_transport(v.endpoints, protocol, timeout_s, retries)
+            or build_async_transport(v.endpoints, protocol, timeout_s, retries, wires)
             for v in arms
         }
         self.check = check

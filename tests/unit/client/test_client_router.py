@@ -243,3 +243,29 @@ def test_the_router_is_a_transport() -> None:
     response = r.handle(InferRequest("ignored", x(), key="user-7"))
     assert response.extras["variant"] in {"control", "candidate"}
     assert r.model_config("m") == CONFIG
+
+
+def _wires(stack: Any) -> list[Any]:
+    pool = getattr(stack, "inner", stack)  # under the retry layer
+    return list(pool.transports)
+
+
+@pytest.mark.parametrize("router_class", [Router, AsyncRouter])
+def test_variants_on_one_server_share_its_connection(router_class: Any) -> None:
+    variants = [
+        Variant("a", "m", endpoints=["127.0.0.1:1"]),
+        Variant("b", "m2", endpoints=["127.0.0.1:1", "127.0.0.1:2"]),
+        Variant("c", "m", endpoints=["127.0.0.1:2"]),
+    ]
+    router = router_class(variants)  # nothing connects until a call
+    (a,) = _wires(router._transports["a"])
+    b1, b2 = _wires(router._transports["b"])
+    (c,) = _wires(router._transports["c"])
+    assert a is b1
+    assert b2 is c
+    assert a is not c
+    if router_class is Router:
+        router.close()
+        router.close()  # each stack closes the shared wire: harmless
+    else:
+        asyncio.run(router.aclose())
