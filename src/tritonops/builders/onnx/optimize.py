@@ -71,7 +71,11 @@ def quantize_int8(model: onnx.ModelProto, name: str) -> onnx.ModelProto:
         onnx.save(model, str(source))
         # the quantizer logs a pre-processing hint on the root logger for every model
         with failing(name, "int8 dynamic quantization", "use quantize: none"), quiet(""):
-            quantize_dynamic(source, out, weight_type=QuantType.QInt8)
+            # 7-bit weights: on x86 CPUs without VNNI, onnxruntime multiplies uint8 activations by
+            # int8 weights in 16-bit lanes that saturate (see reduce_range in onnxruntime's
+            # quantization/quantize.py). Measured here (AVX2, onnxruntime 1.32) on a small MLP:
+            # max abs error 0.26 and top-1 agreement 0.875 at full range, 0.009 and 1.0 with it.
+            quantize_dynamic(source, out, weight_type=QuantType.QInt8, reduce_range=True)
             return onnx.load(str(out))
 
 
