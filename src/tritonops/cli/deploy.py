@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
+from tritonops.builders.stored import render_project
 from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
-from tritonops.repository.project import render_project
 from tritonops.repository.validate.report import LoadResult
 from tritonops.spec import RemoteTarget, load_project
 

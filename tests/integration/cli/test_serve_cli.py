@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,9 +33,11 @@ def _wait_serving(process: subprocess.Popen[str]) -> list[str]:
 
 def test_serve_answers_http_and_grpc_for_every_model(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    rendered = CliRunner().invoke(
-        cli, ["render", "-f", str(ROOT / "examples/tour/tritonops.yaml"), "--out", str(repo)]
-    )
+    shutil.copytree(ROOT / "examples" / "tour", tmp_path / "tour")
+    project = str(tmp_path / "tour" / "tritonops.yaml")
+    built = CliRunner().invoke(cli, ["build", "-f", project])
+    assert built.exit_code == 0, built.output
+    rendered = CliRunner().invoke(cli, ["render", "-f", project, "--out", str(repo)])
     assert rendered.exit_code == 0, rendered.output
     http_port, grpc_port = free_port(), free_port()
     tritonops = str(Path(sys.executable).parent / "tritonops")
@@ -80,3 +83,4 @@ def test_serve_answers_http_and_grpc_for_every_model(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "READY" in output
     assert "stopped" in output
+
