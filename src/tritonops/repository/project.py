@@ -10,11 +10,12 @@ file and the target path) lets an unchanged repository stay as it is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tritonops.builders.hashing import file_sha256, key_of
 from tritonops.errors import ValidationFailed
+from tritonops.repository.in_project import locate_in_project
 from tritonops.repository.layout import MARKER, write_repository
 from tritonops.repository.render import TemplateSet, render_config
 from tritonops.repository.validate import ValidationReport, validate_repository
@@ -68,14 +69,17 @@ def lay_out(
     stamp = project.root / STAMP
     unchanged = stamp.is_file() and stamp.read_text().strip() == digest
     if validate and unchanged and (target / MARKER).is_file():
-        report = validate_repository(target)
+        found = validate_repository(target)
+        report = replace(found, diagnostics=locate_in_project(project, target, found.diagnostics))
         if report.valid:
             tell("repository", "up to date")
             return RenderResult(target, tuple(plans), report, "up-to-date")
     reports: list[ValidationReport] = []
 
     def check(staged: Path) -> None:
-        report = validate_repository(staged)
+        # findings about declared models point at the project file (the generated file is a note)
+        found = validate_repository(staged)
+        report = replace(found, diagnostics=locate_in_project(project, staged, found.diagnostics))
         reports.append(report)
         if not report.valid:
             raise ValidationFailed(report.diagnostics)
