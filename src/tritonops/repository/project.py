@@ -36,6 +36,17 @@ class RenderResult:
     state: str = "written"  # written | up-to-date
 
 
+def _content(path: Path) -> str | dict[str, str]:
+    """The sha256 of a file, or of every file under a folder (a python model, an engine dir)."""
+    if path.is_dir():
+        return {
+            p.relative_to(path).as_posix(): file_sha256(p)
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        }
+    return file_sha256(path) if path.is_file() else "missing"
+
+
 def _digest(plans: list[ModelPlan], templates: TemplateSet, target: Path) -> str:
     return key_of(
         [
@@ -43,8 +54,8 @@ def _digest(plans: list[ModelPlan], templates: TemplateSet, target: Path) -> str
             [
                 [
                     render_config(p, templates),
-                    {n: file_sha256(f) for n, f in sorted(p.version_files.items()) if f.is_file()},
-                    {n: file_sha256(f) for n, f in sorted(p.model_files.items()) if f.is_file()},
+                    {n: _content(f) for n, f in sorted(p.version_files.items())},
+                    {n: _content(f) for n, f in sorted(p.model_files.items())},
                     list(p.versions),
                 ]
                 for p in plans

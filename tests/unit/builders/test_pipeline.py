@@ -78,3 +78,16 @@ def test_only_the_files_a_factory_imports_rebuild_it(project: Path, tmp_path: Pa
     assert build_project(project).built == []
     (tmp_path / "shapes" / "helper.py").write_text("SEED = 4\n")
     assert build_project(project).built == ["sign_clf"]
+
+
+def test_one_stamp_leaves_an_unchanged_repository_alone(project: Path, tmp_path: Path) -> None:
+    assert build_project(project).repository_state == "written"
+    config = tmp_path / "served" / "sign_clf" / "config.pbtxt"
+    before = config.stat().st_mtime_ns
+    assert render_project(project).state == "up-to-date"
+    assert config.stat().st_mtime_ns == before
+    # a change to the project file's settings renders again, from the same stored artifact
+    text = project.read_text().replace("max_batch_size: 8", "max_batch_size: 4")
+    project.write_text(text)
+    assert render_project(project).state == "written"
+    assert "max_batch_size: 4" in config.read_text()
