@@ -1,5 +1,7 @@
 """Cold build vs no-op rebuild of examples/quickstart, in one run (target: no-op under 1 s).
 
+Then one edit to a file no factory imports: only the model that owns it rebuilds.
+
 The cold build trains and converts both classifiers, checks parity, renders and validates; the
 no-op rebuild hashes sources, finds every lineage key unchanged and leaves the repository alone.
 Run: .venv/bin/python benchmarks/build_cache.py
@@ -33,8 +35,16 @@ def main() -> None:
             noop_runs.append(time.perf_counter() - start)
             assert again.built == [], "a no-op rebuild built something"
         noop_s = sorted(noop_runs)[len(noop_runs) // 2]
+        # a comment in the python model's file: the classifiers' factory never imports it
+        unrelated = project / "models" / "preprocess" / "model.py"
+        unrelated.write_text(unrelated.read_text() + "\n# an edit no classifier depends on\n")
+        start = time.perf_counter()
+        edited = build_project(project / "tritonops.yaml")
+        edited_s = time.perf_counter() - start
+        assert edited.built == ["preprocess"], f"an unrelated edit rebuilt {edited.built}"
     print(f"cold build ({', '.join(cold.built)}):  {cold_s:8.3f} s")
     print(f"no-op rebuild (median of 5):            {noop_s:8.3f} s  (target < 1 s)")
+    print(f"edit in preprocess/model.py (rebuilt {', '.join(edited.built)}): {edited_s:6.3f} s")
     print(f"no-op / cold:                           {noop_s / cold_s:8.4f}")
 
 

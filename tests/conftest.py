@@ -1,4 +1,5 @@
-"""Tiers by folder: tests/unit (no server), tests/integration (real tritonserver), tests/gpu."""
+"""Tiers by folder: tests/unit (no server), tests/integration (real tritonserver),
+tests/journeys (a fresh project through every command, real tritonserver), tests/gpu."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-_TIERS = {"unit": pytest.mark.unit, "integration": pytest.mark.integration, "gpu": pytest.mark.gpu}
+_TIERS = {
+    "unit": pytest.mark.unit,
+    "integration": pytest.mark.integration,
+    "journeys": pytest.mark.journeys,
+    "gpu": pytest.mark.gpu,
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -13,7 +13,7 @@ import concurrent.futures
 import json
 import platform
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -21,14 +21,13 @@ from tritonops.builders import lineage as lineage_store
 from tritonops.builders.base import Artifact, BuildContext, Builder
 from tritonops.builders.hashing import file_sha256, key_of
 from tritonops.builders.lineage import LineageRecord
-from tritonops.builders.registry import builder_for, extra_plans, needs_artifact
-from tritonops.builders.signature import apply_signature
+from tritonops.builders.registry import builder_for
 from tritonops.builders.store import artifact_dir, artifacts_match, clean_leftovers, staging
-from tritonops.errors import BuildError, ParityError, ValidationFailed
-from tritonops.repository.layout import write_repository
-from tritonops.repository.render import TemplateSet, render_config
-from tritonops.repository.validate import ValidationReport, validate_repository
-from tritonops.spec import ModelPlan, ModelSpec, Project, load_project, plan_models
+from tritonops.builders.stored import SIGNATURE_FILE, never_built, stored_plans
+from tritonops.errors import BuildError, ParityError
+from tritonops.repository.project import lay_out
+from tritonops.repository.validate import ValidationReport
+from tritonops.spec import ModelSpec, Project, load_project
 
 Event = Callable[[str, str], None]  # (model, what happened)
 
@@ -95,11 +94,14 @@ def build_project(
             + ":\n"
             + "\n".join(f"  {o.model}: {o.error}" for o in failed)
         )
-    plans, notes = _plans(project, dry_run=dry_run)
-    if plans is None:
-        return BuildResult(project.repository, tuple(outcomes), "not-rendered", notes=notes)
-    state, report = _render(project, plans, say)
-    return BuildResult(project.repository, tuple(outcomes), state, report, notes)
+    plans, missing = stored_plans(project)
+    if missing:  # a dry run, or --only, left models without an artifact: nothing to lay out yet
+        note = f"not rendered: {never_built(project, missing)}" + (
+            " (a dry run builds nothing)" if dry_run else ""
+        )
+        return BuildResult(project.repository, tuple(outcomes), "not-rendered", notes=(note,))
+    rendered = lay_out(project, plans, say=lambda what, happened: say(what, happened))
+    return BuildResult(project.repository, tuple(outcomes), rendered.state, rendered.report)
 
 
 def _context(project: Project, spec: ModelSpec, work: Path) -> BuildContext:
@@ -180,9 +182,6 @@ def _record_failed_parity(
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
-SIGNATURE_FILE = ".signature.json"
-
-
 def _write_signature(work: Path, artifact: Artifact) -> None:
     """Keep the artifact's IO signature and extra parameters beside it for later renders."""
     if artifact.signature is None and not artifact.parameters:
@@ -195,73 +194,3 @@ def _write_signature(work: Path, artifact: Artifact) -> None:
             "outputs": [t.model_dump(mode="json") for t in artifact.signature.outputs],
         }
     (work / SIGNATURE_FILE).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def _plans(project: Project, *, dry_run: bool) -> tuple[list[ModelPlan] | None, tuple[str, ...]]:
-    """Plans whose version files are the stored artifacts and whose IO the artifacts filled in."""
-    plans: list[ModelPlan] = []
-    missing: list[str] = []
-    by_name = {spec.name: spec for spec in project.models}
-    for plan in plan_models(project):
-        spec = by_name.get(plan.name)
-        if spec is None:
-            plans.append(plan)
-            continue
-        folder = artifact_dir(project.root, spec.name)
-        record = lineage_store.read(project.root, spec.name, max(spec.versions))
-        if not needs_artifact(spec):
-            # e.g. TRT-LLM: the set renders without the engine (dry run); a built one goes along
-            expanded = extra_plans(project, spec, plan)
-            if record is not None and folder.is_dir():
-                files = {name: folder / name for name in record.artifacts}
-                expanded = [
-                    replace(p, version_files=files) if p.name == spec.name else p for p in expanded
-                ]
-            plans.extend(expanded)
-            continue
-        if record is None or not folder.is_dir():
-            missing.append(spec.name)
-            continue
-        files = {name: folder / name for name in record.artifacts}
-        plans.append(
-            apply_signature(replace(plan, version_files=files), spec, folder / SIGNATURE_FILE)
-        )
-    if missing:
-        note = f"not rendered: no built artifact yet for {', '.join(missing)}" + (
-            " (a dry run builds nothing)" if dry_run else ""
-        )
-        return None, (note,)
-    return plans, ()
-
-
-def _render(project: Project, plans: list[ModelPlan], say: Event) -> tuple[str, ValidationReport]:
-    templates = TemplateSet(project.templates)
-    digest = key_of(
-        [
-            [
-                render_config(p, templates),
-                {n: file_sha256(f) for n, f in sorted(p.version_files.items())},
-                {n: file_sha256(f) for n, f in sorted(p.model_files.items()) if f.is_file()},
-                list(p.versions),
-            ]
-            for p in plans
-        ]
-    )
-    stamp = project.root / ".tritonops" / "repository.sha256"
-    marker = project.repository / ".tritonops"
-    if stamp.is_file() and stamp.read_text().strip() == digest and marker.is_file():
-        say("repository", "up to date")
-        return "up-to-date", validate_repository(project.repository)
-    reports: list[ValidationReport] = []
-
-    def check(staged: Path) -> None:
-        report = validate_repository(staged)
-        reports.append(report)
-        if not report.valid:
-            raise ValidationFailed(report.diagnostics)
-
-    write_repository(plans, project.repository, templates, check=check)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest + "\n")
-    say("repository", f"written to {project.repository}")
-    return "written", reports[-1]

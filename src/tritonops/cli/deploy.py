@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
+from tritonops.builders.stored import render_project
 from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
-from tritonops.repository.project import render_project
 from tritonops.repository.validate.report import LoadResult
+from tritonops.server.serve import sigterm_stops, wait_while_serving
 from tritonops.spec import RemoteTarget, load_project
 
 PROJECT = options.project_file()
@@ -133,31 +133,32 @@ def _local(
         _remote(project_file, f"127.0.0.1:{port}", "http", False, (), (), False)
         return
     out.print(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
-    with deploy_local(
-        project_file,
-        http_port=http_port,
-        grpc_port=grpc_port,
-        metrics_port=metrics_port,
-        on_result=lambda r: out.print(_row(r)),
-    ) as deployment:
-        server = deployment.server
-        out.print(
-            f"HTTP http://{server.http_url}  gRPC {server.grpc_url}  metrics {server.metrics_url}"
-        )
-        if not deployment.ok:
-            failed = [r.model for r in deployment.results if not r.passed]
-            raise DeployError(f"{len(failed)} model(s) failed: {', '.join(failed)}")
-        if no_serve:
-            return
-        out.print("serving; press Ctrl-C to stop")
+    # the same loop as `tritonops serve`: Ctrl-C or SIGTERM, even while models load, stops
+    # tritonserver before this process exits
+    with sigterm_stops():
         try:
-            while server.is_running():
-                time.sleep(0.5)
+            with deploy_local(
+                project_file,
+                http_port=http_port,
+                grpc_port=grpc_port,
+                metrics_port=metrics_port,
+                on_result=lambda r: out.print(_row(r)),
+            ) as deployment:
+                server = deployment.server
+                out.print(
+                    f"HTTP http://{server.http_url}  gRPC {server.grpc_url}  "
+                    f"metrics {server.metrics_url}"
+                )
+                if not deployment.ok:
+                    failed = [r.model for r in deployment.results if not r.passed]
+                    raise DeployError(f"{len(failed)} model(s) failed: {', '.join(failed)}")
+                if no_serve:
+                    return
+                out.print("serving; press Ctrl-C to stop")
+                wait_while_serving(server)
         except KeyboardInterrupt:
-            return
-        raise DeployError(
-            "tritonserver stopped on its own:\n" + server.log_tail(problems_only=True)
-        )
+            pass
+    out.print("stopped")
 
 
 def _parse_headers(pairs: tuple[str, ...]) -> dict[str, str]:

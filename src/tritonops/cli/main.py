@@ -18,7 +18,8 @@ from tritonops.errors import TritonOpsError, ValidationFailed
 EXAMPLES = """
 \b
 Examples:
-  tritonops render -f tritonops.yaml            render model_repository/ from the project file
+  tritonops build -f tritonops.yaml             build the models, render model_repository/
+  tritonops render --out /tmp/repo              lay out the built models somewhere else
   tritonops validate model_repository           check any Triton model repository
   tritonops validate repo --format json         machine-readable diagnostics
   tritonops serve model_repository              serve it on the embedded Triton

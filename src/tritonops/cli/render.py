@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from tritonops.builders.stored import render_project
 from tritonops.cli import options
 from tritonops.cli.output import console
-from tritonops.repository.project import render_project
 
 
 @click.command("render")

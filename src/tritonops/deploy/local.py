@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tritonops.builders.stored import render_project
 from tritonops.deploy import history
 from tritonops.deploy.check import load_and_smoke, repository_models
-from tritonops.repository.project import render_project
 from tritonops.repository.validate.report import LoadResult
 from tritonops.server import LocalTriton
 from tritonops.spec import LocalTarget, load_project

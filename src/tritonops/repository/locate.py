@@ -219,3 +219,38 @@ def key(value: str | int) -> str:
     """A map-key path segment: ``key("IMAGE")`` -> ``["IMAGE"]``."""
     escaped = str(value).replace('"', '\\"')
     return f'["{escaped}"]'
+
+
+Step = tuple[str, int | str | None]  # a field, with its index in a repeated field or its map key
+# repeated message fields of model_config.proto, indexed even when they hold one element
+_REPEATED = frozenset({"input", "output", "step", "instance_group", "model_warmup"})
+
+
+def path_at(text: str, line: int) -> list[Step]:
+    """The field a line of config.pbtxt belongs to, outermost first (the reverse of ``line``).
+
+    ``[("ensemble_scheduling", None), ("step", 0), ("output_map", "FEATURES")]`` for the line of
+    step 0's output_map entry keyed FEATURES. The shallowest field starting on ``line`` wins (a
+    map entry rather than its ``key``); on a line where none starts (a closing brace), the
+    shallowest field of the last line before it. Empty when nothing comes before ``line``.
+    """
+    found: list[tuple[int, int, list[Step]]] = []  # (line, -depth, path) in document order
+
+    def walk(node: _Node, path: list[Step]) -> None:
+        seen: dict[str, int] = {}
+        for child in node.children:
+            index = seen.get(child.name, 0)
+            seen[child.name] = index + 1
+            keys = sorted(_keys(child))
+            repeated = len(node.named(child.name)) > 1 or child.name in _REPEATED
+            step: Step = (child.name, keys[0] if keys else (index if repeated else None))
+            here = [*path, step]
+            found.append((child.line, -len(here), here))
+            walk(child, here)
+
+    walk(Locator(text).root, [])
+    starts = [f[0] for f in found if f[0] <= line]
+    if not starts:
+        return []
+    at = [f for f in found if f[0] == max(starts)]
+    return max(at, key=lambda f: f[1])[2]

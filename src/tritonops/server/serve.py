@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,43 @@ def load_all(server: LocalTriton, models: list[str]) -> list[LoadOutcome]:
     return outcomes
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+class _Stop:
+    """SIGTERM handler: the first one stops like Ctrl-C; later ones wait for that stop to finish.
+
+    A second KeyboardInterrupt raised while the server is being stopped would abandon the stop
+    and could leave tritonserver (in its own process group) running with no parent.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        if not self.requested:
+            self.requested = True
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While inside, SIGTERM (docker stop, kubectl, systemd, a supervisor) acts like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _Stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_while_serving(server: LocalTriton, poll_s: float = 0.5) -> None:
+    """Block until Ctrl-C or SIGTERM (returns) or until the server dies (raises ServerError)."""
+    try:
+        while server.is_running():
+            time.sleep(poll_s)
+    except KeyboardInterrupt:
+        return
+    raise ServerError("tritonserver stopped on its own:\n" + server.log_tail(problems_only=True))
 
 
 def serve_forever(
@@ -49,18 +85,12 @@ def serve_forever(
     on_ready: Callable[[LocalTriton, list[LoadOutcome]], None],
     poll_s: float = 0.5,
 ) -> None:
-    """Start, load every model, report, then block until Ctrl-C or the server dies."""
-    # SIGTERM (docker stop, kubectl, systemd) stops as cleanly as Ctrl-C
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
-    with server:
-        try:  # Ctrl-C at any point (even while models load) stops the server cleanly
-            outcomes = load_all(server, model_folders(server.options.repository))
-            on_ready(server, outcomes)
-            while server.is_running():
-                time.sleep(poll_s)
+    """Start, load every model, report, then block until Ctrl-C/SIGTERM or the server dies."""
+    with sigterm_stops():
+        try:  # Ctrl-C or SIGTERM at any point (even while models load) stops the server cleanly
+            with server:
+                outcomes = load_all(server, model_folders(server.options.repository))
+                on_ready(server, outcomes)
+                wait_while_serving(server, poll_s)
         except KeyboardInterrupt:
             return
-        raise ServerError(
-            "tritonserver stopped on its own:\n" + server.log_tail(problems_only=True)
-        )

@@ -31,6 +31,9 @@ class TritonPythonModel:
 def tour(tmp_path: Path) -> Path:
     project = tmp_path / "tour"
     shutil.copytree(ROOT / "examples" / "tour", project)
+    # render and deploy lay out what the build store holds: a user builds first
+    built = CliRunner().invoke(cli, ["build", "-f", str(project / "tritonops.yaml")])
+    assert built.exit_code == 0, built.output
     return project
 
 

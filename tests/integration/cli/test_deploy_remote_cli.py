@@ -27,6 +27,8 @@ def test_remote_deploy_then_redeploy_is_a_no_op(tmp_path: Path, remote: LocalTri
     project = tmp_path / "tour"
     shutil.copytree(ROOT / "examples" / "tour", project)
     runner = CliRunner()
+    built = runner.invoke(cli, ["build", "-f", str(project / "tritonops.yaml")])
+    assert built.exit_code == 0, built.output
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
     args += ["--url", remote.http_url, "--model", "classifier", "--model", "preprocess"]
     args += ["--header", "X-Token=s3cret-value"]

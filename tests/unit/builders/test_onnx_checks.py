@@ -46,8 +46,11 @@ def root(tmp_path: Path) -> Path:
     (tmp_path / "clf.joblib").write_bytes(b"pickle")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "nets.py").write_text("import torch\n\ndef make(): ...\n")
+    (tmp_path / "pkg" / "nets.py").write_text(
+        "import torch\n\nfrom pkg import layers\n\ndef make(): ...\n"
+    )
     (tmp_path / "pkg" / "layers.py").write_text("WIDTH = 4\n")
+    (tmp_path / "pkg" / "unused.py").write_text("# nets does not import this\n")
     (tmp_path / "skl.py").write_text("from sklearn.linear_model import Ridge\n")
     return tmp_path
 
@@ -261,7 +264,10 @@ def test_fingerprint_changes_with_source_and_options_only(root: Path) -> None:
     # settings that do not shape the artifact leave it alone
     unrelated = factory.replace("instance_group: []", "instance_group: [{count: 2}]")
     assert _fingerprint(root, unrelated) == base
-    # a helper module of the factory's package is part of the source
+    # a module of the package that the factory does not import is not part of the source
+    (root / "pkg" / "unused.py").write_text("# edited\n")
+    assert _fingerprint(root, factory) == base
+    # a helper module the factory imports is
     (root / "pkg" / "layers.py").write_text("WIDTH = 8\n")
     edited = _fingerprint(root, factory)
     assert edited["files"] != base["files"]

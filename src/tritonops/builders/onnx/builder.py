@@ -62,7 +62,10 @@ class OnnxBuilder:
             "builder": self.kind,
             "builder_version": BUILDER_VERSION,
             "source": ctx.model.source,
-            "files": {_shown(p, ctx.project.root): _sha256(p) for p in source_files(source)},
+            "files": {
+                _shown(p, ctx.project.root): _sha256(p)
+                for p in source_files(source, ctx.project.root)
+            },
             "options": opts.model_dump(mode="json"),
             "tools": _tool_versions(source, opts),
         }

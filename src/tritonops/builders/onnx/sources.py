@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tritonops.builders.imports import import_closure
 from tritonops.builders.onnx.failures import ONNX_EXTRA, TORCH_EXTRA, failing, require
 from tritonops.errors import BuildError
 from tritonops.spec.onnx_build import (
@@ -108,20 +109,21 @@ def flavour(source: Source) -> Flavour:
     return "sklearn" if found == {"sklearn"} else "factory"
 
 
-def source_files(source: Source) -> list[Path]:
-    """Every file whose bytes shape the artifact: the file, or the factory's module and package."""
+def source_files(source: Source, root: Path) -> list[Path]:
+    """Every file whose bytes shape the artifact: the file, or what the factory's module imports.
+
+    For a factory that is its module, the package ``__init__`` files importing it runs, and every
+    project module it imports, transitively (``tritonops.builders.imports``) — not the whole
+    package, so editing an unrelated module rebuilds nothing.
+    """
     if not isinstance(source, Factory):
         return [source.path]
-    file = source.file
-    if file is None:
+    if source.file is None:
         return []
-    parts = source.ref.module.split(".")
-    if len(parts) == 1 and file.name != "__init__.py":
-        return [file]
-    # the folder on sys.path that holds the top package, then every .py file of that package
-    depth = len(parts) if file.name == "__init__.py" else len(parts) - 1
-    package = file.parents[depth - 1] if depth > 0 else file.parent
-    return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    root = root.resolve()
+    if not source.file.resolve().is_relative_to(root):
+        return [source.file]  # an installed module: its package version is in the fingerprint
+    return import_closure(root, source.ref.module)
 
 
 @contextlib.contextmanager

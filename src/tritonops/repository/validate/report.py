@@ -108,7 +108,11 @@ def _github(report: ValidationReport) -> str:
     for d in report.diagnostics:
         path = PurePosixPath(report.root.as_posix()) / d.file
         props = [f"file={_escape_property(str(path))}"]
-        if d.line is not None:
+        if d.project is not None:  # annotate the line to edit: the project file's
+            where = d.project
+            props = [f"file={_escape_property(where.file)}", f"line={where.line}"]
+            props.append(f"col={where.column}")
+        elif d.line is not None:
             props.append(f"line={d.line}")
         props.append(f"title={_escape_property(d.code)}")
         body = f"{d.message} — {d.hint}" if d.hint else d.message
