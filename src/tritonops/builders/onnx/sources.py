@@ -178,7 +178,7 @@ def load_factory(name: str, factory: Factory, opts: OnnxBuild) -> TorchSource | 
             f"model {name!r}: module {factory.ref.module!r} has no function {factory.ref.attr!r}"
             " — define it or fix the source"
         )
-    with failing(name, f"calling {where}", "make it run without arguments"):
+    with failing(name, f"calling {where}", "make it run without arguments"), _one_thread():
         result = target()
     obj, sample = result if isinstance(result, tuple) and len(result) == 2 else (result, None)
     torch = sys.modules.get("torch")
@@ -191,6 +191,25 @@ def load_factory(name: str, factory: Factory, opts: OnnxBuild) -> TorchSource | 
         " (torch.nn.Module, example_inputs) or (scikit-learn estimator, X_sample)"
         " — return one of those pairs"
     )
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run a factory with one BLAS/OpenMP thread, so a rebuild reproduces the same bytes.
+
+    Threaded BLAS sums in an order that depends on the thread count: the quickstart's logistic
+    regression converged to coefficients ~1e-2 apart with 1 and 2 OpenBLAS threads, which changes
+    model.onnx and so its digest. Training in a factory is small by design; reproducible artifacts
+    are worth more than its speed. threadpoolctl comes with scikit-learn; without it (a torch-only
+    environment) the factory runs as the environment sets it.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
 
 
 def load_estimator(name: str, path: Path) -> SklearnSource:
