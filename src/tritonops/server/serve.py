@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tritonops.errors import ModelLoadError, ServerError
+from tritonops.server import endpoint_record
 from tritonops.server.local import LocalTriton
 
 
@@ -53,7 +54,7 @@ def serve_forever(
     # SIGTERM (docker stop, kubectl, systemd) stops as cleanly as Ctrl-C
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
-    with server:
+    with server, endpoint_record.recorded(server.options.repository, server):
         try:  # Ctrl-C at any point (even while models load) stops the server cleanly
             outcomes = load_all(server, model_folders(server.options.repository))
             on_ready(server, outcomes)
