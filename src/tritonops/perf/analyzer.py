@@ -366,5 +366,11 @@ def run_analyzer(
                 + stability_hint(options.measurement_interval_ms, options.stability_percentage),
                 seen,
             )
-        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}")
+        hint = ""
+        if "No valid requests recorded" in output:
+            hint = (
+                "\nno request finished inside a window — raise --measurement-interval "
+                "(perf run) or --window (tune)"
+            )
+        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}{hint}")
     return parse_csv(options.csv_path.read_text(), options.batch_size), output

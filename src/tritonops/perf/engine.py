@@ -176,8 +176,9 @@ def reading(
     """One closed-loop measurement at concurrency ``load`` with every request's latency kept.
 
     perf_analyzer is run with a stability tolerance no window can miss, so it always measures
-    its three windows and writes each request's timestamps (``--profile-export-file``); the
-    built-in engine keeps its samples. Either way the caller can pool repeats and take
+    three windows of ``measurement_interval_ms`` and writes each request's timestamps
+    (``--profile-export-file``); the built-in engine measures three windows after a warm-up one
+    and keeps its samples. Either way the caller can pool repeats and take
     percentiles over all their requests."""
     endpoint = parse_url(spec.url)
     if engine == "builtin":
@@ -199,7 +200,7 @@ def reading(
             url=endpoint.address,
             protocol=endpoint.protocol,
             concurrency=Range(load),
-            measurement_interval_ms=max(100, spec.measurement_interval_ms // 3),
+            measurement_interval_ms=spec.measurement_interval_ms,
             stability_percentage=10_000,  # never "unstable": three windows, then stop
             max_trials=3,
             batch_size=spec.batch_size,

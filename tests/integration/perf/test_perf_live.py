@@ -151,3 +151,21 @@ def test_decoupled_stream_metrics(tmp_path: Path) -> None:
     assert stats.ttft_p99_ms >= stats.ttft_p50_ms
     assert 2.0 <= stats.inter_response_p50_ms <= stats.inter_response_p99_ms
     assert stats.responses_per_s > 0
+
+
+def test_perf_without_url_measures_the_server_serve_recorded(
+    server: LocalTriton, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tritonops.cli.main import cli
+    from tritonops.server import endpoint_record
+
+    repository = server.options.repository
+    project = tmp_path / "tritonops.yaml"
+    project.write_text(f"repository: {repository}\nmodels: []\n")
+    argv = ["perf", "add", "-f", str(project), "--concurrency", "1", "--engine", "builtin"]
+    with endpoint_record.recorded(repository, server):
+        result = CliRunner().invoke(cli, [*argv, "--measurement-interval", "200"])
+    assert result.exit_code == 0, result.output
+    assert f"({server.grpc_url})" in result.output
