@@ -295,6 +295,11 @@ class UnstableLevel(PerfError):
         self.windows = windows
 
 
+class EmptyWindow(PerfError):
+    """No request finished inside one of perf_analyzer's windows (a stall, e.g. just after a
+    model was reloaded on a busy machine)."""
+
+
 def parse_passes(output: str) -> list[WindowSeen]:
     """The windows perf_analyzer printed with ``-v`` (throughput and its stability latency)."""
     return [
@@ -366,11 +371,10 @@ def run_analyzer(
                 + stability_hint(options.measurement_interval_ms, options.stability_percentage),
                 seen,
             )
-        hint = ""
         if "No valid requests recorded" in output:
-            hint = (
-                "\nno request finished inside a window — raise --measurement-interval "
-                "(perf run) or --window (tune)"
+            raise EmptyWindow(
+                f"perf_analyzer failed (exit {done.returncode}):\n{tail}\nno request finished "
+                "inside a window — raise --measurement-interval (perf run) or --window (tune)"
             )
-        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}{hint}")
+        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}")
     return parse_csv(options.csv_path.read_text(), options.batch_size), output

@@ -30,6 +30,7 @@ from tritonops.model_config import ModelConfig
 from tritonops.perf import metrics as prom
 from tritonops.perf.analyzer import (
     AnalyzerOptions,
+    EmptyWindow,
     Range,
     UnstableLevel,
     profile_latencies,
@@ -101,6 +102,9 @@ def measure(
                 # the levels already measured stay; this one is reported with what it saw
                 level = unstable_level(load, exc.windows)
                 notes.append(f"load {load:g} was unstable: {exc}")
+            except EmptyWindow as exc:
+                level = unstable_level(load, [])
+                notes.append(f"load {load:g} was not measured: {exc}")
         else:
             level = _builtin_level(spec, endpoint, config, load)
             if not level.stable:
@@ -195,21 +199,36 @@ def reading(
         data = write_input_data(
             input_data_json(config, mode=spec.input_mode), Path(tmp) / "input.json"
         )
-        options = AnalyzerOptions(
-            model=spec.model,
-            url=endpoint.address,
-            protocol=endpoint.protocol,
-            concurrency=Range(load),
-            measurement_interval_ms=spec.measurement_interval_ms,
-            stability_percentage=10_000,  # never "unstable": three windows, then stop
-            max_trials=3,
-            batch_size=spec.batch_size,
-            input_data=data,
-            csv_path=Path(tmp) / "out.csv",
-            profile_export=Path(tmp) / "profile.json",
-        )
-        levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
-        latencies = profile_latencies(Path(tmp) / "profile.json").get(float(load), [])
+        interval = spec.measurement_interval_ms
+        for attempt in range(3):
+            try:
+                return _analyzer_reading(spec, endpoint, data, load, interval, Path(tmp))
+            except EmptyWindow:
+                # a stall (a model just reloaded, a busy machine): twice as long, twice at most
+                if attempt == 2:
+                    raise
+                interval *= 2
+    raise AssertionError("unreachable")
+
+
+def _analyzer_reading(
+    spec: MeasureSpec, endpoint: Endpoint, data: Path, load: int, interval_ms: int, tmp: Path
+) -> Reading:
+    options = AnalyzerOptions(
+        model=spec.model,
+        url=endpoint.address,
+        protocol=endpoint.protocol,
+        concurrency=Range(load),
+        measurement_interval_ms=interval_ms,
+        stability_percentage=10_000,  # never "unstable": three windows, then stop
+        max_trials=3,
+        batch_size=spec.batch_size,
+        input_data=data,
+        csv_path=tmp / "out.csv",
+        profile_export=tmp / "profile.json",
+    )
+    levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
+    latencies = profile_latencies(tmp / "profile.json").get(float(load), [])
     if not latencies:
         raise PerfError(f"perf_analyzer kept no request at concurrency {load}")
     return Reading(levels[0].throughput, tuple(latencies))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import tritonops.perf.engine as engine_module
 from tritonops.cli.perf import perf_group, tune_command
 from tritonops.model_config import ModelConfig
-from tritonops.perf.analyzer import UnstableLevel, parse_passes
+from tritonops.perf.analyzer import EmptyWindow, UnstableLevel, parse_passes
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.perf.report import markdown
 from tritonops.perf.results import Latency, LevelResult, PerfResult, WindowSeen
@@ -47,13 +47,16 @@ def test_levels_measured_around_an_unstable_one_are_kept(monkeypatch: pytest.Mon
     ) -> LevelResult:
         if load == 4:
             raise UnstableLevel("no stable measurement", parse_passes(UNSTABLE_OUTPUT))
+        if load == 16:
+            raise EmptyWindow("no request finished inside a window")
         return LevelResult(load, 100 * load, Latency(1, 2, 3, 4, 2))
 
     monkeypatch.setattr(engine_module, "_analyzer_level", fake_analyzer_level)
-    spec = MeasureSpec(model="m", url="h:1", concurrency=(1, 2, 4, 8), engine="perf_analyzer")
+    spec = MeasureSpec(model="m", url="h:1", concurrency=(1, 2, 4, 8, 16), engine="perf_analyzer")
     result = measure(spec, config=ModelConfig(name="m", max_batch_size=8))
-    assert [lv.load for lv in result.levels] == [1, 2, 4, 8]
-    assert [lv.stable for lv in result.levels] == [True, True, False, True]
+    assert [lv.load for lv in result.levels] == [1, 2, 4, 8, 16]
+    assert [lv.stable for lv in result.levels] == [True, True, False, True, False]
+    assert any("load 16 was not measured" in n for n in result.notes)
     unstable = result.levels[2]
     assert len(unstable.windows) == 3
     assert unstable.latency.p99_us == 1569.0
