@@ -17,7 +17,7 @@ from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.report import markdown, write_report
 from tritonops.perf.results import PerfResult
 from tritonops.perf.triton import fetch_config, parse_url
-from tritonops.perf.tune import LevelStats, TuneResult, tune
+from tritonops.perf.tune import FINALISTS, LevelStats, TuneResult, load_levels, plan, tune
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
 
@@ -206,16 +206,22 @@ NO_PICK_EXIT = 3  # tune: no configuration met the SLO
 @options.project_file()
 @click.option("--slo-p99", type=float, default=None, help="p99 latency limit, ms.")
 @click.option(
-    "--budget", type=int, default=60, show_default=True, help="Measurement windows in all."
+    "--budget",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Measurement windows in all.",
 )
 @click.option(
     "--concurrency",
-    type=int,
+    type=click.IntRange(min=1),
     default=16,
     show_default=True,
     help="Screening load; finalists are compared at 1/4, 1/2, 1 and 2 times it.",
 )
-@click.option("--window", type=int, default=300, show_default=True, help="ms per window")
+@click.option(
+    "--window", type=click.IntRange(min=10), default=300, show_default=True, help="ms per window"
+)
 @click.option(
     "--engine",
     type=click.Choice(["auto", "perf_analyzer", "builtin"]),
@@ -243,6 +249,7 @@ def tune_command(
     at any load level (the closest is shown), 1 error.
     """
     out = console()
+    plan(budget, FINALISTS, load_levels(concurrency))  # a budget too small fails before any server
     with _server(url, project_file, model) as (target, _metrics):
         config = fetch_config(parse_url(target), model)
         measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
