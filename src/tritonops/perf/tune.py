@@ -423,21 +423,27 @@ def _ranked(finalists: Sequence[Finalist], slo_us: float | None) -> list[Finalis
 
 def plan(budget: int, finalists: int, levels: Sequence[int]) -> tuple[int, tuple[int, ...]]:
     """How many finalists and which load levels ``budget`` affords: two screening windows
-    (current config and seed) plus ``MIN_REPEATS`` rounds of every finalist at every level.
-    Fewer finalists first, then fewer levels (keeping the middle ones)."""
+    (current config and seed), then ``MIN_REPEATS`` rounds of every finalist at every level in at
+    most half of the rest, so the screening search keeps the other half. Fewer finalists first,
+    then fewer levels (keeping the middle ones); a small budget gives the finals what it has."""
     k, lv = max(2, finalists), list(levels)
-    while budget - 2 < MIN_REPEATS * k * len(lv):
+    rest = budget - 2
+
+    def cost() -> int:
+        return MIN_REPEATS * k * len(lv)
+
+    while cost() > rest // 2 and (k > 2 or len(lv) > 1):
         if k > 2:
             k -= 1
-        elif len(lv) > 1:
-            lv.pop(0 if len(lv) % 2 == 0 else -1)
         else:
-            need = 2 + MIN_REPEATS * 2
-            raise PerfError(
-                f"a budget of {budget} measurement window(s) cannot compare two configs with a "
-                f"noise band (need >= {need}: two screenings and {MIN_REPEATS} repeats of two "
-                "finalists) — raise --budget"
-            )
+            lv.pop(0 if len(lv) % 2 == 0 else -1)
+    if cost() > rest:
+        need = 2 + MIN_REPEATS * 2
+        raise PerfError(
+            f"a budget of {budget} measurement window(s) cannot compare two configs with a "
+            f"noise band (need >= {need}: two screenings and {MIN_REPEATS} repeats of two "
+            "finalists) — raise --budget"
+        )
     return k, tuple(lv)
 
 
