@@ -84,6 +84,8 @@ def main() -> None:
             print(f"      best {grid_best.describe()}")
             print(f"tune: {tuned.measurements} windows ({tune_s:.0f} s)")
             print(f"      pick {tuned.best.describe() if tuned.best else 'none met the SLO'}")
+            if tuned.best == grid_best:
+                print("      (the grid's best: the ratio below shows the machine's noise)")
             print(
                 f"re-measured x{FINAL_ROUNDS} interleaved: grid {[round(x) for x in runs['grid']]}"
                 f" vs tune {[round(x) for x in runs['tune']]} SLO-meeting infer/s"

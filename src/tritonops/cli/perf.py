@@ -16,7 +16,7 @@ from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.report import markdown, write_report
 from tritonops.perf.results import PerfResult
-from tritonops.perf.triton import fetch_config, parse_url
+from tritonops.perf.triton import fetch_config, load_with_config, parse_url
 from tritonops.perf.tune import FINALISTS, LevelStats, TuneResult, load_levels, plan, tune
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
@@ -254,17 +254,24 @@ def tune_command(
         config = fetch_config(parse_url(target), model)
         measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
         out.print(f"engine: {used}")
-        result = tune(
-            config,
-            measurer,
-            slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
-            budget=budget,
-            concurrency=concurrency,
-            on_trial=lambda t: out.print(
-                f"  [{t.phase}] c={t.concurrency} {t.candidate.describe()}: "
-                f"{t.throughput:.0f} infer/s, p99 {t.p99_us / 1000:.1f} ms"
-            ),
-        )
+        try:
+            result = tune(
+                config,
+                measurer,
+                slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
+                budget=budget,
+                concurrency=concurrency,
+                on_trial=lambda t: out.print(
+                    f"  [{t.phase}] c={t.concurrency} {t.candidate.describe()}: "
+                    f"{t.throughput:.0f} infer/s, p99 {t.p99_us / 1000:.1f} ms"
+                ),
+            )
+        except BaseException:
+            with contextlib.suppress(PerfError):  # the first failure is the one to report
+                load_with_config(parse_url(target), config)
+            raise
+        # a server the user runs goes back to the config it served before tuning
+        load_with_config(parse_url(target), config)
     for line in result_lines(result):
         out.print(line)
     if not result.met_slo:

@@ -90,6 +90,7 @@ def test_tune_with_an_slo_nothing_meets_exits_non_zero_and_names_no_best(
 
     from tritonops.cli.perf import NO_PICK_EXIT, tune_command
 
+    before = fetch_config(parse_url(server.grpc_url), "overhead")
     argv = ["overhead", "--url", server.grpc_url, "-f", str(tmp_path / "none.yaml")]
     argv += ["--slo-p99", "0.001", "--budget", "10", "--concurrency", "2", "--window", "150"]
     result = CliRunner().invoke(tune_command, argv)
@@ -97,6 +98,11 @@ def test_tune_with_an_slo_nothing_meets_exits_non_zero_and_names_no_best(
     assert "no configuration meets p99 <= 0.001 ms" in result.output
     assert "closest:" in result.output
     assert "best" not in result.output.lower()
+    # the server serves the config it had before tuning
+    after = fetch_config(parse_url(server.grpc_url), "overhead")
+    assert after.dynamic_batching == before.dynamic_batching
+    assert after.max_batch_size == before.max_batch_size
+    assert after.instance_group == before.instance_group
 
 
 def test_perf_keeps_every_level_when_one_is_unstable(server: LocalTriton) -> None:
