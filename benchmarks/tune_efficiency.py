@@ -51,9 +51,9 @@ def main() -> None:
             grid = SPACE.grid(Candidate.of(config))
             began = time.perf_counter()
             scores: dict[Candidate, float] = {}
-            for c in grid:
-                seen = [LevelStats(lv, [m(c, lv, 1)]) for lv in levels]
-                scores[c] = _best_meeting(seen, slo_us)
+            for point in grid:
+                seen = [LevelStats(lv, [m(point, lv, 1)]) for lv in levels]
+                scores[point] = _best_meeting(seen, slo_us)
             grid_s = time.perf_counter() - began
             grid_best = max(scores, key=lambda c: scores[c])
             began = time.perf_counter()
@@ -66,35 +66,44 @@ def main() -> None:
                 space=SPACE,
             )
             tune_s = time.perf_counter() - began
-            pick = tuned.best or grid_best
             runs: dict[str, list[float]] = {"grid": [], "tune": []}
             ratios = []
             for r in range(FINAL_ROUNDS):
                 order = ("grid", "tune") if r % 2 == 0 else ("tune", "grid")
                 got = {}
                 for who in order:
-                    c = grid_best if who == "grid" else pick
-                    got[who] = _best_meeting(
-                        [LevelStats(lv, [m(c, lv, 2)]) for lv in levels], slo_us
-                    )
+                    c: Candidate | None = grid_best if who == "grid" else tuned.best
+                    if c is None:  # tune named no pick: it delivers nothing within the SLO
+                        got[who] = 0.0
+                    else:
+                        seen = [LevelStats(lv, [m(c, lv, 2)]) for lv in levels]
+                        got[who] = _best_meeting(seen, slo_us)
                     runs[who].append(got[who])
                 ratios.append(got["tune"] / got["grid"] if got["grid"] else float("nan"))
             print(f"engine {engine}; load levels {list(levels)}; SLO p99 {args.slo_p99} ms")
             print(f"grid: {len(grid)} configs x {len(levels)} levels ({grid_s:.0f} s)")
             print(f"      best {grid_best.describe()}")
             print(f"tune: {tuned.measurements} windows ({tune_s:.0f} s)")
-            print(f"      pick {tuned.best.describe() if tuned.best else 'none met the SLO'}")
+            print(
+                f"      pick {tuned.best.describe()}"
+                if tuned.best
+                else "      no pick: no finalist's p99 band met the SLO at any level"
+            )
             if tuned.best == grid_best:
                 print("      (the grid's best: the ratio below shows the machine's noise)")
             print(
                 f"re-measured x{FINAL_ROUNDS} interleaved: grid {[round(x) for x in runs['grid']]}"
                 f" vs tune {[round(x) for x in runs['tune']]} SLO-meeting infer/s"
             )
-            print(
-                f"throughput ratio tune/grid {statistics.median(ratios):.3f} (per round "
-                f"{min(ratios):.3f}-{max(ratios):.3f}); time ratio tune/grid "
-                f"{tune_s / grid_s:.3f}"
+            met = sum(x > 0 for x in runs["grid"])
+            print(f"the grid's best met the SLO in {met} of {FINAL_ROUNDS} re-measurements")
+            valid = [x for x in ratios if x == x]  # rounds where the grid's best met the SLO
+            ratio = (
+                f"{statistics.median(valid):.3f} (per round {min(valid):.3f}-{max(valid):.3f})"
+                if valid
+                else "undefined (the grid's best never met the SLO when re-measured)"
             )
+            print(f"throughput ratio tune/grid {ratio}; time ratio tune/grid {tune_s / grid_s:.3f}")
 
 
 if __name__ == "__main__":
