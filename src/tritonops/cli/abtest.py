@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
+from tritonops.abtest.endpoint import DEFAULT_GRPC, resolve_url
 from tritonops.abtest.ramp import RampState, parse_steps
 from tritonops.abtest.runner import RequestSample
 from tritonops.cli import options
@@ -19,7 +20,9 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 @click.command("ab-test")
 @click.argument("experiment")
 @options.project_file()
-@click.option("--url", default="127.0.0.1:8001", show_default=True, help="Triton host:port.")
+@click.option("--url", default=None,
+              help="Triton host:port. Default: the server `tritonops serve` runs for this "
+              "project, else 127.0.0.1:8001.")  # fmt: skip
 @click.option("--protocol", type=click.Choice(["grpc", "http"]), default="grpc", show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's metrics host:port (adds its counters).")
 @click.option("--requests", type=click.IntRange(min=1), default=None, help="Requests to send.")
@@ -41,7 +44,7 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 def ab_test_command(
     experiment: str,
     project_file: Path,
-    url: str,
+    url: str | None,
     protocol: str,
     metrics_url: str | None,
     requests: int | None,
@@ -76,6 +79,10 @@ def ab_test_command(
     if resume and rollback:
         raise click.UsageError("--resume and --rollback exclude each other")
     out = console()
+    if rollback:  # sends no traffic: no server to find
+        url = url or DEFAULT_GRPC
+    else:
+        url, protocol = resolve_url(url, protocol, project_file)
     if ramp_steps is not None or resume or rollback:
         steps = parse_steps(ramp_steps or "1,5,25,50,100")
         with progress("ramp", len(steps), quiet=quiet) as step:

@@ -14,6 +14,7 @@ from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
 from tritonops.repository.validate.report import LoadResult
+from tritonops.server import endpoint_record
 from tritonops.server.serve import sigterm_stops, wait_while_serving
 from tritonops.spec import RemoteTarget, load_project
 
@@ -155,7 +156,8 @@ def _local(
                 if no_serve:
                     return
                 out.print("serving; press Ctrl-C to stop")
-                wait_while_serving(server)
+                with endpoint_record.recorded(server.options.repository, server):
+                    wait_while_serving(server)
         except KeyboardInterrupt:
             pass
     out.print("stopped")

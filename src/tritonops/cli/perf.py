@@ -10,14 +10,16 @@ import click
 
 from tritonops.cli import options
 from tritonops.cli.output import console
+from tritonops.client.probe import probe
 from tritonops.errors import PerfError
 from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.report import markdown, write_report
 from tritonops.perf.results import PerfResult
-from tritonops.perf.triton import fetch_config, parse_url
-from tritonops.perf.tune import tune
+from tritonops.perf.triton import fetch_config, load_with_config, parse_url
+from tritonops.perf.tune import FINALISTS, LevelStats, TuneResult, load_levels, plan, tune
 from tritonops.perf.tune_live import apply_to_project, live_measurer
+from tritonops.server import endpoint_record
 
 
 def _numbers(text: str) -> list[float]:
@@ -33,16 +35,43 @@ def _fraction(text: str) -> float:
 
 @contextlib.contextmanager
 def _server(url: str | None, project_file: Path, model: str) -> Iterator[tuple[str, str | None]]:
-    """The URL to measure (and its metrics URL): the given one, or the embedded Triton."""
+    """The URL to measure (and its metrics URL): the given one (checked to speak its protocol),
+    else the server ``tritonops serve`` runs for the project, else an embedded Triton."""
     if url is not None:
+        check_url(url)
         yield url, None
         return
     from tritonops.server import LocalTriton
     from tritonops.spec import load_project
 
     project = load_project(project_file)
+    served = endpoint_record.read(project.repository)
+    if served is not None:
+        yield served.grpc, served.metrics
+        return
     with LocalTriton(project.repository, load=[model]) as server:
         yield server.grpc_url, server.metrics_url
+
+
+def check_url(url: str) -> None:
+    """``PerfError`` naming the right ``--url`` when ``url`` reaches the other protocol's port."""
+    endpoint = parse_url(url)
+    answer = probe(endpoint.address)
+    if answer == "closed":
+        raise PerfError(
+            f"nothing listens at {endpoint.address} — start `tritonops serve`, or leave out "
+            "--url to measure on an embedded Triton"
+        )
+    if endpoint.protocol == "grpc" and answer == "http":
+        raise PerfError(
+            f"{endpoint.address} is Triton's HTTP port, not gRPC — use --url "
+            f"http://{endpoint.address}, or --url HOST:PORT with the gRPC port"
+        )
+    if endpoint.protocol == "http" and answer == "grpc":
+        raise PerfError(
+            f"{endpoint.address} is Triton's gRPC port, not HTTP — use --url {endpoint.address}"
+            ", or --url http://HOST:PORT with the HTTP port"
+        )
 
 
 class _RunByDefault(click.Group):
@@ -71,8 +100,8 @@ def perf_group() -> None:
 @click.option(
     "--url",
     default=None,
-    help="host:port = gRPC, http://host:port = HTTP. Default: "
-    "the embedded Triton on the project's repository.",
+    help="host:port = gRPC, http://host:port = HTTP. Default: the server `tritonops serve` "
+    "runs for this project, else an embedded Triton on the project's repository.",
 )
 @options.project_file()
 @click.option("--concurrency", default="1,2,4,8", show_default=True)
@@ -85,6 +114,20 @@ def perf_group() -> None:
 )
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--measurement-interval", type=int, default=1000, show_default=True, help="ms")
+@click.option(
+    "--stability-percentage",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="How far windows may differ and still count as stable, %.",
+)
+@click.option(
+    "--max-trials",
+    type=click.IntRange(min=3),
+    default=10,
+    show_default=True,
+    help="Windows to try per level before reporting it unstable.",
+)
 @click.option("--batch-size", type=int, default=1, show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's /metrics for server-side times.")
 def perf_command(
@@ -96,10 +139,15 @@ def perf_command(
     engine: EngineChoice,
     report_dir: Path | None,
     measurement_interval: int,
+    stability_percentage: float,
+    max_trials: int,
     batch_size: int,
     metrics_url: str | None,
 ) -> None:
-    """Measure MODEL at each load level and print (and with --report, write) a report."""
+    """Measure MODEL at each load level and print (and with --report, write) a report.
+
+    A level whose windows never agree is kept and reported as unstable, with what each window
+    saw; the levels measured before and after it stay."""
     out = console()
     with _server(url, project_file, model) as (target, embedded_metrics):
         spec = MeasureSpec(
@@ -109,6 +157,8 @@ def perf_command(
             rates=_numbers(rate) if rate else (),
             engine=engine,
             measurement_interval_ms=measurement_interval,
+            stability_percentage=stability_percentage,
+            max_trials=max_trials,
             batch_size=batch_size,
             metrics_url=metrics_url or embedded_metrics,
         )
@@ -142,18 +192,46 @@ def compare_command(
         ctx.exit(1)
 
 
+NO_PICK_EXIT = 3  # tune: no configuration met the SLO
+
+
 @click.command("tune")
 @click.argument("model")
 @click.option(
-    "--url", default=None, help="Default: the embedded Triton on the project's repository."
+    "--url",
+    default=None,
+    help="host:port = gRPC, http://host:port = HTTP. Default: the server `tritonops serve` runs "
+    "for this project, else an embedded Triton on the project's repository.",
 )
 @options.project_file()
 @click.option("--slo-p99", type=float, default=None, help="p99 latency limit, ms.")
-@click.option("--budget", type=int, default=40, show_default=True, help="Measurement windows.")
-@click.option("--concurrency", type=int, default=16, show_default=True)
-@click.option("--window", type=int, default=300, show_default=True, help="ms per window")
-@click.option("--write", is_flag=True, help="Apply the winner to the project file.")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Measurement windows in all.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Screening load; finalists are compared at 1/4, 1/2, 1 and 2 times it.",
+)
+@click.option(
+    "--window", type=click.IntRange(min=10), default=300, show_default=True, help="ms per window"
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "perf_analyzer", "builtin"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--write", is_flag=True, help="Apply the pick to the project file.")
+@click.pass_context
 def tune_command(
+    ctx: click.Context,
     model: str,
     url: str | None,
     project_file: Path,
@@ -161,35 +239,102 @@ def tune_command(
     budget: int,
     concurrency: int,
     window: int,
+    engine: EngineChoice,
     write: bool,
 ) -> None:
-    """Search batching and instance settings of MODEL for the best throughput within the SLO."""
+    """Search batching and instance settings of MODEL for the best throughput within the SLO.
+
+    \b
+    Exit codes: 0 a pick (or the current config kept), 3 no configuration met --slo-p99
+    at any load level (the closest is shown), 1 error.
+    """
     out = console()
+    plan(budget, FINALISTS, load_levels(concurrency))  # a budget too small fails before any server
     with _server(url, project_file, model) as (target, _metrics):
         config = fetch_config(parse_url(target), model)
-        measurer = live_measurer(target, config, concurrency=concurrency, window_ms=window)
-        result = tune(
-            config,
-            measurer,
-            slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
-            budget=budget,
-            on_trial=lambda t: out.print(
-                f"  {t.candidate.describe()}: {t.throughput:.0f} infer/s, "
-                f"p99 {t.p99_us / 1000:.1f} ms ({t.windows} window(s))"
-            ),
-        )
-    out.print(f"baseline: {result.baseline.describe()}")
-    out.print(
-        f"best:     {result.best.describe()} — {result.best_throughput:.0f} infer/s, "
-        f"p99 {result.best_p99_us / 1000:.1f} ms, {result.measurements} windows spent"
-    )
+        measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
+        out.print(f"engine: {used}")
+        try:
+            result = tune(
+                config,
+                measurer,
+                slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
+                budget=budget,
+                concurrency=concurrency,
+                on_trial=lambda t: out.print(
+                    f"  [{t.phase}] c={t.concurrency} {t.candidate.describe()}: "
+                    f"{t.throughput:.0f} infer/s, p99 {t.p99_us / 1000:.1f} ms"
+                ),
+            )
+        except BaseException:
+            with contextlib.suppress(PerfError):  # the first failure is the one to report
+                load_with_config(parse_url(target), config)
+            raise
+        # a server the user runs goes back to the config it served before tuning
+        load_with_config(parse_url(target), config)
+    for line in result_lines(result):
+        out.print(line)
+    if not result.met_slo:
+        ctx.exit(NO_PICK_EXIT)
+    assert result.best is not None
+    if result.best == result.baseline:
+        out.print("no change: the current config is the pick (empty diff)")
+        return
     if not project_file.is_file():
         if write:
             raise PerfError(f"--write needs the project file {project_file}")
         return
     diff, note = apply_to_project(project_file, model, result.best, config, write=write)
     out.print(diff or "(the project entry already has these settings)")
-    if note:
-        click.echo(f"note: {note}", err=True)
     if write:
+        if note:
+            click.echo(f"note: {note}", err=True)
         out.print(f"wrote {project_file}")
+
+
+def _band(level: LevelStats) -> str:
+    low, high = level.throughput_range
+    return (
+        f"c={level.concurrency}: {level.throughput:.0f} infer/s [{low:.0f}–{high:.0f}] over "
+        f"{len(level.readings)} repeat(s), p99 {level.p99_us / 1000:.2f} ms "
+        f"(upper {level.p99_high_us / 1000:.2f} ms)"
+    )
+
+
+def result_lines(result: TuneResult) -> list[str]:
+    """The finals, then the pick or the closest miss; percentiles over all requests."""
+    slo = result.slo_p99_us
+    lines = [
+        f"current:  {result.baseline.describe()}",
+        f"finals at concurrency {list(result.load_levels)}, {result.measurements} windows spent:",
+    ]
+    for f in result.finalists:
+        level = f.best_level(slo)
+        shown = (
+            _band(level)
+            if level
+            else "meets the SLO at no level; nearest " + _band(f.closest_level())
+        )
+        lines.append(f"  {f.candidate.describe()}\n      {shown}")
+    if not result.met_slo:
+        closest = result.closest
+        assert slo is not None
+        assert closest is not None
+        candidate, level = closest
+        lines.append(
+            f"no configuration meets p99 <= {slo / 1000:g} ms at any load level measured; "
+            f"closest: {candidate.describe()} at {_band(level)}"
+        )
+        return lines
+    assert result.best is not None
+    assert result.best_level is not None
+    label = "kept" if result.kept_current else "best"
+    lines.append(f"{label}:     {result.best.describe()} — {_band(result.best_level)}")
+    if result.kept_current:
+        lines.append("  (the top finalist was within noise of the current config)")
+    if result.within_noise:
+        lines.append(
+            "within noise of it (throughput ranges overlap): "
+            + "; ".join(c.describe() for c in result.within_noise)
+        )
+    return lines

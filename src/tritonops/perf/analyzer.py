@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from tritonops.errors import PerfError
-from tritonops.perf.results import Latency, LevelResult, ServerTimes
+from tritonops.perf.results import Latency, LevelResult, ServerTimes, WindowSeen
 
 PROVIDERS = {
     "libb64.so.0d": "the Debian/Ubuntu package libb64-0d (apt-get install -y libb64-0d)",
@@ -160,6 +161,9 @@ class AnalyzerOptions:
     input_data: str | Path | None = None  # "zero", "random", or a JSON file
     string_length: int | None = None
     csv_path: Path | None = None
+    # JSON with every request's send and response timestamps (percentiles over all requests)
+    profile_export: Path | None = None
+    verbose: bool = False  # -v: perf_analyzer prints each window ("Pass [n]") as it goes
     metrics_url: str | None = None
     extra_args: Sequence[str] = ()
 
@@ -170,7 +174,7 @@ class AnalyzerOptions:
                 "give exactly one of a concurrency range, a request-rate range or intervals"
             )
         if self.streaming and self.protocol != "grpc":
-            raise PerfError("--streaming needs the gRPC protocol (use a host:port URL)")
+            raise PerfError("streaming needs the gRPC protocol (use a host:port URL)")
         args = [str(binary), "-m", self.model, "-u", self.url, "-i", self.protocol]
         if self.concurrency is not None:
             args += ["--concurrency-range", self.concurrency.arg()]
@@ -207,6 +211,10 @@ class AnalyzerOptions:
         if self.csv_path is not None:
             # --verbose-csv adds the gRPC request/response and response-wait columns
             args += ["-f", str(self.csv_path), "--verbose-csv"]
+        if self.profile_export is not None:
+            args += ["--profile-export-file", str(self.profile_export)]
+        if self.verbose:
+            args.append("-v")
         if self.metrics_url is not None:
             args += ["--collect-metrics", "--metrics-url", self.metrics_url]
         return args + list(self.extra_args)
@@ -269,6 +277,68 @@ def parse_csv(text: str, batch_size: int = 1) -> list[LevelResult]:
     return sorted(levels, key=lambda lv: lv.load)
 
 
+# perf_analyzer -v prints one line per window, e.g.
+#   "Pass [2] throughput: 1460.53 infer/sec. p99 latency: 1231 usec"
+#   "Pass [1] throughput: 101.2 infer/sec. Avg latency: 9790 usec (std 1021 usec)"
+_PASS = re.compile(
+    r"Pass \[\d+\] throughput: ([0-9.eE+-]+) infer/sec\. (Avg|p\d+) latency: ([0-9.eE+-]+) usec"
+)
+_UNSTABLE = "Failed to obtain stable measurement"
+
+
+class UnstableLevel(PerfError):
+    """perf_analyzer gave up on one load level: its windows never agreed within the tolerance.
+    ``windows`` holds what each window saw (from its ``-v`` output)."""
+
+    def __init__(self, message: str, windows: list[WindowSeen]) -> None:
+        super().__init__(message)
+        self.windows = windows
+
+
+class EmptyWindow(PerfError):
+    """No request finished inside one of perf_analyzer's windows (a stall, e.g. just after a
+    model was reloaded on a busy machine)."""
+
+
+def parse_passes(output: str) -> list[WindowSeen]:
+    """The windows perf_analyzer printed with ``-v`` (throughput and its stability latency)."""
+    return [
+        WindowSeen(float(tput), float(lat), kind.lower())
+        for tput, kind, lat in _PASS.findall(output)
+    ]
+
+
+def profile_latencies(path: Path) -> dict[float, list[float]]:
+    """Per-request latency (µs: last response minus send) of every request perf_analyzer kept,
+    by load level, from its ``--profile-export-file`` JSON."""
+    try:
+        data = json.loads(path.read_text())
+        out: dict[float, list[float]] = {}
+        for experiment in data["experiments"]:
+            load = float(experiment["experiment"]["value"])
+            out[load] = [
+                (r["response_timestamps"][-1] - r["timestamp"]) / 1000
+                for r in experiment["requests"]
+                if r.get("response_timestamps")
+            ]
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise PerfError(
+            f"perf_analyzer's profile export {path} is unreadable ({type(exc).__name__}: {exc})"
+        ) from exc
+    return out
+
+
+def stability_hint(interval_ms: int | None, percentage: float | None) -> str:
+    """How to get a stable reading, naming the options of ``tritonops perf``."""
+    now_interval = f" (now {interval_ms})" if interval_ms is not None else ""
+    now_pct = f" (now {percentage:g})" if percentage is not None else ""
+    return (
+        f"raise --measurement-interval{now_interval} or --stability-percentage{now_pct}, "
+        "or give it more windows with --max-trials; a machine shared with other work varies "
+        "by more than a few % between windows"
+    )
+
+
 def run_analyzer(
     options: AnalyzerOptions,
     *,
@@ -286,19 +356,25 @@ def run_analyzer(
         )
     except subprocess.TimeoutExpired as exc:
         raise PerfError(
-            f"perf_analyzer did not finish within {timeout_s:.0f} s — lower --max-trials or the "
-            "measurement interval"
+            f"perf_analyzer did not finish within {timeout_s:.0f} s — lower --max-trials or "
+            "--measurement-interval"
         ) from exc
     except OSError as exc:
         raise PerfError(f"cannot start {exe}: {exc}") from exc
     output = done.stdout + done.stderr
     if done.returncode != 0 or not options.csv_path.exists():
         tail = "\n".join(output.strip().splitlines()[-8:])
-        hint = ""
-        if "stable measurement" in output:
-            hint = (
-                "\nthe load never settled — raise --measurement-interval or the stability "
-                "percentage (this machine varies a few % between windows)"
+        if _UNSTABLE in output:
+            seen = parse_passes(output)
+            raise UnstableLevel(
+                f"perf_analyzer found no stable measurement in {len(seen)} window(s) — "
+                + stability_hint(options.measurement_interval_ms, options.stability_percentage),
+                seen,
             )
-        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}{hint}")
+        if "No valid requests recorded" in output:
+            raise EmptyWindow(
+                f"perf_analyzer failed (exit {done.returncode}):\n{tail}\nno request finished "
+                "inside a window — raise --measurement-interval (perf run) or --window (tune)"
+            )
+        raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}")
     return parse_csv(options.csv_path.read_text(), options.batch_size), output

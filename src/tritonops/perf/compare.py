@@ -64,11 +64,15 @@ def compare(
             f"cannot compare a {base.load_kind} sweep with a {new.load_kind} sweep — measure "
             "both at the same kind of load"
         )
-    common = sorted({lv.load for lv in base.levels} & {lv.load for lv in new.levels})
+    # an unstable level has no trustworthy reading to compare (see LevelResult.stable)
+    common = sorted(
+        {lv.load for lv in base.levels if lv.stable} & {lv.load for lv in new.levels if lv.stable}
+    )
     if not common:
         raise PerfError(
-            f"no common load level (base {[lv.load for lv in base.levels]}, new "
-            f"{[lv.load for lv in new.levels]}) — configs must be compared at the same load"
+            f"no common stable load level (base {[lv.load for lv in base.levels]}, new "
+            f"{[lv.load for lv in new.levels]}) — configs must be compared at the same load, "
+            "each measured stably"
         )
     deltas, problems = [], []
     for load in common:

@@ -8,6 +8,7 @@ Server-side times come from Triton's metrics port, scraped before and after ever
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -16,13 +17,29 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tritonops.client.loadgen import SendOutcome, run_closed_callbacks, run_load, stable_windows
+from tritonops.client.loadgen import (
+    Sample,
+    SendOutcome,
+    run_closed_callbacks,
+    run_load,
+    stable_windows,
+    windows,
+)
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf import metrics as prom
-from tritonops.perf.analyzer import AnalyzerOptions, Range, ready_analyzer, run_analyzer
+from tritonops.perf.analyzer import (
+    AnalyzerOptions,
+    EmptyWindow,
+    Range,
+    UnstableLevel,
+    profile_latencies,
+    ready_analyzer,
+    run_analyzer,
+    stability_hint,
+)
 from tritonops.perf.inputs import DataMode, batch_tensors, input_data_json, write_input_data
-from tritonops.perf.results import Latency, LevelResult, PerfResult
+from tritonops.perf.results import Latency, LevelResult, PerfResult, Reading, WindowSeen
 from tritonops.perf.triton import Endpoint, fetch_config, parse_url
 
 EngineChoice = Literal["auto", "perf_analyzer", "builtin"]
@@ -79,9 +96,23 @@ def measure(
     for load in levels:
         before = prom.scrape(spec.metrics_url) if spec.metrics_url else None
         if engine == "perf_analyzer":
-            level = _analyzer_level(spec, endpoint, config, load)
+            try:
+                level = _analyzer_level(spec, endpoint, config, load)
+            except UnstableLevel as exc:
+                # the levels already measured stay; this one is reported with what it saw
+                level = unstable_level(load, exc.windows)
+                notes.append(f"load {load:g} was unstable: {exc}")
+            except EmptyWindow as exc:
+                level = unstable_level(load, [])
+                notes.append(f"load {load:g} was not measured: {exc}")
         else:
             level = _builtin_level(spec, endpoint, config, load)
+            if not level.stable:
+                notes.append(
+                    f"load {load:g} was unstable: its windows differed by more than "
+                    f"{spec.stability_percentage:g} % — "
+                    + stability_hint(spec.measurement_interval_ms, spec.stability_percentage)
+                )
         if before is not None and spec.metrics_url:
             level = _with_metrics(
                 level, prom.delta(before, prom.scrape(spec.metrics_url), spec.model)
@@ -120,9 +151,87 @@ def _analyzer_level(
             batch_size=spec.batch_size,
             input_data=data,
             csv_path=Path(tmp) / "out.csv",
+            verbose=True,
         )
         levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
     return levels[0]
+
+
+def unstable_level(load: float, seen: Sequence[WindowSeen]) -> LevelResult:
+    """A level whose windows never agreed: the mean of what they saw, flagged unstable. Only the
+    statistic perf_analyzer printed per window is known; the other percentiles are NaN."""
+    nan = math.nan
+    tput = sum(w.throughput for w in seen) / len(seen) if seen else nan
+    avg = [w.latency_us for w in seen if w.latency_kind == "avg"]
+    p99 = [w.latency_us for w in seen if w.latency_kind == "p99"]
+    latency = Latency(
+        p50_us=nan,
+        p90_us=nan,
+        p95_us=nan,
+        p99_us=max(p99) if p99 else nan,
+        avg_us=sum(avg) / len(avg) if avg else nan,
+    )
+    return LevelResult(load, tput, latency, stable=False, windows=list(seen))
+
+
+def reading(
+    spec: MeasureSpec, config: ModelConfig, load: int, engine: Literal["perf_analyzer", "builtin"]
+) -> Reading:
+    """One closed-loop measurement at concurrency ``load`` with every request's latency kept.
+
+    perf_analyzer is run with a stability tolerance no window can miss, so it always measures
+    three windows of ``measurement_interval_ms`` and writes each request's timestamps
+    (``--profile-export-file``); the built-in engine measures three windows after a warm-up one
+    and keeps its samples. Either way the caller can pool repeats and take
+    percentiles over all their requests."""
+    endpoint = parse_url(spec.url)
+    if engine == "builtin":
+        samples, span = _builtin_samples(spec, endpoint, config, float(load))
+        ok = [s for s in samples if s.ok]
+        if not ok:
+            first = next((s.error for s in samples), "no request completed")
+            raise PerfError(f"every request failed at concurrency {load}: {first}")
+        start, end = span
+        done = sum(1 for s in ok if start <= s.finished_s < end)
+        tput = done * spec.batch_size / (end - start)
+        return Reading(tput, tuple(s.latency_s * 1e6 for s in ok))
+    with tempfile.TemporaryDirectory(prefix="tritonops-tune-") as tmp:
+        data = write_input_data(
+            input_data_json(config, mode=spec.input_mode), Path(tmp) / "input.json"
+        )
+        interval = spec.measurement_interval_ms
+        for attempt in range(3):
+            try:
+                return _analyzer_reading(spec, endpoint, data, load, interval, Path(tmp))
+            except EmptyWindow:
+                # a stall (a model just reloaded, a busy machine): twice as long, twice at most
+                if attempt == 2:
+                    raise
+                interval *= 2
+    raise AssertionError("unreachable")
+
+
+def _analyzer_reading(
+    spec: MeasureSpec, endpoint: Endpoint, data: Path, load: int, interval_ms: int, tmp: Path
+) -> Reading:
+    options = AnalyzerOptions(
+        model=spec.model,
+        url=endpoint.address,
+        protocol=endpoint.protocol,
+        concurrency=Range(load),
+        measurement_interval_ms=interval_ms,
+        stability_percentage=10_000,  # never "unstable": three windows, then stop
+        max_trials=3,
+        batch_size=spec.batch_size,
+        input_data=data,
+        csv_path=tmp / "out.csv",
+        profile_export=tmp / "profile.json",
+    )
+    levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
+    latencies = profile_latencies(tmp / "profile.json").get(float(load), [])
+    if not latencies:
+        raise PerfError(f"perf_analyzer kept no request at concurrency {load}")
+    return Reading(levels[0].throughput, tuple(latencies))
 
 
 def _builtin_level(
@@ -131,6 +240,18 @@ def _builtin_level(
     """One level, measured as perf_analyzer measures it: a warm-up window, then requests
     completed inside the measurement span over that span (three windows: perf_analyzer's minimum
     for a stable verdict)."""
+    samples, span = _builtin_samples(spec, endpoint, config, load)
+    window_s = spec.measurement_interval_ms / 1000
+    level = summarize(
+        samples, load, spec.batch_size, window_s, spec.stability_percentage / 100, span=span
+    )
+    return level
+
+
+def _builtin_samples(
+    spec: MeasureSpec, endpoint: Endpoint, config: ModelConfig, load: float
+) -> tuple[list[Sample], tuple[float, float]]:
+    """Every measured request at one level and the measurement span (after a warm-up window)."""
     tensors = batch_tensors(config, spec.batch_size, spec.input_mode)
     window_s = spec.measurement_interval_ms / 1000
     warmup_s, duration_s = window_s, 3 * window_s
@@ -147,14 +268,7 @@ def _builtin_level(
         samples = asyncio.run(
             _run_async(spec, endpoint, config, tensors, load, warmup_s, duration_s)
         )
-    return summarize(
-        samples,
-        load,
-        spec.batch_size,
-        window_s,
-        spec.stability_percentage / 100,
-        span=(warmup_s, warmup_s + duration_s),
-    )
+    return list(samples), (warmup_s, warmup_s + duration_s)
 
 
 async def _run_async(
@@ -206,6 +320,10 @@ def summarize(
         length = max(s.finished_s for s in samples) - min(s.scheduled_s for s in samples)
     lat = np.array([s.latency_s for s in ok]) * 1e6
     p50, p90, p95, p99 = (float(np.percentile(lat, q)) for q in (50, 90, 95, 99))
+    seen = [
+        WindowSeen(w.throughput * batch_size, w.avg_latency_s * 1e6, "avg")
+        for w in windows(ok, window_s / 2)
+    ]
     return LevelResult(
         load=load,
         throughput=completed * batch_size / length if length > 0 else 0.0,
@@ -213,6 +331,7 @@ def summarize(
         requests=len(samples),
         errors=len(samples) - len(ok),
         stable=stable_windows(samples, window_s / 2, tolerance) is not None,
+        windows=seen,
     )
 
 

@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window (CI, servers)
 import matplotlib.pyplot as plt
 
-from tritonops.perf.results import PerfResult
+from tritonops.perf.results import LevelResult, PerfResult
 
 
 def markdown(result: PerfResult) -> str:
@@ -25,6 +25,9 @@ def markdown(result: PerfResult) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lv in result.levels:
+        if not lv.stable and result.engine == "perf_analyzer":
+            lines.append(_unstable_row(lv))
+            continue
         la, sv = lv.latency, lv.server
         server = (
             f"{sv.queue_us:.0f} | {sv.compute_input_us:.0f} | {sv.compute_infer_us:.0f} | "
@@ -36,13 +39,23 @@ def markdown(result: PerfResult) -> str:
             f"| {lv.load:g} | {lv.throughput:.1f} | {la.p50_us / 1000:.2f} "
             f"| {la.p90_us / 1000:.2f} "
             f"| {la.p95_us / 1000:.2f} | {la.p99_us / 1000:.2f} | {la.avg_us / 1000:.2f} "
-            f"| {server} | {lv.errors} |"
+            f"| {server} | {lv.errors} |" + ("" if lv.stable else " unstable")
         )
     return "\n".join(lines) + "\n"
 
 
+def _unstable_row(lv: LevelResult) -> str:
+    """perf_analyzer gave up on this level: what each of its windows saw."""
+    kind = lv.windows[0].latency_kind if lv.windows else "avg"
+    seen = ", ".join(f"{w.throughput:.0f} infer/s {w.latency_us / 1000:.2f} ms" for w in lv.windows)
+    return (
+        f"| {lv.load:g} | unstable: {len(lv.windows)} window(s), {kind} latency per window: "
+        f"{seen or 'none printed'} | | | | | | | | | | |"
+    )
+
+
 def plot(result: PerfResult, path: Path) -> Path:
-    levels = result.levels
+    levels = [lv for lv in result.levels if lv.stable or result.engine == "builtin"]
     loads = [lv.load for lv in levels]
     fig, (curve, pct, server) = plt.subplots(1, 3, figsize=(15, 4.5))
     curve.plot([lv.latency.p99_us / 1000 for lv in levels], [lv.throughput for lv in levels], "o-")

@@ -39,6 +39,18 @@ class ServerTimes:
 
 
 @dataclass(frozen=True)
+class WindowSeen:
+    """One measurement window as it went by: what an unstable level is reported with.
+
+    ``latency_kind`` says which statistic ``latency_us`` is (perf_analyzer prints the one it
+    stabilizes on: the average, or the ``--percentile`` it was given)."""
+
+    throughput: float
+    latency_us: float
+    latency_kind: str = "avg"
+
+
+@dataclass(frozen=True)
 class LevelResult:
     """One load level: what was offered and what came back."""
 
@@ -52,7 +64,10 @@ class LevelResult:
     server: ServerTimes | None = None
     # what the metrics port said during this level (success/failure deltas, CPU/GPU gauges)
     metrics: dict[str, float] = field(default_factory=dict)
+    # False when the windows never agreed within the stability tolerance; ``windows`` then holds
+    # what each window saw, and the throughput/latency fields summarize those windows
     stable: bool = True
+    windows: list[WindowSeen] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +99,7 @@ class PerfResult:
             raw["latency"] = Latency(**raw["latency"])
             if raw.get("server") is not None:
                 raw["server"] = ServerTimes(**raw["server"])
+            raw["windows"] = [WindowSeen(**w) for w in raw.get("windows", [])]
             levels.append(LevelResult(**raw))
         return cls(
             model=data["model"],
@@ -108,3 +124,27 @@ class PerfResult:
 
     def level(self, load: float) -> LevelResult | None:
         return next((lv for lv in self.levels if lv.load == load), None)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One measurement of a served config at one load: its throughput and the latency of EVERY
+    request it completed (µs), so that repeats can be pooled into percentiles over all requests
+    rather than averaged per window."""
+
+    throughput: float  # inferences/s
+    latencies_us: tuple[float, ...]
+
+    def percentile(self, q: float) -> float:
+        return percentile(self.latencies_us, q)
+
+
+def percentile(values: tuple[float, ...] | list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

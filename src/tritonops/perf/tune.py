@@ -1,184 +1,170 @@
 """``tune``: the batching and instance settings that give the most throughput within a p99 SLO.
 
-The search has three phases, all paid from one budget counted in measurement windows (a
-measurement of k windows costs k):
+The search is paid from one budget counted in measurement windows (one window of one candidate
+at one concurrency costs 1):
 
 1. **Seed.** The model's current config and a sensible batching default (dynamic batching on, the
    model's max batch size, power-of-two preferred sizes, the smallest non-zero queue delay) are
    both measured; the better one starts the search.
-2. **Coordinate ascent**, most influential settings first: dynamic batching and max batch size,
-   then the instance count, then queue delay and preferred sizes. Each untried neighbour of the
-   incumbent is measured once (one window) and the incumbent moves to the best pooled estimate
-   (every candidate's measurements are kept, so one seen twice is judged on both).
-3. **Finals.** About a third of the budget is held back (more when the ascent converges early):
-   the best few candidates seen so far are re-measured with longer measurements, interleaved in
-   rounds, the weakest dropping out after each round. This machine drifts by tens of % between
-   rounds, so finalists are compared only on these side-by-side measurements, never on the
-   one-window screening ones.
+2. **Screening by coordinate ascent** at one concurrency, most influential settings first:
+   dynamic batching and max batch size, then the instance count, then queue delay and preferred
+   sizes. Candidates are compared as the config Triton will serve (``Candidate.normalized``),
+   so two spellings of one served config are measured once.
+3. **Finals.** The current config and the best screened candidates are measured side by side at
+   several load levels, in rounds (order rotating), at least ``MIN_REPEATS`` times each. Each
+   finalist's latency percentiles are taken over all requests of all its repeats; its p99 noise
+   band's upper end must meet the SLO for a level to count. Rounds go on until the leader's
+   throughput range separates from every other eligible finalist's, or the budget ends; those
+   still overlapping are reported as within noise. A leader within noise of the current config
+   does not replace it.
+
+When no finalist meets the SLO at any level, there is no pick: ``TuneResult.best`` is ``None``
+and ``TuneResult.closest`` names the nearest miss.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from tritonops.errors import PerfError
-from tritonops.model_config import DynamicBatching, InstanceGroup, InstanceKind, ModelConfig
+from tritonops.model_config import ModelConfig
+from tritonops.perf.candidates import Candidate, SearchSpace
+from tritonops.perf.results import Reading, percentile
 
-# (candidate, windows) -> (throughput infer/s, p99 µs)
-Measurer = Callable[["Candidate", int], tuple[float, float]]
+__all__ = ["Candidate", "Measurer", "SearchSpace", "TuneResult", "tune"]
 
-
-@dataclass(frozen=True)
-class Candidate:
-    max_batch_size: int
-    dynamic_batching: bool
-    queue_delay_us: int = 0
-    preferred: tuple[int, ...] = ()
-    instances: int = 1
-
-    def normalized(self) -> Candidate:
-        """Equal configs compare equal: without a dynamic batcher, delay and sizes mean nothing."""
-        if not self.dynamic_batching:
-            return replace(self, queue_delay_us=0, preferred=())
-        return replace(self, preferred=tuple(p for p in self.preferred if p <= self.max_batch_size))
-
-    @classmethod
-    def of(cls, config: ModelConfig) -> Candidate:
-        db = config.dynamic_batching
-        count = sum(g.count or 1 for g in config.instance_group) or 1
-        return cls(
-            max_batch_size=config.max_batch_size,
-            dynamic_batching=db is not None,
-            queue_delay_us=db.max_queue_delay_microseconds if db else 0,
-            preferred=tuple(db.preferred_batch_size) if db else (),
-            instances=count,
-        ).normalized()
-
-    def apply(self, config: ModelConfig) -> ModelConfig:
-        kind = config.instance_group[0].kind if config.instance_group else InstanceKind.KIND_CPU
-        batching = None
-        if self.dynamic_batching:
-            base = config.dynamic_batching or DynamicBatching()
-            batching = base.model_copy(
-                update={
-                    "max_queue_delay_microseconds": self.queue_delay_us,
-                    "preferred_batch_size": list(self.preferred),
-                }
-            )
-        return config.model_copy(
-            update={
-                "max_batch_size": self.max_batch_size,
-                "dynamic_batching": batching,
-                "instance_group": [InstanceGroup(kind=kind, count=self.instances)],
-            }
-        )
-
-    def describe(self) -> str:
-        if not self.dynamic_batching:
-            batching = "no dynamic batching"
-        else:
-            pref = list(self.preferred)
-            batching = f"dynamic batching (delay {self.queue_delay_us} µs, preferred {pref})"
-        return f"max_batch_size {self.max_batch_size}, {batching}, {self.instances} instance(s)"
-
-
-@dataclass(frozen=True)
-class SearchSpace:
-    """The values each setting may take; the grid benchmark walks the same space exhaustively."""
-
-    max_batch_size: Sequence[int] = (8, 16, 32, 64)
-    queue_delay_us: Sequence[int] = (0, 100, 500, 2000)
-    preferred: Sequence[str] = ("none", "max", "half+max")  # relative to max_batch_size
-    instances: Sequence[int] = (1, 2, 4)
-
-    def preferred_sizes(self, kind: str, mbs: int) -> tuple[int, ...]:
-        return {"none": (), "max": (mbs,), "half+max": tuple(sorted({max(1, mbs // 2), mbs}))}[kind]
-
-    def grid(self, base: Candidate) -> list[Candidate]:
-        seen: dict[Candidate, None] = {}
-        for mbs, inst in itertools.product(self._sizes(base), self.instances):
-            seen[Candidate(mbs, False, instances=inst).normalized()] = None
-            for delay, pref in itertools.product(self.queue_delay_us, self.preferred):
-                c = Candidate(mbs, True, delay, self.preferred_sizes(pref, mbs), inst)
-                seen[c.normalized()] = None
-        return list(seen)
-
-    def _sizes(self, base: Candidate) -> list[int]:
-        # a batching model keeps batching; an unbatched one (0) cannot change its request shape
-        if base.max_batch_size == 0:
-            return [0]
-        return sorted({base.max_batch_size, *self.max_batch_size})
-
-    def neighbours(self, c: Candidate, setting: str) -> list[Candidate]:
-        """``c`` and every candidate differing from it in ``setting`` only."""
-        if c.max_batch_size == 0 and setting in ("dynamic", "max_batch_size", "preferred"):
-            return [c]
-        if setting == "dynamic":
-            out = [replace(c, dynamic_batching=v) for v in (False, True)]
-        elif setting == "max_batch_size":
-            out = [replace(c, max_batch_size=m) for m in self._sizes(c)]
-        elif setting == "queue_delay_us" and c.dynamic_batching:
-            out = [
-                replace(c, queue_delay_us=d)
-                for d in sorted({c.queue_delay_us, *self.queue_delay_us})
-            ]
-        elif setting == "preferred" and c.dynamic_batching:
-            out = [c] + [
-                replace(c, preferred=self.preferred_sizes(p, c.max_batch_size))
-                for p in self.preferred
-            ]
-        elif setting == "instances":
-            out = [replace(c, instances=i) for i in sorted({c.instances, *self.instances})]
-        else:
-            out = [c]
-        return list(dict.fromkeys(x.normalized() for x in out))
+# (candidate, concurrency, windows) -> a Reading: throughput and every request's latency
+Measurer = Callable[[Candidate, int, int], Reading]
 
 
 # the order coordinate ascent walks: the most influential settings first
 SETTINGS = ("dynamic", "max_batch_size", "instances", "queue_delay_us", "preferred")
 
-FINALISTS = 3  # the elite re-measured in the finals
-FINAL_WINDOWS = 2  # windows per finals measurement (when the budget allows)
+FINALISTS = 3  # finalists re-measured side by side (the current config is always one of them)
+MIN_REPEATS = 2  # a noise band needs at least two readings per finalist and load level
 
 
 @dataclass(frozen=True)
 class Trial:
+    """One measurement: a candidate at one concurrency for ``windows`` windows."""
+
     candidate: Candidate
+    concurrency: int
     windows: int
     throughput: float
-    p99_us: float
+    p99_us: float  # of this measurement's own requests
     phase: str = "search"  # "search" or "final"
+
+
+@dataclass
+class LevelStats:
+    """A finalist's repeated readings at one concurrency."""
+
+    concurrency: int
+    readings: list[Reading] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        return sum(r.throughput for r in self.readings) / len(self.readings)
+
+    @property
+    def throughput_range(self) -> tuple[float, float]:
+        values = [r.throughput for r in self.readings]
+        return min(values), max(values)
+
+    @property
+    def p99_us(self) -> float:
+        """The p99 over ALL requests of every repeat (not a mean of per-repeat p99s)."""
+        return percentile([x for r in self.readings for x in r.latencies_us], 99)
+
+    @property
+    def p99_high_us(self) -> float:
+        """The upper end of the p99's noise band: the worst of the pooled and per-repeat p99s."""
+        return max([self.p99_us, *(r.percentile(99) for r in self.readings)])
+
+    def meets(self, slo_us: float | None) -> bool:
+        return slo_us is None or self.p99_high_us <= slo_us
+
+
+@dataclass
+class Finalist:
+    """A candidate measured side by side with the others at every load level."""
+
+    candidate: Candidate
+    levels: dict[int, LevelStats]
+
+    def best_level(self, slo_us: float | None) -> LevelStats | None:
+        """The SLO-meeting level with the most throughput (``None``: no level meets it)."""
+        meeting = [lv for lv in self.levels.values() if lv.readings and lv.meets(slo_us)]
+        return max(meeting, key=lambda lv: lv.throughput, default=None)
+
+    def closest_level(self) -> LevelStats:
+        """The level whose p99 band comes nearest below any SLO (the lowest upper bound)."""
+        return min((lv for lv in self.levels.values() if lv.readings), key=_p99_high)
+
+
+def _p99_high(level: LevelStats) -> float:
+    return level.p99_high_us
 
 
 @dataclass
 class TuneResult:
     baseline: Candidate
-    best: Candidate
-    best_throughput: float
-    best_p99_us: float
+    best: Candidate | None  # None: no finalist met the SLO at any load level
+    best_level: LevelStats | None
     slo_p99_us: float | None
     measurements: int  # windows spent
+    load_levels: tuple[int, ...]
     trials: list[Trial] = field(default_factory=list)
-    finalists: list[Candidate] = field(default_factory=list)
+    finalists: list[Finalist] = field(default_factory=list)
+    # SLO-meeting finalists whose throughput range overlaps the pick's: not told apart
+    within_noise: list[Candidate] = field(default_factory=list)
+    # the top finalist was within noise of the current config, so the current config is kept
+    kept_current: bool = False
+
+    @property
+    def met_slo(self) -> bool:
+        return self.best is not None
+
+    @property
+    def closest(self) -> tuple[Candidate, LevelStats] | None:
+        """When nothing met the SLO: the finalist and level with the lowest p99 upper bound."""
+        if not self.finalists:
+            return None
+        nearest = min(self.finalists, key=lambda f: f.closest_level().p99_high_us)
+        return nearest.candidate, nearest.closest_level()
+
+    @property
+    def best_throughput(self) -> float:
+        return self.best_level.throughput if self.best_level else float("nan")
+
+    @property
+    def best_p99_us(self) -> float:
+        return self.best_level.p99_us if self.best_level else float("nan")
 
 
-def _score(throughput: float, p99_us: float, slo_us: float | None) -> tuple[int, float]:
-    # any config meeting the SLO beats every one missing it; among misses, lower p99 wins
-    if slo_us is None or p99_us <= slo_us:
-        return (1, throughput)
-    return (0, -p99_us)
+def _score(reading: Reading, slo_us: float | None) -> tuple[int, float]:
+    # screening: any config meeting the SLO beats every one missing it; among misses, lower p99
+    p99 = reading.percentile(99)
+    if slo_us is None or p99 <= slo_us:
+        return (1, reading.throughput)
+    return (0, -p99)
 
 
-def _pooled(trials: Sequence[Trial]) -> tuple[float, float]:
-    """Window-weighted mean throughput and p99 of several measurements of one candidate."""
-    total = sum(t.windows for t in trials)
-    return (
-        sum(t.throughput * t.windows for t in trials) / total,
-        sum(t.p99_us * t.windows for t in trials) / total,
+def _pooled(readings: Sequence[Reading]) -> Reading:
+    """Several readings of one candidate as one: mean throughput, every request's latency."""
+    return Reading(
+        sum(r.throughput for r in readings) / len(readings),
+        tuple(x for r in readings for x in r.latencies_us),
     )
+
+
+def load_levels(concurrency: int) -> tuple[int, ...]:
+    """The concurrencies finalists are compared at: a quarter, half, one and two times the
+    screening concurrency (a config that wins at one load can lose at another)."""
+    return tuple(sorted({max(1, concurrency // 4), max(1, concurrency // 2), concurrency,
+                         2 * concurrency}))  # fmt: skip
 
 
 def seed_candidate(base: Candidate, space: SearchSpace) -> Candidate:
@@ -200,46 +186,53 @@ def seed_candidate(base: Candidate, space: SearchSpace) -> Candidate:
 
 
 class _Search:
-    """The budget, every trial, and every candidate's measurements."""
+    """The budget, every trial, and every candidate's screening readings."""
 
     def __init__(
         self,
         measure: Measurer,
         budget: int,
         slo_us: float | None,
+        concurrency: int,
         on_trial: Callable[[Trial], None] | None,
     ) -> None:
         self.measure = measure
         self.total = budget
         self.used = 0
         self.slo_us = slo_us
+        self.concurrency = concurrency
         self.on_trial = on_trial
         self.trials: list[Trial] = []
-        self.seen: dict[Candidate, list[Trial]] = {}
+        self.seen: dict[Candidate, list[Reading]] = {}
 
     def left(self) -> int:
         return self.total - self.used
 
-    def run(self, candidate: Candidate, windows: int, phase: str = "search") -> Trial | None:
-        if windows > self.left():
-            return None
+    def run(self, candidate: Candidate, concurrency: int, windows: int, phase: str) -> Reading:
         self.used += windows
-        tput, p99 = self.measure(candidate, windows)
-        trial = Trial(candidate, windows, tput, p99, phase)
+        reading = self.measure(candidate, concurrency, windows)
+        if reading.throughput != reading.throughput:  # NaN
+            raise PerfError(f"the measurement of {candidate.describe()} returned no throughput")
+        trial = Trial(
+            candidate, concurrency, windows, reading.throughput, reading.percentile(99), phase
+        )
         self.trials.append(trial)
-        self.seen.setdefault(candidate, []).append(trial)
         if self.on_trial is not None:
             self.on_trial(trial)
-        return trial
+        return reading
+
+    def screen(self, candidate: Candidate) -> None:
+        reading = self.run(candidate, self.concurrency, 1, "search")
+        self.seen.setdefault(candidate, []).append(reading)
 
     def score(self, candidate: Candidate) -> tuple[int, float]:
-        return _score(*_pooled(self.seen[candidate]), self.slo_us)
+        return _score(_pooled(self.seen[candidate]), self.slo_us)
 
     def best_of(self, candidates: Sequence[Candidate]) -> Candidate:
         return max((c for c in candidates if c in self.seen), key=self.score)
 
-    def elite(self, k: int) -> list[Candidate]:
-        return sorted(self.seen, key=self.score, reverse=True)[:k]
+    def ranked(self) -> list[Candidate]:
+        return sorted(self.seen, key=self.score, reverse=True)
 
 
 def _ascend(search: _Search, start: Candidate, space: SearchSpace, reserve: int) -> Candidate:
@@ -256,38 +249,85 @@ def _ascend(search: _Search, start: Candidate, space: SearchSpace, reserve: int)
                 if option not in search.seen:
                     if search.left() - 1 < reserve:
                         return incumbent
-                    search.run(option, 1)
+                    search.screen(option)
             winner = search.best_of(options)
             if winner != incumbent:
                 incumbent, improved = winner, True
     return incumbent
 
 
-def _finals(search: _Search, finalists: list[Candidate]) -> tuple[Candidate, float, float]:
-    """Interleaved rounds of longer measurements of the elite; the weakest drops out after each
-    round while more than two remain. Decided on the finals' measurements alone."""
-    alive = list(finalists)
-    windows = FINAL_WINDOWS if search.left() >= FINAL_WINDOWS * min(2, len(alive)) else 1
-    while len(alive) > 2 and search.left() < windows * len(alive):
-        alive.pop()  # the lowest-ranked finalist does not fit the budget
-    results: dict[Candidate, list[Trial]] = {c: [] for c in alive}
+def _separated(top: LevelStats, other: LevelStats | None) -> bool:
+    """``top`` beats ``other`` beyond noise: its lowest reading exceeds the other's highest."""
+    return other is None or top.throughput_range[0] > other.throughput_range[1]
+
+
+def _finals(search: _Search, finalists: list[Candidate], levels: Sequence[int]) -> list[Finalist]:
+    """Rounds in which every finalist still in play is measured at every load level, the order
+    rotating each round. After ``MIN_REPEATS`` rounds, a finalist that meets the SLO nowhere, or
+    whose best throughput range lies wholly below the leader's, drops out; rounds continue while
+    the leader is not yet separated from someone and the budget allows."""
+    out = [Finalist(c, {lv: LevelStats(lv) for lv in levels}) for c in finalists]
+    alive = list(out)
     rounds = 0
-    while len(alive) > 1 and search.left() >= windows * len(alive):
-        # rotate the order every round: no finalist always runs first after a reload
+    while alive and search.left() >= len(alive) * len(levels):
+        if rounds >= MIN_REPEATS and len(alive) == 1:
+            break  # the leader stands apart from everyone (or stood alone)
         shift = rounds % len(alive)
-        for c in alive[shift:] + alive[:shift]:
-            trial = search.run(c, windows, "final")
-            assert trial is not None  # the loop condition reserved the windows
-            results[c].append(trial)
+        for f in alive[shift:] + alive[:shift]:
+            for lv in levels:
+                f.levels[lv].readings.append(search.run(f.candidate, lv, 1, "final"))
         rounds += 1
-        alive.sort(key=lambda c: _score(*_pooled(results[c]), search.slo_us), reverse=True)
-        if len(alive) > 2:
-            alive.pop()
-    if rounds == 0:  # no budget for a final round: the best pooled screening estimate
-        best = search.best_of(alive)
-        return best, *_pooled(search.seen[best])
-    best = alive[0]  # everyone still alive ran every round; sorted by their finals
-    return best, *_pooled(results[best])
+        if rounds < MIN_REPEATS:
+            continue
+        ranked = _ranked(alive, search.slo_us)
+        if not ranked:
+            break  # nothing meets the SLO: more repeats only widen the bands
+        top = ranked[0]
+        top_level = top.best_level(search.slo_us)
+        assert top_level is not None
+        alive = [top] + [
+            f for f in ranked[1:] if not _separated(top_level, f.best_level(search.slo_us))
+        ]
+    return out
+
+
+def _ranked(finalists: Sequence[Finalist], slo_us: float | None) -> list[Finalist]:
+    """The finalists meeting the SLO at some level, most throughput (at that level) first."""
+    eligible = [(f, f.best_level(slo_us)) for f in finalists]
+    return [
+        f
+        for f, lv in sorted(
+            ((f, lv) for f, lv in eligible if lv is not None),
+            key=lambda pair: pair[1].throughput,
+            reverse=True,
+        )
+    ]
+
+
+def plan(budget: int, finalists: int, levels: Sequence[int]) -> tuple[int, tuple[int, ...]]:
+    """How many finalists and which load levels ``budget`` affords: two screening windows
+    (current config and seed), then ``MIN_REPEATS`` rounds of every finalist at every level in at
+    most half of the rest, so the screening search keeps the other half. Fewer finalists first,
+    then fewer levels (keeping the middle ones); a small budget gives the finals what it has."""
+    k, lv = max(2, finalists), list(levels)
+    rest = budget - 2
+
+    def cost() -> int:
+        return MIN_REPEATS * k * len(lv)
+
+    while cost() > rest // 2 and (k > 2 or len(lv) > 1):
+        if k > 2:
+            k -= 1
+        else:
+            lv.pop(0 if len(lv) % 2 == 0 else -1)
+    if cost() > rest:
+        need = 2 + MIN_REPEATS * 2
+        raise PerfError(
+            f"a budget of {budget} measurement window(s) cannot compare two configs with a "
+            f"noise band (need >= {need}: two screenings and {MIN_REPEATS} repeats of two "
+            "finalists) — raise --budget"
+        )
+    return k, tuple(lv)
 
 
 def tune(
@@ -295,38 +335,52 @@ def tune(
     measure: Measurer,
     *,
     slo_p99_us: float | None = None,
-    budget: int = 40,
+    budget: int = 60,
+    concurrency: int = 16,
+    levels: Sequence[int] | None = None,
     space: SearchSpace | None = None,
     on_trial: Callable[[Trial], None] | None = None,
     finalists: int = FINALISTS,
 ) -> TuneResult:
-    """Search from ``config``'s current settings; ``measure`` loads and measures a candidate."""
-    if budget < 2:
-        raise PerfError(
-            f"a budget of {budget} measurement(s) cannot compare any candidates (need >= 2)"
-        )
+    """Search from ``config``'s current settings; ``measure`` loads and measures a candidate.
+
+    A finalist is eligible only where the upper end of its p99 band meets the SLO; when none is,
+    ``result.best`` is ``None`` and ``result.closest`` names the nearest miss."""
     space = space or SearchSpace()
+    k, use_levels = plan(budget, finalists, levels or load_levels(concurrency))
     baseline = Candidate.of(config)
-    search = _Search(measure, budget, slo_p99_us, on_trial)
-    # hold back about a third for the finals (half of a small budget), at least one window each
-    reserve = budget // 3 if budget >= 12 else budget // 2
-    reserve = max(reserve, min(finalists, budget - 2))
+    search = _Search(measure, budget, slo_p99_us, concurrency, on_trial)
+    reserve = MIN_REPEATS * k * len(use_levels)
     seed = seed_candidate(baseline, space)
     for c in dict.fromkeys((baseline, seed)):
-        search.run(c, 1)
-    start = search.best_of([baseline, seed])
-    _ascend(search, start, space, reserve)
-    elite = search.elite(max(1, finalists))
-    best, tput, p99 = _finals(search, elite)
-    if math.isnan(tput):
-        raise PerfError(f"the measurement of {best.describe()} returned no throughput")
-    return TuneResult(
+        search.screen(c)
+    _ascend(search, search.best_of([baseline, seed]), space, reserve)
+    chosen = [baseline, *[c for c in search.ranked() if c != baseline][: k - 1]]
+    measured = _finals(search, chosen, use_levels)
+    ranked = _ranked(measured, slo_p99_us)
+    result = TuneResult(
         baseline=baseline,
-        best=best,
-        best_throughput=tput,
-        best_p99_us=p99,
+        best=None,
+        best_level=None,
         slo_p99_us=slo_p99_us,
         measurements=search.used,
+        load_levels=use_levels,
         trials=search.trials,
-        finalists=elite,
+        finalists=measured,
     )
+    if not ranked:
+        return result
+    top = ranked[0]
+    top_level = top.best_level(slo_p99_us)
+    assert top_level is not None
+    result.within_noise = [
+        f.candidate for f in ranked[1:] if not _separated(top_level, f.best_level(slo_p99_us))
+    ]
+    pick = top
+    if top.candidate != baseline and baseline in result.within_noise:
+        # not told apart from the current config: recommending a change would be a guess
+        pick = next(f for f in ranked if f.candidate == baseline)
+        result.kept_current = True
+    result.best = pick.candidate
+    result.best_level = pick.best_level(slo_p99_us)
+    return result

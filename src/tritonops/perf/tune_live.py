@@ -6,11 +6,13 @@ from __future__ import annotations
 import difflib
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
-from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
+from tritonops.perf.analyzer import ready_analyzer
+from tritonops.perf.engine import EngineChoice, MeasureSpec, reading
+from tritonops.perf.results import Reading
 from tritonops.perf.triton import load_with_config, parse_url
 from tritonops.perf.tune import Candidate, Measurer
 
@@ -19,15 +21,24 @@ def live_measurer(
     url: str,
     config: ModelConfig,
     *,
-    concurrency: int = 16,
     window_ms: int = 300,
-    engine: EngineChoice = "builtin",
-) -> Measurer:
-    """Load each candidate (only when it changes) and measure it for ``windows`` × ``window_ms``."""
+    engine: EngineChoice = "auto",
+) -> tuple[Measurer, str]:
+    """Load each candidate (only when it changes) and measure it at a concurrency for
+    ``windows`` × ``window_ms``, keeping every request's latency. Returns the measurer and the
+    engine it uses (``auto``: perf_analyzer where it can run here, else the built-in one)."""
     endpoint = parse_url(url)
+    used: Literal["perf_analyzer", "builtin"] = "builtin"
+    if engine in ("auto", "perf_analyzer"):
+        try:
+            ready_analyzer()
+            used = "perf_analyzer"
+        except PerfError:
+            if engine == "perf_analyzer":
+                raise
     loaded: list[Candidate] = []
 
-    def run(candidate: Candidate, windows: int) -> tuple[float, float]:
+    def run(candidate: Candidate, concurrency: int, windows: int) -> Reading:
         served = candidate.apply(config)
         if not loaded or loaded[-1] != candidate:
             load_with_config(endpoint, served)
@@ -37,13 +48,11 @@ def live_measurer(
             url=url,
             concurrency=(concurrency,),
             measurement_interval_ms=window_ms * windows,
-            engine=engine,
             batch_size=1,
         )
-        level = measure(spec, config=served).levels[0]
-        return level.throughput, level.latency.p99_us
+        return reading(spec, served, concurrency, used)
 
-    return run
+    return run, used
 
 
 def entry_fields(candidate: Candidate, config: ModelConfig) -> dict[str, Any]:
@@ -55,7 +64,8 @@ def entry_fields(candidate: Candidate, config: ModelConfig) -> dict[str, Any]:
     }
     if candidate.dynamic_batching:
         db: dict[str, Any] = {"max_queue_delay_microseconds": candidate.queue_delay_us}
-        if candidate.preferred:
+        # [max_batch_size] is what Triton fills in for an empty list: leave it unsaid
+        if candidate.preferred and candidate.preferred != (candidate.max_batch_size,):
             db["preferred_batch_size"] = list(candidate.preferred)
         fields["dynamic_batching"] = db
     else:
@@ -77,7 +87,8 @@ def apply_to_project(
     project_file: Path, model: str, candidate: Candidate, config: ModelConfig, *, write: bool
 ) -> tuple[str, str]:
     """The unified diff of the model's entry; written to the file when ``write``. Returns
-    ``(diff, note)`` where the note says whether comments survive."""
+    ``(diff, note)`` where the note says whether comments survive. The caller passes the
+    current config's own candidate to get an empty diff: nothing to change."""
     y, round_trip = _yaml()
     text = project_file.read_text()
     if round_trip:
@@ -94,6 +105,15 @@ def apply_to_project(
     for key, value in entry_fields(candidate, config).items():
         if value is None:
             entry.pop(key, None)
+        elif _plain(entry.get(key)) == value:
+            continue  # same data: keep the file's own spelling (flow style, comments)
+        elif key == "dynamic_batching" and isinstance(entry.get(key), dict):
+            current = entry[key]
+            for field, setting in value.items():
+                if _plain(current.get(field)) != setting:
+                    current[field] = setting
+            if "preferred_batch_size" not in value:
+                current.pop("preferred_batch_size", None)
         else:
             entry[key] = value
     after = _dump_entry(entry, y)
@@ -113,6 +133,15 @@ def apply_to_project(
 
             project_file.write_text(yaml.safe_dump(doc, sort_keys=False))
     return diff, note
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented maps and sequences as plain dicts and lists, for comparison."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _dump_entry(entry: Any, y: Any) -> str:

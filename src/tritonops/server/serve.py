@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tritonops.errors import ModelLoadError, ServerError
+from tritonops.server import endpoint_record
 from tritonops.server.local import LocalTriton
 
 
@@ -85,10 +86,14 @@ def serve_forever(
     on_ready: Callable[[LocalTriton, list[LoadOutcome]], None],
     poll_s: float = 0.5,
 ) -> None:
-    """Start, load every model, report, then block until Ctrl-C/SIGTERM or the server dies."""
+    """Start, load every model, report, then block until Ctrl-C/SIGTERM or the server dies.
+
+    While it serves, the server's URLs are recorded next to the repository, so `ab-test` and
+    `perf` find it without `--url`.
+    """
     with sigterm_stops():
         try:  # Ctrl-C or SIGTERM at any point (even while models load) stops the server cleanly
-            with server:
+            with server, endpoint_record.recorded(server.options.repository, server):
                 outcomes = load_all(server, model_folders(server.options.repository))
                 on_ready(server, outcomes)
                 wait_while_serving(server, poll_s)

@@ -76,10 +76,65 @@ def test_tune_finds_batching(server: LocalTriton) -> None:
     config = fetch_config(parse_url(server.grpc_url), "overhead")
     assert config.dynamic_batching is None
     space = SearchSpace(max_batch_size=(8,), queue_delay_us=(0,), instances=(1,))
-    measurer = live_measurer(server.grpc_url, config, concurrency=8, window_ms=200)
-    result = tune(config, measurer, budget=6, space=space)
+    measurer, _engine = live_measurer(server.grpc_url, config, window_ms=200)
+    result = tune(config, measurer, budget=12, concurrency=8, levels=(8,), space=space)
+    assert result.best is not None
     assert result.best.dynamic_batching
     assert result.best.max_batch_size == 8
+
+
+def test_tune_with_an_slo_nothing_meets_exits_non_zero_and_names_no_best(
+    server: LocalTriton, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tritonops.cli.perf import NO_PICK_EXIT, tune_command
+
+    before = fetch_config(parse_url(server.grpc_url), "overhead")
+    argv = ["overhead", "--url", server.grpc_url, "-f", str(tmp_path / "none.yaml")]
+    argv += ["--slo-p99", "0.001", "--budget", "10", "--concurrency", "2", "--window", "150"]
+    result = CliRunner().invoke(tune_command, argv)
+    assert result.exit_code == NO_PICK_EXIT, result.output
+    assert "no configuration meets p99 <= 0.001 ms" in result.output
+    assert "closest:" in result.output
+    assert "best" not in result.output.lower()
+    # the server serves the config it had before tuning
+    after = fetch_config(parse_url(server.grpc_url), "overhead")
+    assert after.dynamic_batching == before.dynamic_batching
+    assert after.max_batch_size == before.max_batch_size
+    assert after.instance_group == before.instance_group
+
+
+def test_perf_keeps_every_level_when_one_is_unstable(server: LocalTriton) -> None:
+    if reason := _analyzer_reason():
+        pytest.skip(f"perf_analyzer cannot run here: {reason}")
+    # a tolerance no real window meets: every level is unstable, none is thrown away
+    spec = MeasureSpec(
+        model="add",
+        url=server.grpc_url,
+        concurrency=(1, 2),
+        measurement_interval_ms=100,
+        stability_percentage=0.0001,
+        max_trials=3,
+        engine="perf_analyzer",
+    )
+    result = measure(spec)
+    assert [lv.load for lv in result.levels] == [1, 2]
+    assert all(not lv.stable for lv in result.levels)
+    assert all(len(lv.windows) == 3 and lv.windows[0].throughput > 0 for lv in result.levels)
+    assert any("--stability-percentage" in note for note in result.notes)
+
+
+def test_the_probe_tells_the_http_port_from_the_grpc_port(server: LocalTriton) -> None:
+    from tritonops.cli.perf import check_url
+    from tritonops.client.probe import probe
+
+    assert probe(server.http_url) == "http"
+    assert probe(server.grpc_url) == "grpc"
+    with pytest.raises(PerfError, match=f"Triton's HTTP port.*--url http://{server.http_url}"):
+        check_url(server.http_url)
+    with pytest.raises(PerfError, match="Triton's gRPC port"):
+        check_url(f"http://{server.grpc_url}")
 
 
 def test_decoupled_stream_metrics(tmp_path: Path) -> None:
@@ -102,3 +157,21 @@ def test_decoupled_stream_metrics(tmp_path: Path) -> None:
     assert stats.ttft_p99_ms >= stats.ttft_p50_ms
     assert 2.0 <= stats.inter_response_p50_ms <= stats.inter_response_p99_ms
     assert stats.responses_per_s > 0
+
+
+def test_perf_without_url_measures_the_server_serve_recorded(
+    server: LocalTriton, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tritonops.cli.main import cli
+    from tritonops.server import endpoint_record
+
+    repository = server.options.repository
+    project = tmp_path / "tritonops.yaml"
+    project.write_text(f"repository: {repository}\nmodels: []\n")
+    argv = ["perf", "add", "-f", str(project), "--concurrency", "1", "--engine", "builtin"]
+    with endpoint_record.recorded(repository, server):
+        result = CliRunner().invoke(cli, [*argv, "--measurement-interval", "200"])
+    assert result.exit_code == 0, result.output
+    assert f"({server.grpc_url})" in result.output

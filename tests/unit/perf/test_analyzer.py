@@ -13,7 +13,6 @@ from tritonops.perf.compare import compare
 from tritonops.perf.inputs import input_data_json
 from tritonops.perf.metrics import delta, parse
 from tritonops.perf.results import Latency, LevelResult, PerfResult
-from tritonops.perf.tune import Candidate, SearchSpace, tune
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -171,26 +170,6 @@ def test_results_round_trip_json(tmp_path: Path) -> None:
     assert PerfResult.load(r.save(tmp_path / "r.json")) == r
     with pytest.raises(PerfError, match="not a tritonops perf result"):
         PerfResult.load(tmp_path)
-
-
-def test_tune_finds_batching_on_a_model_that_rewards_it() -> None:
-    config = ModelConfig(name="m", max_batch_size=8)
-
-    def fake(c: Candidate, _windows: int) -> tuple[float, float]:
-        # fixed cost per execution: batching multiplies throughput; instances help a little
-        per_exec = min(c.max_batch_size, 16) if c.dynamic_batching else 1
-        tput = 200.0 * per_exec * (1 + 0.2 * (c.instances - 1))
-        return tput, 1e6 * 16 / tput + c.queue_delay_us
-
-    space = SearchSpace(max_batch_size=(8, 16, 32), queue_delay_us=(0, 500), instances=(1, 2))
-    result = tune(config, fake, budget=40, space=space)
-    grid_best = max(fake(c, 1)[0] for c in space.grid(Candidate.of(config)))
-    assert result.best.dynamic_batching
-    assert result.best.max_batch_size >= 16
-    assert fake(result.best, 1)[0] == grid_best
-    assert result.measurements <= 40
-    slo = tune(config, fake, budget=40, space=space, slo_p99_us=1e6 * 16 / 3000)
-    assert fake(slo.best, 1)[1] <= 1e6 * 16 / 3000
 
 
 def test_perf_compare_command_exits_1_on_regression(tmp_path: Path) -> None:
