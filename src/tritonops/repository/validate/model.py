@@ -42,6 +42,8 @@ class ModelFolder:
     text: str = ""
     versions: dict[int, str] = field(default_factory=dict)  # version -> folder name on disk
     selected: list[int] = field(default_factory=list)  # versions the policy serves
+    # results several checks share (a parsed model.py, what auto-complete adds), keyed by name
+    cache: dict[str, Any] = field(default_factory=dict)
     _locator: Locator | None = None
 
     @property
