@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tritonops.errors import RepositoryError
 from tritonops.repository.diagnostics import Diagnostic
+from tritonops.repository.validate.backends import check_backend_io
 from tritonops.repository.validate.batching import check_batching
 from tritonops.repository.validate.ensemble import check_ensembles
 from tritonops.repository.validate.instances import check_instances
@@ -31,13 +32,14 @@ _MODEL_CHECKS = (
     check_config_presence,
     check_name,
     check_identity,
+    select_versions,  # before any check that reads model.py (it picks the served version)
+    check_backend_io,
     check_cache,
     check_tensors,
     check_batching,
     check_instances,
     check_sequence,
     check_warmup,
-    select_versions,
     check_model_files,
     check_labels,
     check_python_model,
