@@ -25,6 +25,10 @@ backend fills is therefore not missing. Per backend (each from its repository on
 
 from __future__ import annotations
 
+from typing import Any
+
+from tritonclient.grpc import model_config_pb2 as pb
+
 from tritonops.repository.validate.model import ModelFolder
 from tritonops.repository.validate.python_checks import python_completion
 
@@ -85,3 +89,35 @@ def check_backend_io(folder: ModelFolder) -> None:
         path="name" if config is not None else "",
         file=None if config is not None else folder.config_file,
     )
+
+
+def effective_config(folder: ModelFolder) -> tuple[Any, bool]:
+    """The config as Triton holds it after auto-complete, as far as known, and whether its
+    tensors are known (False: the backend adds or fills tensors that cannot be seen here)."""
+    config = folder.config
+    assert config is not None
+    backend = folder.backend
+    declared = bool(config.input or config.output)
+    if backend in ("tensorrt", "dali"):
+        complete = all(t.dims and t.data_type for t in (*config.input, *config.output))
+        return config, declared and complete
+    if backend != "python":
+        return config, declared
+    completion = python_completion(folder)
+    if completion is None or not (completion.inputs or completion.outputs):
+        return config, declared and (completion is None or completion.known)
+    if not completion.known:
+        return config, False
+    merged = type(config)()
+    merged.CopyFrom(config)
+    for tensors, added in ((merged.input, completion.inputs), (merged.output, completion.outputs)):
+        by_name = {t.name: t for t in tensors}
+        for _, spec in added:
+            tensor = by_name.get(str(spec["name"])) or tensors.add(name=str(spec["name"]))
+            try:
+                tensor.data_type = pb.DataType.Value(str(spec["data_type"]))
+                tensor.ClearField("dims")
+                tensor.dims.extend(int(d) for d in spec["dims"])
+            except (ValueError, TypeError):
+                return config, False  # not a Triton type or not integer dims: cannot tell
+    return merged, True
