@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from tritonops.errors import ConfigParseError
-from tritonops.model_config import parse_text
 from tritonops.repository.diagnostics import Diagnostic, Severity
 from tritonops.repository.locate import Locator
 from tritonops.repository.validate.codes import CODES
+from tritonops.repository.validate.newest_schema import parse_newest
 
 CONFIG = "config.pbtxt"
 
@@ -195,7 +195,8 @@ def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
         )
         return folder
     try:
-        folder.config = parse_text(folder.text, folder.config_file)
+        # the newest schema: fields a target release lacks are reported by check_release
+        folder.config = parse_newest(folder.text, folder.config_file)
     except ConfigParseError as exc:
         folder.report(
             "TRITON-S001",

@@ -20,6 +20,12 @@ from tritonops.repository.validate.layout import (
 from tritonops.repository.validate.model import ModelFolder, load_folder
 from tritonops.repository.validate.onnx_io import check_onnx
 from tritonops.repository.validate.python_model import check_python_model
+from tritonops.repository.validate.release_schema import (
+    NEWEST_RELEASE,
+    check_release,
+    release_key,
+    schema_label,
+)
 from tritonops.repository.validate.report import ValidationReport, sort_key
 from tritonops.repository.validate.schema import check_cache, check_identity
 from tritonops.repository.validate.sequence import check_sequence
@@ -47,9 +53,19 @@ _MODEL_CHECKS = (
 )
 
 
-def validate_repository(root: Path | str) -> ValidationReport:
-    """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read."""
+def validate_repository(root: Path | str, *, triton_version: str | None = None) -> ValidationReport:
+    """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read.
+
+    ``triton_version`` (``YY.MM``, default: the newest release known) is the release the
+    repository must load in: a config field newer than it is an error naming the release that
+    added it.
+    """
     root = Path(root)
+    release = triton_version or NEWEST_RELEASE
+    try:
+        release_key(release)
+    except ValueError as exc:
+        raise RepositoryError(f"--triton-version: {exc}") from exc
     try:
         with os.scandir(root) as it:
             entries = sorted((e.name, e.is_dir()) for e in it)
@@ -71,12 +87,14 @@ def validate_repository(root: Path | str) -> ValidationReport:
         scan_versions(folder)
         for check in _MODEL_CHECKS:
             check(folder)
+        check_release(folder, release)
     check_ensembles(folders)
     return ValidationReport(
         models=len(folders),
         diagnostics=sorted(sink, key=sort_key),
         root=root,
         model_names=tuple(f.name for f in folders),
+        schema=schema_label(release),
     )
 
 
