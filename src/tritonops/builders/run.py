@@ -28,6 +28,7 @@ from tritonops.errors import BuildError, ParityError, ValidationFailed
 from tritonops.repository.layout import write_repository
 from tritonops.repository.render import TemplateSet, render_config
 from tritonops.repository.validate import ValidationReport, validate_repository
+from tritonops.repository.validate.release_schema import project_release
 from tritonops.spec import ModelPlan, ModelSpec, Project, load_project, plan_models
 
 Event = Callable[[str, str], None]  # (model, what happened)
@@ -251,11 +252,13 @@ def _render(project: Project, plans: list[ModelPlan], say: Event) -> tuple[str, 
     marker = project.repository / ".tritonops"
     if stamp.is_file() and stamp.read_text().strip() == digest and marker.is_file():
         say("repository", "up to date")
-        return "up-to-date", validate_repository(project.repository)
+        return "up-to-date", validate_repository(
+            project.repository, triton_version=project_release(project)
+        )
     reports: list[ValidationReport] = []
 
     def check(staged: Path) -> None:
-        report = validate_repository(staged)
+        report = validate_repository(staged, triton_version=project_release(project))
         reports.append(report)
         if not report.valid:
             raise ValidationFailed(report.diagnostics)

@@ -13,6 +13,7 @@ from tritonops.errors import ValidationFailed
 from tritonops.repository.layout import write_repository
 from tritonops.repository.render import TemplateSet
 from tritonops.repository.validate import ValidationReport, validate_repository
+from tritonops.repository.validate.release_schema import project_release
 from tritonops.spec import ModelPlan, load_project, plan_models
 
 
@@ -36,7 +37,7 @@ def render_project(
     reports: list[ValidationReport] = []
 
     def check(staged: Path) -> None:
-        report = validate_repository(staged)
+        report = validate_repository(staged, triton_version=project_release(project))
         reports.append(report)
         if not report.valid:
             raise ValidationFailed(report.diagnostics)

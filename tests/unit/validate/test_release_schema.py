@@ -114,3 +114,13 @@ def test_bad_release_is_a_repository_error(tmp_path: Path) -> None:
 )
 def test_release_of_image(image: str, release: str | None) -> None:
     assert release_of_image(image) == release
+
+
+def test_project_release_is_the_kubernetes_image_tag() -> None:
+    from types import SimpleNamespace
+
+    from tritonops.repository.validate.release_schema import project_release
+
+    k8s = SimpleNamespace(image="nvcr.io/nvidia/tritonserver:24.10-py3")
+    assert project_release(SimpleNamespace(targets=SimpleNamespace(kubernetes=k8s))) == "24.10"
+    assert project_release(SimpleNamespace(targets=SimpleNamespace(kubernetes=None))) is None

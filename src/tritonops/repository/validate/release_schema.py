@@ -38,6 +38,13 @@ def release_of_image(image: str) -> str | None:
     return match.group(1) if match else None
 
 
+def project_release(project: Any) -> str | None:
+    """The Triton release a project deploys to: its kubernetes target's image tag, if any."""
+    kubernetes = getattr(getattr(project, "targets", None), "kubernetes", None)
+    image = getattr(kubernetes, "image", None)
+    return release_of_image(image) if isinstance(image, str) else None
+
+
 def check_release(folder: ModelFolder, release: str) -> None:
     """Report every field of the config that ``release`` of Triton does not know."""
     config = folder.config
