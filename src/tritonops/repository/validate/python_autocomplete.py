@@ -86,12 +86,32 @@ def find_auto_complete(tree: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef 
 def read_completion(func: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonCompletion:
     """Follow the body of ``auto_complete_config`` literally; see the module docstring."""
     result = PythonCompletion()
+    params = [a.arg for a in (*func.args.posonlyargs, *func.args.args)]
+    if params and not _only_known_uses(func, params[-1]):
+        result.known = False  # the config object escapes (helper call, getattr, as_dict()...)
     result.returns = any(
         isinstance(n, ast.Return) and n.value is not None and not _is_none(n.value)
         for n in ast.walk(func)
     )
     _Walker(result).block(func.body, {})
     return result
+
+
+def _only_known_uses(func: ast.AST, param: str) -> bool:
+    """Is ``param`` used only as ``param.<ModelConfig method>(...)`` or ``return param``?"""
+    parents = {child: node for node in ast.walk(func) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Name) and node.id == param):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Return):
+            continue
+        if isinstance(parent, ast.Attribute) and parent.attr in _METHODS:
+            call = parents.get(parent)
+            if isinstance(call, ast.Call) and call.func is parent:
+                continue
+        return False
+    return True
 
 
 def _is_none(node: ast.AST) -> bool:

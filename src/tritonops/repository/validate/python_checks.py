@@ -101,8 +101,17 @@ def supplied_outputs(config: Any) -> set[str]:
     return {s.output_name for s in config.sequence_batching.state if s.output_name}
 
 
-def check_completion(folder: ModelFolder, rel: str, completion: PythonCompletion) -> None:
-    """The load-time rules of the python backend's ModelConfig helper (python_autocomplete)."""
+def check_completion(folder: ModelFolder, rel: str, completion: PythonCompletion) -> bool:
+    """The load-time rules of the python backend's ModelConfig helper (python_autocomplete).
+
+    True when one is broken: the load fails there, so nothing later is worth comparing.
+    """
+    before = len(folder.sink)
+    _check_completion(folder, rel, completion)
+    return len(folder.sink) > before
+
+
+def _check_completion(folder: ModelFolder, rel: str, completion: PythonCompletion) -> None:
     for misuse in completion.misuse:
         folder.report("TRITON-P006", misuse.message, misuse.hint, file=rel, line=misuse.line)
     if not completion.returns:

@@ -155,7 +155,8 @@ def check_python_model(folder: ModelFolder) -> None:
     source = _scan(tree)
     completion = python_completion(folder)
     if completion is not None:
-        check_completion(folder, rel, completion)
+        if check_completion(folder, rel, completion):
+            return  # the load fails in auto_complete_config already
         if not completion.known:
             return  # tensors added at run time: nothing sound to compare with
     inputs = {t.name for t in config.input} | supplied_inputs(config)
