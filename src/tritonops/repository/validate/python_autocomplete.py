@@ -67,10 +67,10 @@ class PythonCompletion:
         return {str(t["name"]) for _, t in self.outputs if "name" in t}
 
 
-def find_auto_complete(tree: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """``auto_complete_config`` of class TritonPythonModel (else of any class), if defined."""
+def find_auto_complete(tree: ast.Module) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """``auto_complete_config`` of class TritonPythonModel (else of any module-level class)."""
     fallback = None
-    for node in ast.walk(tree):
+    for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         for item in node.body:

@@ -39,9 +39,15 @@ class _Source:
 
 def _scan(tree: ast.AST) -> _Source:
     found = _Source()
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    guarded = _none_checked(tree)
-    for node in ast.walk(tree):
+    # one traversal: every node, and each node's parent (the checks below need both)
+    parents: dict[ast.AST, ast.AST] = {}
+    nodes = [tree]
+    for node in nodes:  # grows while iterated: breadth-first
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            nodes.append(child)
+    guarded = _none_checked(nodes)
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             found.auto_complete |= node.name == "auto_complete_config"
         if isinstance(node, ast.Name | ast.Attribute) and _name(node) == "InferenceRequest":
@@ -90,10 +96,10 @@ def _in_branch(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def _none_checked(tree: ast.AST) -> set[str]:
+def _none_checked(nodes: list[ast.AST]) -> set[str]:
     """Names compared with None (``x is None``, ``x != None``) or tested for truth (``if x:``)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
