@@ -106,6 +106,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-O006": ("error", "optional input on a batching onnxruntime model"),
     "TRITON-O007": ("error", "config dims differ from the ONNX model's fixed dims"),
     "TRITON-O008": ("error", "batching config but the ONNX model's first dim is fixed"),
+    "TRITON-O009": ("error", "config input not among the inputs of model.xml (OpenVINO)"),
+    "TRITON-O010": ("error", "config input count differs from model.xml's (OpenVINO)"),
     "TRITON-P001": ("error", "model.py emits an output the config does not declare"),
     "TRITON-P002": ("warning", "model.py reads an input the config does not declare"),
     "TRITON-P003": ("error", "model.py is not valid Python"),

@@ -19,6 +19,7 @@ from tritonops.repository.validate.layout import (
 )
 from tritonops.repository.validate.model import ModelFolder, load_folder
 from tritonops.repository.validate.onnx_io import check_onnx
+from tritonops.repository.validate.openvino_io import check_openvino
 from tritonops.repository.validate.python_model import check_python_model
 from tritonops.repository.validate.release_schema import (
     NEWEST_RELEASE,
@@ -50,6 +51,7 @@ _MODEL_CHECKS = (
     check_labels,
     check_python_model,
     check_onnx,
+    check_openvino,
 )
 
 
