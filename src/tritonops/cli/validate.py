@@ -50,6 +50,13 @@ from tritonops.repository.validate.report import summary
     help="Triton release the repository must load in (default: the newest known); config "
     "fields newer than it are errors naming the release that added them.",
 )
+@click.option(
+    "--disable-auto-complete-config",
+    "no_auto_complete",
+    is_flag=True,
+    help="Validate for a server started with --disable-auto-complete-config (or "
+    "--strict-model-config): every config.pbtxt must exist and be complete as written.",
+)
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -59,6 +66,7 @@ def validate_command(
     load: bool,
     tritonserver: Path | None,
     triton_version: str | None,
+    no_auto_complete: bool,
 ) -> None:
     """Validate the model repository REPO (default: model_repository).
 
@@ -76,7 +84,9 @@ def validate_command(
         if load:
             report = validate_with_load(repo, tritonserver=tritonserver)
         else:
-            report = validate_repository(repo, triton_version=triton_version)
+            report = validate_repository(
+                repo, triton_version=triton_version, auto_complete=not no_auto_complete
+            )
     except RepositoryError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)

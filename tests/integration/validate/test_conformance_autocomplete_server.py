@@ -42,15 +42,30 @@ CASES = _cases()
 def verdicts(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, tuple[bool, str, dict[str, Any]]]:
-    """case -> (every model loaded, the server's reasons, model -> served config)."""
-    root = tmp_path_factory.mktemp("conformance") / "models"
+    """case -> (every model loaded, the server's reasons, model -> served config).
+
+    One server per auto-complete setting: cases with ``auto_complete: false`` are loaded by a
+    server started with --disable-auto-complete-config.
+    """
+    out: dict[str, tuple[bool, str, dict[str, Any]]] = {}
+    for auto in (True, False):
+        group = [n for n, meta in CASES.items() if bool(meta.get("auto_complete", True)) is auto]
+        if group:
+            out.update(_load_all(tmp_path_factory.mktemp("conformance") / "models", group, auto))
+    return out
+
+
+def _load_all(
+    root: Path, names: list[str], auto: bool
+) -> dict[str, tuple[bool, str, dict[str, Any]]]:
     members: dict[str, list[str]] = {}
-    for name in CASES:
+    for name in names:
         repo = CORPUS / name / "repo"
         members[name] = sorted(p.name for p in repo.iterdir() if p.is_dir())
         shutil.copytree(repo, root, dirs_exist_ok=True)
+    extra = () if auto else ("--disable-auto-complete-config",)
     out: dict[str, tuple[bool, str, dict[str, Any]]] = {}
-    with LocalTriton(root, load_timeout_s=60.0) as server:
+    with LocalTriton(root, load_timeout_s=60.0, extra_args=extra) as server:
         for name, models in members.items():
             loaded, reasons, configs = True, [], {}
             for model in models:
@@ -80,7 +95,8 @@ def test_server_agrees_with_the_expected_verdict(
     assert loaded is (meta["verdict"] == "valid"), reasons
     if "server_reason" in meta:  # rejected, and for the reason the rule names
         assert meta["server_reason"] in reasons, reasons
-    report = validate_repository(CORPUS / name / "repo")
+    auto = bool(meta.get("auto_complete", True))
+    report = validate_repository(CORPUS / name / "repo", auto_complete=auto)
     assert report.valid is loaded, [str(d) for d in report.errors]
     for model, expected in meta.get("effective", {}).items():
         served = configs[model]

@@ -2,8 +2,10 @@
 
 Each case under conformance/autocomplete/ is a small repository (``repo/``) with ``case.json``:
 its expected verdict, the error codes expected (exactly), the rule, and the rule's source in
-Triton's own code or documentation. Cases marked ``server`` are also loaded in a real tritonserver
-by tests/integration/validate/test_conformance_autocomplete_server.py.
+Triton's own code or documentation; optionally the target release (``triton_version``) and
+``auto_complete: false`` for a server run with --disable-auto-complete-config. Cases marked
+``server`` are also loaded in a real tritonserver by
+tests/integration/validate/test_conformance_autocomplete_server.py.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ def test_case_gets_its_expected_verdict(name: str) -> None:
     assert case["source"]
     version = case.get("triton_version")
     report = validate_repository(
-        CORPUS / name / "repo", triton_version=str(version) if version else None
+        CORPUS / name / "repo",
+        triton_version=str(version) if version else None,
+        auto_complete=bool(case.get("auto_complete", True)),
     )
     errors = sorted({d.code for d in report.errors})
     assert errors == sorted(case["codes"]), [str(d) for d in report.diagnostics]

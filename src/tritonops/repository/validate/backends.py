@@ -40,8 +40,21 @@ _BOTH = frozenset({"data_type", "dims"})
 _NONE: frozenset[str] = frozenset()
 
 
+def auto_complete(folder: ModelFolder) -> bool:
+    """False when the server runs with --disable-auto-complete-config (--strict-model-config).
+
+    core src/model_repository_manager/model_repository_manager.cc: without autofill, config.pbtxt
+    must exist and its inputs and outputs are validated as written, before any backend runs (the
+    backend is not asked to complete them); the backend and platform are still derived from the
+    model files (AutoCompleteBackendFields runs either way).
+    """
+    return bool(folder.cache.get("auto_complete", True))
+
+
 def filled_fields(folder: ModelFolder, kind: str, name: str) -> frozenset[str]:
     """Fields of the declared ``kind`` tensor ``name`` that the backend fills at load time."""
+    if not auto_complete(folder):
+        return _NONE
     backend = folder.backend
     if backend in ("tensorrt", "dali"):
         return _BOTH
@@ -64,6 +77,15 @@ def filled_fields(folder: ModelFolder, kind: str, name: str) -> frozenset[str]:
 
 def check_backend_io(folder: ModelFolder) -> None:
     """A pytorch model with no inputs or outputs: its backend cannot fill them in."""
+    if not folder.config_present and not auto_complete(folder):
+        folder.report(
+            "TRITON-S011",
+            f"'{folder.name}' has no config.pbtxt; with auto-complete disabled "
+            "(--disable-auto-complete-config / --strict-model-config) Triton cannot load it",
+            f"add '{folder.config_file}' with the backend, inputs and outputs",
+            file=folder.config_file,
+        )
+        return
     if folder.backend != "pytorch" or folder.is_ensemble:
         return
     config = folder.config
@@ -98,6 +120,8 @@ def effective_config(folder: ModelFolder) -> tuple[Any, bool]:
     assert config is not None
     backend = folder.backend
     declared = bool(config.input or config.output)
+    if not auto_complete(folder):
+        return config, True  # the config is all there is
     if backend in ("tensorrt", "dali"):
         complete = all(t.dims and t.data_type for t in (*config.input, *config.output))
         return config, declared and complete

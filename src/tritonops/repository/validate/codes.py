@@ -39,6 +39,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-S008": ("error", "backend is a platform name or a misspelled known backend"),
     "TRITON-S009": ("error", "pytorch model without inputs or outputs (no auto-complete there)"),
     "TRITON-S010": ("error", "config uses a field the target Triton release does not know"),
+    "TRITON-S011": ("error", "no config.pbtxt while auto-complete is disabled"),
     "TRITON-T001": ("error", "tensor without a name"),
     "TRITON-T002": ("error", "tensor without data_type (or TYPE_INVALID)"),
     "TRITON-T003": ("error", "tensor without dims"),

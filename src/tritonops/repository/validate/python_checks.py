@@ -67,6 +67,8 @@ def parsed_model(folder: ModelFolder) -> tuple[Path, ast.Module | str] | None:
 def python_completion(folder: ModelFolder) -> PythonCompletion | None:
     """What auto_complete_config adds, or None when the model defines none (or is unreadable)."""
     key = "python.completion"
+    if not folder.cache.get("auto_complete", True):
+        return None  # the server does not call auto_complete_config
     if key not in folder.cache:
         parsed = parsed_model(folder)
         completion = None

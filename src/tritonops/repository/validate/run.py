@@ -55,12 +55,15 @@ _MODEL_CHECKS = (
 )
 
 
-def validate_repository(root: Path | str, *, triton_version: str | None = None) -> ValidationReport:
+def validate_repository(
+    root: Path | str, *, triton_version: str | None = None, auto_complete: bool = True
+) -> ValidationReport:
     """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read.
 
     ``triton_version`` (``YY.MM``, default: the newest release known) is the release the
     repository must load in: a config field newer than it is an error naming the release that
-    added it.
+    added it. ``auto_complete=False`` validates for a server started with
+    --disable-auto-complete-config (--strict-model-config): configs are taken as written.
     """
     root = Path(root)
     release = triton_version or NEWEST_RELEASE
@@ -86,6 +89,7 @@ def validate_repository(root: Path | str, *, triton_version: str | None = None) 
         if folder is not None:
             folders.append(folder)
     for folder in folders:
+        folder.cache["auto_complete"] = auto_complete
         scan_versions(folder)
         for check in _MODEL_CHECKS:
             check(folder)
