@@ -43,6 +43,20 @@ from tritonops.repository.validate.report import summary
     default=None,
     help="With --load: the tritonserver to use (default: $TRITONSERVER, PATH, the embedded one).",
 )
+@click.option(
+    "--triton-version",
+    default=None,
+    metavar="YY.MM",
+    help="Triton release the repository must load in (default: the newest known); config "
+    "fields newer than it are errors naming the release that added them.",
+)
+@click.option(
+    "--disable-auto-complete-config",
+    "no_auto_complete",
+    is_flag=True,
+    help="Validate for a server started with --disable-auto-complete-config (or "
+    "--strict-model-config): every config.pbtxt must exist and be complete as written.",
+)
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -51,6 +65,8 @@ def validate_command(
     output: Path | None,
     load: bool,
     tritonserver: Path | None,
+    triton_version: str | None,
+    no_auto_complete: bool,
 ) -> None:
     """Validate the model repository REPO (default: model_repository).
 
@@ -62,12 +78,15 @@ def validate_command(
       tritonops validate model_repository
       tritonops validate model_repository --format junit -o validate.xml
       tritonops validate model_repository --load      # the CI gate: a real server's verdict
+      tritonops validate model_repository --triton-version 24.09
     """
     try:
         if load:
             report = validate_with_load(repo, tritonserver=tritonserver)
         else:
-            report = validate_repository(repo)
+            report = validate_repository(
+                repo, triton_version=triton_version, auto_complete=not no_auto_complete
+            )
     except RepositoryError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)

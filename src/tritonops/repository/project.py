@@ -19,6 +19,7 @@ from tritonops.repository.in_project import locate_in_project
 from tritonops.repository.layout import MARKER, write_repository
 from tritonops.repository.render import TemplateSet, render_config
 from tritonops.repository.validate import ValidationReport, validate_repository
+from tritonops.repository.validate.release_schema import project_release
 from tritonops.spec import ModelPlan, Project
 
 Say = Callable[[str, str], None]  # (what, what happened)
@@ -80,7 +81,7 @@ def lay_out(
     stamp = project.root / STAMP
     unchanged = stamp.is_file() and stamp.read_text().strip() == digest
     if validate and unchanged and (target / MARKER).is_file():
-        found = validate_repository(target)
+        found = validate_repository(target, triton_version=project_release(project))
         report = replace(found, diagnostics=locate_in_project(project, target, found.diagnostics))
         if report.valid:
             tell("repository", "up to date")
@@ -89,7 +90,7 @@ def lay_out(
 
     def check(staged: Path) -> None:
         # findings about declared models point at the project file (the generated file is a note)
-        found = validate_repository(staged)
+        found = validate_repository(staged, triton_version=project_release(project))
         report = replace(found, diagnostics=locate_in_project(project, staged, found.diagnostics))
         reports.append(report)
         if not report.valid:

@@ -10,6 +10,7 @@ import pytest
 from repo_builder import PY_CONFIG, Repo
 
 from tritonops.repository.validate import ValidationReport, format_report
+from tritonops.repository.validate.releases import NEWEST_RELEASE
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ def report(tmp_path: Path) -> ValidationReport:
 
 def test_json_has_exact_shape(report: ValidationReport) -> None:
     data = json.loads(format_report(report, "json"))
-    assert set(data) == {"valid", "models", "diagnostics"}
+    assert set(data) == {"valid", "models", "schema", "diagnostics"}
+    assert data["schema"] == f"Triton {NEWEST_RELEASE} model_config"
     assert data["valid"] is False
     assert data["models"] == 3
     first = data["diagnostics"][0]
@@ -35,7 +37,10 @@ def test_json_has_exact_shape(report: ValidationReport) -> None:
 def test_text_lines_and_summary(report: ValidationReport) -> None:
     lines = format_report(report, "text").splitlines()
     assert lines[0].startswith("bad/config.pbtxt:18: error TRITON-B002:")
-    assert lines[-1] == "3 model(s), 1 error(s), 1 warning(s): invalid"
+    assert lines[-1] == (
+        "3 model(s), 1 error(s), 1 warning(s): invalid "
+        f"[schema: Triton {NEWEST_RELEASE} model_config]"
+    )
 
 
 def test_github_workflow_commands(report: ValidationReport) -> None:
@@ -47,6 +52,7 @@ def test_github_workflow_commands(report: ValidationReport) -> None:
     assert "preferred_batch_size 16" in message
     assert any(line.startswith("::warning file=") and "TRITON-L009" in line for line in lines)
     assert lines[-1].startswith("::error::")
+    assert lines[-1].endswith(f"[schema: Triton {NEWEST_RELEASE} model_config]")
 
 
 def test_junit_one_testcase_per_model(report: ValidationReport) -> None:
@@ -54,6 +60,12 @@ def test_junit_one_testcase_per_model(report: ValidationReport) -> None:
     suite = root.find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    prop = suite.find("properties/property")
+    assert prop is not None
+    assert (prop.get("name"), prop.get("value")) == (
+        "schema",
+        f"Triton {NEWEST_RELEASE} model_config",
+    )
     cases = {c.get("name"): c for c in suite.iter("testcase")}
     assert set(cases) == {"ok", "bad", "warn"}
     failure = cases["bad"].find("failure")

@@ -26,7 +26,13 @@ ONNX_BASE = ONNX_BASE.replace('"INPUT0"', '"x"').replace('"OUTPUT0"', '"y"')
 
 Files = dict[str, str | bytes]
 
-AUTO_COMPLETE_PY = MODEL_PY + "\n    def auto_complete_config(c):\n        return c\n"
+# auto_complete_config declares the tensors model.py uses (it must, or every request fails)
+AUTO_COMPLETE_PY = MODEL_PY + (
+    "\n    @staticmethod\n    def auto_complete_config(c):\n"
+    '        c.add_input({"name": "INPUT0", "data_type": "TYPE_FP32", "dims": [4]})\n'
+    '        c.add_output({"name": "OUTPUT0", "data_type": "TYPE_FP32", "dims": [4]})\n'
+    "        return c\n"
+)
 
 # reads an input that may be absent and checks it: an undeclared name is dead code, not a crash
 GUARDED_READ = MODEL_PY.replace(
@@ -88,7 +94,7 @@ RULES: list[tuple[str, Files, Files]] = [
         py('name: "m"\nbackend: "python"\n'),
         py(
             'name: "m"\nbackend: "python"\n',
-            **{"m/1/model.py": MODEL_PY + "\n    def auto_complete_config(c):\n        return c\n"},
+            **{"m/1/model.py": AUTO_COMPLETE_PY},
         ),
     ),
     ("TRITON-T001", py(BASE.replace('name: "INPUT0" ', "")), py(BASE)),
@@ -327,7 +333,7 @@ RULES: list[tuple[str, Files, Files]] = [
     (
         "TRITON-P003",
         {"m/config.pbtxt": BASE, "m/1/model.py": "def execute(:\n"},
-        {"m/config.pbtxt": BASE, "m/1/model.py": "def execute(r):\n    return r\n"},
+        {"m/config.pbtxt": BASE, "m/1/model.py": MODEL_PY},
     ),
     ("TRITON-L013", {"m/config.pbtxt": b'name: "m\xff"\n', "m/1/model.py": MODEL_PY}, py(BASE)),
 ]

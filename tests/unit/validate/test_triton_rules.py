@@ -80,7 +80,13 @@ def test_rule_flags_what_triton_fails(
     assert expected in errors(report), report.diagnostics
 
 
-AUTO_COMPLETE = MODEL_PY + "\n    def auto_complete_config(config):\n        return config\n"
+# auto_complete_config declares what model.py reads and writes (python_backend ModelConfig helper)
+AUTO_COMPLETE = MODEL_PY + (
+    "\n    @staticmethod\n    def auto_complete_config(config):\n"
+    '        config.add_input({"name": "INPUT0", "data_type": "TYPE_FP32", "dims": [4]})\n'
+    '        config.add_output({"name": "OUTPUT0", "data_type": "TYPE_FP32", "dims": [4]})\n'
+    "        return config\n"
+)
 GUARDED = MODEL_PY.replace(
     "            out = ",
     '            mask = pb_utils.get_input_tensor_by_name(request, "MASK")\n'

@@ -9,6 +9,7 @@ from tritonops.ensembles import (
     check_ensemble_cycles,
     signature_from_proto,
 )
+from tritonops.repository.validate.backends import effective_config
 from tritonops.repository.validate.model import ModelFolder
 
 CODE_OF: dict[IssueKind, str] = {
@@ -41,7 +42,8 @@ def signature(folder: ModelFolder) -> ModelSig | None:
         if folder.config_present:
             return None
         return ModelSig(folder.name, io_known=False, versions=served)  # auto-complete
-    sig = signature_from_proto(folder.config, served)
+    config, io_known = effective_config(folder)  # what auto-complete adds counts
+    sig = signature_from_proto(config, served, io_known=io_known)
     if sig.name != folder.name:  # Triton knows a model by its folder name
         from dataclasses import replace
 

@@ -117,6 +117,8 @@ def check_model_files(folder: ModelFolder) -> None:
             and any(_present(base, f) for f in folder.config.cc_model_filenames.values())
         ):
             missing = []
+        if folder.backend == "dali" and _present(base, "dali.py"):
+            missing = []  # dali_backend README: else it autoserializes the pipeline in dali.py
         if missing:
             config_hint = " or set default_model_filename" if folder.config is not None else ""
             folder.report(

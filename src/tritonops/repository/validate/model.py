@@ -11,20 +11,36 @@ from pathlib import Path
 from typing import Any
 
 from tritonops.errors import ConfigParseError
-from tritonops.model_config import parse_text
 from tritonops.repository.diagnostics import Diagnostic, Severity
 from tritonops.repository.locate import Locator
 from tritonops.repository.validate.codes import CODES
+from tritonops.repository.validate.newest_schema import parse_newest
 
 CONFIG = "config.pbtxt"
 
-# Platform -> the backend Triton fills in for it (auto-complete, §6 of the reference).
+# Platform -> the backend Triton fills in for it (core src/model_config_utils.cc,
+# AutoCompleteBackendFields; "libtorch" and "torch_aoti" are constants.h's newer pytorch platforms).
 PLATFORM_BACKENDS = {
     "tensorrt_plan": "tensorrt",
     "tensorflow_graphdef": "tensorflow",
     "tensorflow_savedmodel": "tensorflow",
     "onnxruntime_onnx": "onnxruntime",
     "pytorch_libtorch": "pytorch",
+    "libtorch": "pytorch",
+    "torch_aoti": "pytorch",
+}
+
+# default_model_filename -> the backend it implies when the config names neither backend nor
+# platform (same function of core).
+_FILENAME_BACKENDS = {
+    "model.savedmodel": "tensorflow",
+    "model.graphdef": "tensorflow",
+    "model.plan": "tensorrt",
+    "model.onnx": "onnxruntime",
+    "model.xml": "openvino",
+    "model.pt": "pytorch",
+    "model.pt2": "pytorch",
+    "model.py": "python",
 }
 
 
@@ -42,6 +58,8 @@ class ModelFolder:
     text: str = ""
     versions: dict[int, str] = field(default_factory=dict)  # version -> folder name on disk
     selected: list[int] = field(default_factory=list)  # versions the policy serves
+    # results several checks share (a parsed model.py, what auto-complete adds), keyed by name
+    cache: dict[str, Any] = field(default_factory=dict)
     _locator: Locator | None = None
 
     @property
@@ -62,13 +80,10 @@ class ModelFolder:
     @property
     def backend(self) -> str:
         """The backend Triton ends up with: config, then platform, then the model files."""
-        config = self.config
-        if config is not None:
-            if config.backend:
-                return str(config.backend)
-            if config.platform:
-                return PLATFORM_BACKENDS.get(config.platform, "")
-        return detect_backend(self)
+        if "backend" not in self.cache:
+            self.cache["backend"] = resolve_backend(self)
+        backend: str = self.cache["backend"]
+        return backend
 
     def rel(self, *parts: str) -> str:
         return "/".join((self.name, *parts))
@@ -107,28 +122,56 @@ class ModelFolder:
         )
 
 
-# Model files auto-complete recognises in the first version folder, in Triton's order.
+# Model files auto-complete recognises in the first version folder, in core's order (a savedmodel
+# and onnx model may be folders; the others must be files).
 _AUTO_FILES = (
-    ("model.savedmodel", "tensorflow"),
-    ("model.graphdef", "tensorflow"),
-    ("model.plan", "tensorrt"),
-    ("model.onnx", "onnxruntime"),
-    ("model.xml", "openvino"),
-    ("model.pt", "pytorch"),
-    ("model.py", "python"),
+    ("model.savedmodel", "tensorflow", True),
+    ("model.graphdef", "tensorflow", False),
+    ("model.plan", "tensorrt", False),
+    ("model.onnx", "onnxruntime", None),
+    ("model.xml", "openvino", None),
+    ("model.pt", "pytorch", False),
+    ("model.pt2", "pytorch", False),
+    ("model.py", "python", None),
 )
 
 
+def resolve_backend(folder: ModelFolder) -> str:
+    """The backend core's AutoCompleteBackendFields settles on, or "" when it finds none.
+
+    Order (core src/model_config_utils.cc): an explicit backend; a platform's backend; the backend
+    implied by default_model_filename; a known model file in the first version folder (the first
+    subfolder in byte order, as core lists them); and when the config names no backend, platform
+    or default_model_filename, the text after the first '.' of the model's name
+    (``model.identity`` -> backend ``identity``).
+    """
+    config = folder.config
+    backend = str(config.backend) if config is not None else ""
+    platform = str(config.platform) if config is not None else ""
+    filename = str(config.default_model_filename) if config is not None else ""
+    if backend:
+        return backend
+    if platform:
+        return PLATFORM_BACKENDS.get(platform, "")
+    if filename:
+        return _FILENAME_BACKENDS.get(filename, "")
+    return detect_backend(folder)
+
+
 def detect_backend(folder: ModelFolder) -> str:
-    """The backend Triton's auto-complete infers from the first version folder, or ""."""
-    if not folder.versions:
-        return ""
-    first = folder.path / folder.versions[min(folder.versions)]
-    try:
-        names = set(os.listdir(first))
-    except OSError:
-        return ""
-    return next((backend for file, backend in _AUTO_FILES if file in names), "")
+    """The backend auto-complete infers with no backend, platform or default_model_filename."""
+    if folder.dirs:
+        first = folder.path / min(folder.dirs)
+        try:
+            with os.scandir(first) as it:
+                kinds = {e.name: e.is_dir() for e in it}
+        except OSError:
+            kinds = {}
+        for file, backend, is_dir in _AUTO_FILES:
+            if file in kinds and (is_dir is None or kinds[file] == is_dir):
+                return backend
+    _, dot, suffix = folder.name.partition(".")
+    return suffix if dot else ""
 
 
 def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
@@ -152,7 +195,8 @@ def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
         )
         return folder
     try:
-        folder.config = parse_text(folder.text, folder.config_file)
+        # the newest schema: fields a target release lacks are reported by check_release
+        folder.config = parse_newest(folder.text, folder.config_file)
     except ConfigParseError as exc:
         folder.report(
             "TRITON-S001",

@@ -44,11 +44,18 @@ class OnnxTensor:
 
 def read_signature(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor]]:
     """Graph inputs (initializers excluded) and outputs of an ONNX file; raises on a bad file."""
+    inputs, _, outputs = read_graph(path)
+    return inputs, outputs
+
+
+def read_graph(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor], list[OnnxTensor]]:
+    """Required inputs, overridable initializers (graph inputs with a stored value), outputs."""
     model = onnx.load(str(path), load_external_data=False)
     graph = model.graph
     weights = {t.name for t in graph.initializer}
     inputs = [_tensor(v) for v in graph.input if v.name not in weights]
-    return inputs, [_tensor(v) for v in graph.output]
+    overridable = [_tensor(v) for v in graph.input if v.name in weights]
+    return inputs, overridable, [_tensor(v) for v in graph.output]
 
 
 def _tensor(value: Any) -> OnnxTensor:
@@ -100,7 +107,7 @@ def _check_file(folder: ModelFolder, version: int) -> None:
         return  # missing files are layout errors
     rel = path.relative_to(folder.root).as_posix()
     try:
-        inputs, outputs = read_signature(path)
+        inputs, overridable, outputs = read_graph(path)
     except Exception as exc:  # onnx raises DecodeError, ValueError, OSError...: one boundary
         folder.report(
             "TRITON-O001",
@@ -112,17 +119,21 @@ def _check_file(folder: ModelFolder, version: int) -> None:
     config = folder.config
     assert config is not None
     batching = config.max_batch_size > 0
-    plain = not config.HasField("sequence_batching") and not config.batch_input
-    if config.input and plain and len(config.input) != len(inputs):
+    expected = _expected_inputs(config)
+    if config.input and expected != len(inputs):
+        optional = sum(1 for t in config.input if t.optional)
+        note = f", {optional} of them optional and not counted" if optional else ""
         folder.report(
             "TRITON-O002",
-            f"config of '{folder.name}' lists {len(config.input)} inputs but '{rel}' has "
+            f"config of '{folder.name}' expects {expected} model inputs ({len(config.input)} "
+            f"listed{note}, plus batch inputs, sequence controls and states) but '{rel}' has "
             f"{len(inputs)} ({', '.join(t.name for t in inputs)})",
-            "declare exactly the model's inputs in config.pbtxt",
+            "declare exactly the model's inputs in config.pbtxt (an input backed by an "
+            "initializer is declared `optional: true`)",
             path="input",
         )
     for kind, declared, actual in (
-        ("input", config.input, inputs),
+        ("input", config.input, [*inputs, *overridable]),
         ("output", config.output, outputs),
     ):
         by_name = {t.name: t for t in actual}
@@ -139,6 +150,22 @@ def _check_file(folder: ModelFolder, version: int) -> None:
                 )
                 continue
             _compare(folder, where, kind, tensor, found, batching, rel)
+
+
+def _expected_inputs(config: Any) -> int:
+    """How many session inputs the onnxruntime backend expects from the config.
+
+    onnxruntime_backend src/onnxruntime.cc (ModelInstanceState::Create): the config's inputs minus
+    the optional ones (overridable initializers, since r23.04), plus batch inputs, one per sequence
+    control kind present (START, END, READY, CORRID) and one per sequence state; it must equal the
+    session's input count, which leaves out graph inputs that have an initializer.
+    """
+    count = sum(1 for t in config.input if not t.optional) + len(config.batch_input)
+    if config.HasField("sequence_batching"):
+        seq = config.sequence_batching
+        kinds = {c.kind for ci in seq.control_input for c in ci.control}
+        count += len(kinds) + len(seq.state)
+    return count
 
 
 def _compare(

@@ -11,6 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.python_checks import (
+    NOT_CHECKED,
+    check_completion,
+    model_py,
+    parse_source,
+    parsed_model,
+    python_completion,
+    supplied_inputs,
+    supplied_outputs,
+)
+
+__all__ = ["check_python_model", "defines_auto_complete", "model_py", "tensor_names"]
 
 
 @dataclass
@@ -27,9 +39,15 @@ class _Source:
 
 def _scan(tree: ast.AST) -> _Source:
     found = _Source()
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    guarded = _none_checked(tree)
-    for node in ast.walk(tree):
+    # one traversal: every node, and each node's parent (the checks below need both)
+    parents: dict[ast.AST, ast.AST] = {}
+    nodes = [tree]
+    for node in nodes:  # grows while iterated: breadth-first
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            nodes.append(child)
+    guarded = _none_checked(nodes)
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             found.auto_complete |= node.name == "auto_complete_config"
         if isinstance(node, ast.Name | ast.Attribute) and _name(node) == "InferenceRequest":
@@ -55,6 +73,8 @@ def _scan(tree: ast.AST) -> _Source:
 
 
 def _used_unchecked(call: ast.Call, parents: dict[ast.AST, ast.AST], guarded: set[str]) -> bool:
+    if _in_branch(call, parents):
+        return False  # e.g. only the non-decoupled path: not every request runs it
     parent = parents.get(call)
     if isinstance(parent, ast.Attribute):  # get_input_tensor_by_name(...).as_numpy()
         return True
@@ -64,10 +84,22 @@ def _used_unchecked(call: ast.Call, parents: dict[ast.AST, ast.AST], guarded: se
     return False  # passed on or stored elsewhere: cannot tell
 
 
-def _none_checked(tree: ast.AST) -> set[str]:
+def _in_branch(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Is ``node`` under an ``if``/``match``/conditional expression inside its function?"""
+    child, parent = node, parents.get(node)
+    while parent is not None and not isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(parent, ast.If | ast.IfExp) and child is not parent.test:
+            return True
+        if isinstance(parent, ast.match_case | ast.ExceptHandler):
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _none_checked(nodes: list[ast.AST]) -> set[str]:
     """Names compared with None (``x is None``, ``x != None``) or tested for truth (``if x:``)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
@@ -95,45 +127,50 @@ def _is_tensor_owner(func: ast.AST) -> bool:
     return isinstance(func, ast.Attribute) and _name(func.value) == "Tensor"
 
 
-def model_py(folder: ModelFolder) -> Path | None:
-    """The model.py of the newest served (else newest present) version, if there is one."""
-    versions = folder.selected or sorted(folder.versions)
-    if not versions:
-        return None
-    name = "model.py"
-    if folder.config is not None and folder.config.default_model_filename:
-        name = folder.config.default_model_filename
-    path = folder.path / folder.versions[max(versions)] / name
-    return path if path.is_file() else None
-
-
 def check_python_model(folder: ModelFolder) -> None:
     config = folder.config
     if config is None or folder.backend != "python" or config.runtime:
         return
-    path = model_py(folder)
-    if path is None:
+    parsed = parsed_model(folder)
+    if parsed is None:
         return  # a missing file is a layout error
+    path, tree = parsed
     rel = path.relative_to(folder.root).as_posix()
-    try:
-        tree = ast.parse(path.read_bytes(), filename=rel)
-    except SyntaxError as exc:
+    if isinstance(tree, str):
+        if tree.endswith(NOT_CHECKED):
+            return
+        line = int(tree.split(":")[0][5:]) if tree.startswith("line ") else None
         folder.report(
             "TRITON-P003",
-            f"{rel} is not valid Python: {exc.msg}",
+            f"{rel} is not valid Python ({tree})",
             "fix the syntax; the python stub cannot import the model and the load fails",
             file=rel,
-            line=exc.lineno,
+            line=line,
         )
         return
-    except (OSError, ValueError):
+    if not _defines_model_class(tree):
+        folder.report(
+            "TRITON-P005",
+            f"{rel} defines no class TritonPythonModel; the python backend imports that class "
+            "from model.py and the load fails",
+            "define `class TritonPythonModel:` with `execute(self, requests)` in model.py",
+            file=rel,
+            line=1,
+        )
         return
     source = _scan(tree)
-    inputs = {t.name for t in config.input}
-    outputs = {t.name for t in config.output}
-    if not inputs and not outputs:
-        if source.auto_complete:
-            return  # auto_complete_config declares them; nothing to compare with
+    completion = python_completion(folder)
+    if completion is not None:
+        if check_completion(folder, rel, completion):
+            return  # the load fails in auto_complete_config already
+        if not completion.known:
+            return  # tensors added at run time: nothing sound to compare with
+    inputs = {t.name for t in config.input} | supplied_inputs(config)
+    outputs = {t.name for t in config.output} | supplied_outputs(config)
+    if completion is not None:
+        inputs |= completion.input_names
+        outputs |= completion.output_names
+    if not config.input and not config.output and completion is None:
         folder.report(
             "TRITON-S007",
             f"python model '{folder.name}' declares no inputs or outputs and model.py has no "
@@ -142,6 +179,20 @@ def check_python_model(folder: ModelFolder) -> None:
             path="name",
         )
     _compare(folder, rel, source, inputs, outputs)
+
+
+def _defines_model_class(tree: ast.Module) -> bool:
+    """TritonPythonModel bound at module level (class, assignment or import), or a star import."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "TritonPythonModel":
+            return True
+        if isinstance(node, ast.Name) and node.id == "TritonPythonModel":
+            return True
+        if isinstance(node, ast.ImportFrom) and any(
+            a.name == "*" or (a.asname or a.name) == "TritonPythonModel" for a in node.names
+        ):
+            return True
+    return False
 
 
 def _compare(
@@ -180,15 +231,13 @@ def _compare(
 
 def tensor_names(path: Path) -> tuple[set[str], set[str]]:
     """Literal input names model.py reads and output names it emits ((), () if unreadable)."""
-    try:
-        source = _scan(ast.parse(path.read_bytes()))
-    except (OSError, SyntaxError, ValueError):
+    tree = parse_source(path) if path.is_file() else "absent"
+    if isinstance(tree, str):
         return set(), set()
+    source = _scan(tree)
     return source.read, source.emitted
 
 
 def defines_auto_complete(path: Path) -> bool:
-    try:
-        return _scan(ast.parse(path.read_bytes())).auto_complete
-    except (OSError, SyntaxError, ValueError):
-        return False
+    tree = parse_source(path) if path.is_file() else "absent"
+    return not isinstance(tree, str) and _scan(tree).auto_complete

@@ -45,6 +45,7 @@ class ValidationReport:
     root: Path = Path("model_repository")
     model_names: tuple[str, ...] = ()
     load: tuple[LoadResult, ...] | None = None
+    schema: str = ""  # the model_config schema and target release the configs were checked with
 
     @property
     def valid(self) -> bool:
@@ -62,6 +63,7 @@ class ValidationReport:
         data: dict[str, object] = {
             "valid": self.valid,
             "models": self.models,
+            "schema": self.schema,
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
         if self.load is not None:
@@ -79,9 +81,10 @@ def summary(report: ValidationReport) -> str:
     if report.load is not None:
         passed = sum(1 for r in report.load if r.passed)
         loaded = f", {passed}/{len(report.load)} loaded and answered in tritonserver"
+    schema = f" [schema: {report.schema}]" if report.schema else ""
     return (
         f"{report.models} model(s), {len(report.errors)} error(s), "
-        f"{len(report.warnings)} warning(s){loaded}: {verdict}"
+        f"{len(report.warnings)} warning(s){loaded}: {verdict}{schema}"
     )
 
 
@@ -139,6 +142,9 @@ def _junit(report: ValidationReport) -> str:
         failures=str(failed),
         errors="0",
     )
+    if report.schema:
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="schema", value=report.schema)
     for model in sorted(by_model):
         diagnostics = by_model[model]
         case = ET.SubElement(suite, "testcase", classname=str(report.root), name=model)

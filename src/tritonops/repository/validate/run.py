@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tritonops.errors import RepositoryError
 from tritonops.repository.diagnostics import Diagnostic
+from tritonops.repository.validate.backends import check_backend_io
 from tritonops.repository.validate.batching import check_batching
 from tritonops.repository.validate.ensemble import check_ensembles
 from tritonops.repository.validate.instances import check_instances
@@ -18,7 +19,14 @@ from tritonops.repository.validate.layout import (
 )
 from tritonops.repository.validate.model import ModelFolder, load_folder
 from tritonops.repository.validate.onnx_io import check_onnx
+from tritonops.repository.validate.openvino_io import check_openvino
 from tritonops.repository.validate.python_model import check_python_model
+from tritonops.repository.validate.release_schema import (
+    NEWEST_RELEASE,
+    check_release,
+    release_key,
+    schema_label,
+)
 from tritonops.repository.validate.report import ValidationReport, sort_key
 from tritonops.repository.validate.schema import check_cache, check_identity
 from tritonops.repository.validate.sequence import check_sequence
@@ -31,23 +39,38 @@ _MODEL_CHECKS = (
     check_config_presence,
     check_name,
     check_identity,
+    select_versions,  # before any check that reads model.py (it picks the served version)
+    check_backend_io,
     check_cache,
     check_tensors,
     check_batching,
     check_instances,
     check_sequence,
     check_warmup,
-    select_versions,
     check_model_files,
     check_labels,
     check_python_model,
     check_onnx,
+    check_openvino,
 )
 
 
-def validate_repository(root: Path | str) -> ValidationReport:
-    """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read."""
+def validate_repository(
+    root: Path | str, *, triton_version: str | None = None, auto_complete: bool = True
+) -> ValidationReport:
+    """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read.
+
+    ``triton_version`` (``YY.MM``, default: the newest release known) is the release the
+    repository must load in: a config field newer than it is an error naming the release that
+    added it. ``auto_complete=False`` validates for a server started with
+    --disable-auto-complete-config (--strict-model-config): configs are taken as written.
+    """
     root = Path(root)
+    release = triton_version or NEWEST_RELEASE
+    try:
+        release_key(release)
+    except ValueError as exc:
+        raise RepositoryError(f"--triton-version: {exc}") from exc
     try:
         with os.scandir(root) as it:
             entries = sorted((e.name, e.is_dir()) for e in it)
@@ -66,15 +89,18 @@ def validate_repository(root: Path | str) -> ValidationReport:
         if folder is not None:
             folders.append(folder)
     for folder in folders:
+        folder.cache["auto_complete"] = auto_complete
         scan_versions(folder)
         for check in _MODEL_CHECKS:
             check(folder)
+        check_release(folder, release)
     check_ensembles(folders)
     return ValidationReport(
         models=len(folders),
         diagnostics=sorted(sink, key=sort_key),
         root=root,
         model_names=tuple(f.name for f in folders),
+        schema=schema_label(release),
     )
 
 

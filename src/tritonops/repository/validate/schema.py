@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import difflib
 
-from tritonops.repository.validate.model import PLATFORM_BACKENDS, ModelFolder, detect_backend
+from tritonops.repository.validate.model import PLATFORM_BACKENDS, ModelFolder
 
 # Backends whose platform Triton checks (reference §3); other backends accept any platform.
 _PAIRED = {
     "tensorflow": ("tensorflow_graphdef", "tensorflow_savedmodel"),
     "tensorrt": ("tensorrt_plan",),
     "onnxruntime": ("onnxruntime_onnx",),
-    "pytorch": ("pytorch_libtorch",),
+    "pytorch": ("pytorch_libtorch", "libtorch", "torch_aoti"),
 }
 
 # Backends a Triton release ships (or commonly installs); a backend named like one of these but not
@@ -82,11 +82,12 @@ def check_identity(folder: ModelFolder) -> None:
             f'use a known platform ({known}) or set `backend` (e.g. "onnxruntime", "python")',
             path="platform",
         )
-    elif not platform and folder.versions and not detect_backend(folder):
+    elif not platform and folder.versions and not folder.backend:
+        # core: no known model file and no '.<backend>' suffix in the model name
         folder.report(
             "TRITON-S005",
-            f"'{folder.name}' sets neither backend nor platform and its first version folder "
-            "holds no model file auto-complete recognises",
+            f"'{folder.name}' sets neither backend nor platform, its first version folder holds "
+            "no model file auto-complete recognises, and its name has no '.<backend>' suffix",
             'set `backend` (e.g. "python", "onnxruntime") in the config',
             path="name",
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from tritonclient.grpc import model_config_pb2 as pb
 
+from tritonops.repository.validate.backends import filled_fields
 from tritonops.repository.validate.model import ModelFolder
 
 _TRT_ONLY_FLAGS = ("is_shape_tensor", "is_non_linear_format_io")
@@ -40,7 +41,9 @@ def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) ->
     label = f"{kind} '{tensor.name}'" if tensor.name else f"{kind} #{i}"
     if not tensor.name:
         folder.report("TRITON-T001", f"{label} has no name", 'add `name: "..."`', path=where)
-    if tensor.data_type == pb.TYPE_INVALID:
+    # the backend's auto-complete may fill these in before Triton validates (backends.py)
+    filled = filled_fields(folder, kind, tensor.name) if tensor.name else frozenset()
+    if tensor.data_type == pb.TYPE_INVALID and "data_type" not in filled:
         folder.report(
             "TRITON-T002",
             f"{label} must specify data_type",
@@ -48,7 +51,7 @@ def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) ->
             path=where,
         )
     dims = list(tensor.dims)
-    if not dims:
+    if not dims and "dims" not in filled:
         folder.report(
             "TRITON-T003",
             f"{label} must specify dims",
