@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.deploy.loadcheck import validate_with_load
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import FORMATS, format_report, validate_repository
@@ -63,6 +64,7 @@ def validate_command(
       tritonops validate model_repository --format junit -o validate.xml
       tritonops validate model_repository --load      # the CI gate: a real server's verdict
     """
+    recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
     try:
         if load:
             report = validate_with_load(repo, tritonserver=tritonserver)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.errors import SpecError, SpecIssue
 from tritonops.spec.checks import check_ensemble_fields, check_model
 from tritonops.spec.crossrefs import check_ensemble_steps, check_experiment, check_unique
@@ -90,6 +91,9 @@ def load_project(path: Path | str) -> Project:
     project = _Assembler(data, locator, path.resolve()).run(issues)
     if issues or project is None:
         raise SpecError(_ordered(issues))
+    # Every command that uses the repository loads the project first: the place to finish what a
+    # killed render left (a repository set aside mid-swap, temp folders).
+    recover_directory(project.repository, REPOSITORY_MARKER)
     return project
 
 
