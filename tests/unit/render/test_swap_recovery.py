@@ -204,3 +204,19 @@ def test_kills_at_random_moments_never_lose_the_repository(tmp_path: Path, fallb
         recover_directory(out, REPOSITORY_MARKER)
         assert _tree(out) in trees, f"attempt {attempt}"
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_render_out_into_a_folder_with_a_planted_empty_marker_keeps_the_files(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path / "p", ["a"])
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / REPOSITORY_MARKER).write_text("", encoding="utf-8")
+    (home / "thesis.tex").write_text("years of work", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", "-f", str(project), "--out", str(home)])
+    assert result.exit_code == 1, result.output
+    assert "thesis.tex" in result.output
+    assert "Traceback" not in result.output
+    assert (home / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "p"]
