@@ -21,6 +21,7 @@ from tritonops.spec.experiments import ExperimentSpec
 from tritonops.spec.fields import SpecModel
 from tritonops.spec.issues import Locator, choice_issue, format_path, validation_issues
 from tritonops.spec.models import MODEL_KINDS, EnsembleSpec, ModelSpec
+from tritonops.spec.paths import allowed_roots, check_inside
 from tritonops.spec.project import Project
 from tritonops.spec.sources import (
     check_experiment_files,
@@ -41,6 +42,8 @@ class ProjectHead(SpecModel):
 
     repository: str = Field(default=DEFAULT_REPOSITORY, min_length=1)
     templates: str | None = Field(default=None, min_length=1)
+    # folders outside the project that its paths may point into (see spec.paths)
+    allow_paths_outside_project: list[str] = Field(default_factory=list)
     models: list[Any] = Field(default_factory=list)
     ensembles: list[Any] = Field(default_factory=list)
     experiments: list[Any] = Field(default_factory=list)
@@ -171,6 +174,12 @@ class _Assembler:
             issues += check_experiment_files(experiment, loc, self.root, self.at)
         if head is not None and head.templates is not None:
             issues += check_templates(head.templates, self.root, self.at)
+        if head is not None:
+            allowed, allow_issues = allowed_roots(
+                head.allow_paths_outside_project, self.root, self.at
+            )
+            issues += allow_issues
+            issues += check_inside(models, experiments, head.templates, self.root, allowed, self.at)
         if issues or head is None or targets is None:
             return None
         ensembles.sort(key=lambda pair: (pair[0][0] != "models", pair[0][1]))
