@@ -23,7 +23,9 @@ class SpecModel(BaseModel):
 # src/http_server.cc, ``model_regex_``). So a name that loads can still be unreachable: a space,
 # newline, '{', '%' or non-ASCII letter must be percent-encoded in a URL (RFC 3986 ``pchar``), which
 # that match does not undo. Allowed: RFC 3986 unreserved characters plus the sub-delimiters, ':'
-# and '@' that a path segment may carry unescaped.
+# and '@' that a path segment may carry unescaped. Observed on tritonserver 2.51: a python model
+# named "my model" never loads (its stub aborts: "std::invalid_argument ... stol"); see
+# tests/integration/validate/test_names_on_triton.py.
 _NAME_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
 )
