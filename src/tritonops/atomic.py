@@ -23,7 +23,12 @@ checks yet, so going back is the only safe direction.
 marker recording the writer's pid the moment it is made. ``recover_directory`` removes a sibling
 only when its name matches that pattern exactly AND it carries a tritonops marker (or is empty,
 as when a kill came between ``mkdir`` and the marker write) AND its writer is no longer running,
-so a render in progress next door is left alone.
+so a render in progress next door is left alone. (A leftover carrying this process's own pid
+counts as dead: one process does not write the same folder from two threads.)
+
+The manifest costs one extra read of what was written (sha256 at about 0.5 GB/s here: 0.58 s for
+256 MiB); the check before a replace compares size and mtime and hashes only a file whose mtime
+changed.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ def _hostile(marker: Path) -> dict[str, str]:
         "path read": "{% for f in plan.version_files.values() %}{{ f.read_text() }}{% endfor %}",
         "dict mutate": "{{ config.update({'name': 'other'}) }}",
         "huge string": "{{ 'x' * 1000000000000 }}",
+        "include outside": "{% include '../src/pwned-source.txt' %}",
         "huge power": "{{ 10 ** 1000000000 }}",
     }
 
@@ -40,6 +41,7 @@ def _plan_with_file(tmp_path: Path) -> ModelPlan:
     source = tmp_path / "src" / "model.onnx"
     source.parent.mkdir()
     source.write_bytes(b"onnx")
+    (source.parent / "pwned-source.txt").write_text("top secret", encoding="utf-8")
     plan = onnx_model()
     return ModelPlan(plan.config, plan.kind, plan.versions, {"model.onnx": source}, {})
 
@@ -55,6 +57,7 @@ def test_a_hostile_override_runs_nothing_and_is_located(tmp_path: Path, case: st
     assert not marker.exists()
     message = str(caught.value)
     assert f"{overrides / 'onnx.pbtxt.j2'}:3" in message, message
+    assert "top secret" not in message
     assert "model 'resnet50'" in message
 
 
