@@ -4,7 +4,10 @@ Used for model repositories and Kubernetes manifests alike. Three promises:
 
 **Never delete what tritonops did not write.** The folder's marker file records a manifest: every
 file tritonops wrote (relative path, size, sha256) and every folder. A folder is replaceable when
-it is absent, empty, or holds nothing but what its manifest lists, unchanged. Anything else (a
+it is absent, empty, or holds nothing but what its manifest lists, unchanged. The marker is written
+last, so a file whose mtime is older than the marker's has not been touched since (the trust rsync
+and git place in mtimes) and is not hashed again; any other file is. The manifest holds no times
+or pids, so rendering the same project twice gives the same bytes. Anything else (a
 user's file, an edited config, an empty or old-style marker with other content next to it) makes
 tritonops refuse and name the files in the way. Python's bytecode cache (``__pycache__`` holding
 only ``*.pyc``) is the one exception: the Python backend writes it next to ``model.py`` when
@@ -19,16 +22,15 @@ folder) renames the old one back — it was complete, and the staged one may not
 checks yet, so going back is the only safe direction.
 
 **Never let temp folders pile up.** Staged and set-aside folders are siblings named
-``.NAME.tritonops-tmp-XXXXXXXX`` / ``.NAME.tritonops-old-XXXXXXXX``, and a staged folder gets a
-marker recording the writer's pid the moment it is made. ``recover_directory`` removes a sibling
-only when its name matches that pattern exactly AND it carries a tritonops marker (or is empty,
-as when a kill came between ``mkdir`` and the marker write) AND its writer is no longer running,
-so a render in progress next door is left alone. (A leftover carrying this process's own pid
-counts as dead: one process does not write the same folder from two threads.)
+``.NAME.tritonops-tmp-PID-XXXXXXXX`` / ``.NAME.tritonops-old-PID-XXXXXXXX`` (PID: the writing
+process), and a staged folder gets a marker the moment it is made. ``recover_directory`` removes
+a sibling only when its name matches that pattern exactly AND it carries a tritonops marker (or is
+empty, as when a kill came between ``mkdir`` and the marker write) AND its writer is no longer
+running, so a render in progress next door is left alone. (A leftover named with this process's
+own pid counts as dead: one process does not write the same folder from two threads.)
 
 The manifest costs one extra read of what was written (sha256 at about 0.5 GB/s here: 0.58 s for
-256 MiB); the check before a replace compares size and mtime and hashes only a file whose mtime
-changed.
+256 MiB); the check before a replace compares sizes and hashes only files newer than the marker.
 """
 
 from __future__ import annotations
@@ -50,14 +52,14 @@ from tritonops.errors import TritonOpsError
 
 REPOSITORY_MARKER = ".tritonops"  # the marker file of a model repository tritonops wrote
 
-_TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-[0-9a-f]{8}")
+_TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-(?P<pid>[0-9]+)-[0-9a-f]{8}")
 _SHOWN = 10  # files in the way listed in an error before "and N more"
 _CHUNK = 1 << 20
 
 
 def staging_path(root: Path, kind: str = "tmp") -> Path:
     """A fresh sibling name for staging (``tmp``) or setting aside (``old``) ``root``."""
-    return root.parent / f".{root.name}.tritonops-{kind}-{secrets.token_hex(4)}"
+    return root.parent / f".{root.name}.tritonops-{kind}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def make_staging(root: Path, marker: str) -> Path:
@@ -69,7 +71,7 @@ def make_staging(root: Path, marker: str) -> Path:
     tmp = staging_path(root)
     # mkdir (not mkdtemp, which makes 0700 folders) so the result gets normal permissions.
     tmp.mkdir()
-    record = {"written_by": "tritonops", "state": "staging", "pid": os.getpid()}
+    record = {"written_by": "tritonops", "state": "staging"}
     (tmp / marker).write_text(json.dumps(record) + "\n", encoding="utf-8")
     return tmp
 
@@ -89,9 +91,9 @@ def write_marker(staged: Path, marker: str, record: dict[str, Any]) -> None:
             folders.append(rel)
         else:
             stat = path.lstat()
-            files[rel] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _hash(path)}
+            files[rel] = {"size": stat.st_size, "sha256": _hash(path)}
     manifest = {"folders": folders, "files": files}
-    full = {"written_by": "tritonops", **record, "pid": os.getpid(), "manifest": manifest}
+    full = {"written_by": "tritonops", **record, "manifest": manifest}
     (staged / marker).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
 
 
@@ -134,6 +136,7 @@ def check_replaceable(root: Path, marker: str, error: type[TritonOpsError]) -> N
 def foreign_entries(root: Path, marker: str) -> list[str]:
     """Paths under ``root`` (relative, sorted) that its marker's manifest does not vouch for."""
     manifest = _manifest(root / marker)
+    written_ns = (root / marker).stat().st_mtime_ns
     files: dict[str, dict[str, Any]] = manifest.get("files", {}) if manifest else {}
     folders = set(manifest.get("folders", [])) if manifest else set()
     foreign: list[str] = []
@@ -145,7 +148,7 @@ def foreign_entries(root: Path, marker: str) -> list[str]:
             if rel not in folders and not _only_known_below(rel, files, folders):
                 foreign.append(rel + "/")
             continue
-        if rel not in files or not _unchanged(path, files[rel]):
+        if rel not in files or not _unchanged(path, files[rel], written_ns):
             foreign.append(rel)
     # A new folder full of new files is reported once, as the folder.
     return [
@@ -190,7 +193,7 @@ def recover_directory(root: Path, marker: str) -> None:
                 return  # not ours to force: the command that needs the folder reports it missing
             ours.remove(newest)
     for path in ours:
-        if not _writer_alive(path / marker):
+        if not _writer_alive(path):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -253,12 +256,12 @@ def _hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _unchanged(path: Path, recorded: dict[str, Any]) -> bool:
+def _unchanged(path: Path, recorded: dict[str, Any], written_ns: int) -> bool:
     stat = path.lstat()
     if stat.st_size != recorded.get("size"):
         return False
-    # Same size and mtime: unchanged, as rsync and git assume; otherwise the content decides.
-    return stat.st_mtime_ns == recorded.get("mtime_ns") or _hash(path) == recorded.get("sha256")
+    # Older than the marker (written last): untouched since. Otherwise the content decides.
+    return stat.st_mtime_ns < written_ns or _hash(path) == recorded.get("sha256")
 
 
 def _only_known_below(rel: str, files: dict[str, Any], folders: set[str]) -> bool:
@@ -294,12 +297,10 @@ def _is_our_temp(path: Path, root_name: str, marker: str) -> bool:
     return isinstance(record, dict) and record.get("written_by") == "tritonops"
 
 
-def _writer_alive(marker: Path) -> bool:
-    try:
-        pid = json.loads(marker.read_text(encoding="utf-8")).get("pid")
-    except (OSError, ValueError, AttributeError):
-        return False
-    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+def _writer_alive(path: Path) -> bool:
+    found = _TEMP.fullmatch(path.name)
+    pid = int(found["pid"]) if found else 0
+    if pid <= 0 or pid == os.getpid():
         return False
     try:
         os.kill(pid, 0)

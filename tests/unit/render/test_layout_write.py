@@ -279,6 +279,20 @@ def test_files_added_or_edited_after_the_render_are_never_deleted(
     assert _siblings(out) == ["build", "repo"]
 
 
+def test_a_same_size_edit_is_caught_and_the_marker_is_reproducible(
+    tmp_path: Path, sources: Path
+) -> None:
+    out, _ = _previous(tmp_path, sources)
+    first = (out / MARKER).read_bytes()
+    write_repository(_plans(sources)[:1], out)
+    assert (out / MARKER).read_bytes() == first  # no times, no pids: same project, same bytes
+    labels = out / "resnet50" / "labels.txt"
+    labels.write_text("cow\ndog\n", encoding="utf-8")  # same size as "cat\ndog\n"
+    with pytest.raises(RepositoryError, match=r"resnet50/labels.txt — move them out"):
+        write_repository([ensemble()], out)
+    assert labels.read_text(encoding="utf-8") == "cow\ndog\n"
+
+
 def test_bytecode_the_python_backend_leaves_is_not_in_the_way(
     tmp_path: Path, sources: Path
 ) -> None:

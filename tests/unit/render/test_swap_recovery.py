@@ -138,7 +138,7 @@ def test_loading_the_project_restores_a_repository_set_aside(tmp_path: Path) -> 
     out = tmp_path / "model_repository"
     _render(project, out)
     before = _tree(out)
-    aside = tmp_path / ".model_repository.tritonops-old-0123abcd"
+    aside = tmp_path / f".model_repository.tritonops-old-{_dead_pid()}-0123abcd"
     out.rename(aside)  # what a kill between the two renames leaves
     result = CliRunner().invoke(cli, ["render", "-f", str(project)])
     assert result.exit_code == 0, result.output
@@ -149,20 +149,24 @@ def test_loading_the_project_restores_a_repository_set_aside(tmp_path: Path) -> 
 def test_recovery_leaves_foreign_and_live_folders_alone(tmp_path: Path) -> None:
     out = tmp_path / "model_repository"
     out.mkdir()
-    lookalike = tmp_path / ".model_repository.tritonops-tmp-0123abcd"
+    ours = '{"written_by": "tritonops"}'
+    lookalike = tmp_path / ".model_repository.tritonops-tmp-1-0123abcd"
     lookalike.mkdir()
     (lookalike / "notes.txt").write_text("not a marker in sight", encoding="utf-8")
-    live = tmp_path / ".model_repository.tritonops-tmp-89abcdef"
-    live.mkdir()
+    other_name = tmp_path / ".model_repository.tritonops-tmp-0123abcd"  # no pid: not our pattern
+    other_name.mkdir()
+    (other_name / REPOSITORY_MARKER).write_text(ours, encoding="utf-8")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        marker = f'{{"written_by": "tritonops", "pid": {sleeper.pid}}}'
-        (live / REPOSITORY_MARKER).write_text(marker, encoding="utf-8")
-        dead = tmp_path / ".model_repository.tritonops-old-00000000"
+        live = tmp_path / f".model_repository.tritonops-tmp-{sleeper.pid}-89abcdef"
+        live.mkdir()
+        (live / REPOSITORY_MARKER).write_text(ours, encoding="utf-8")
+        dead = tmp_path / f".model_repository.tritonops-old-{_dead_pid()}-00000000"
         dead.mkdir()
-        (dead / REPOSITORY_MARKER).write_text('{"written_by": "tritonops"}', encoding="utf-8")
+        (dead / REPOSITORY_MARKER).write_text(ours, encoding="utf-8")
         recover_directory(out, REPOSITORY_MARKER)
         assert lookalike.exists()
+        assert other_name.exists()
         assert live.exists()
         assert not dead.exists()
     finally:
@@ -171,6 +175,12 @@ def test_recovery_leaves_foreign_and_live_folders_alone(tmp_path: Path) -> None:
     recover_directory(out, REPOSITORY_MARKER)
     assert not live.exists()
     assert lookalike.exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 @pytest.mark.parametrize("fallback", [False, True], ids=["exchange", "two-renames"])
