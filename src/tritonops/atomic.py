@@ -52,7 +52,9 @@ from tritonops.errors import TritonOpsError
 
 REPOSITORY_MARKER = ".tritonops"  # the marker file of a model repository tritonops wrote
 
-_TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-(?P<pid>[0-9]+)-[0-9a-f]{8}")
+# The pid is absent from names tritonops 0.1 gave (``.NAME.tritonops-old-XXXXXXXX``): those are
+# recognised too, so an upgrade recovers what the old swap left, and count as dead.
+_TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-(?:(?P<pid>[0-9]+)-)?[0-9a-f]{8}")
 _SHOWN = 10  # files in the way listed in an error before "and N more"
 _CHUNK = 1 << 20
 
@@ -299,7 +301,7 @@ def _is_our_temp(path: Path, root_name: str, marker: str) -> bool:
 
 def _writer_alive(path: Path) -> bool:
     found = _TEMP.fullmatch(path.name)
-    pid = int(found["pid"]) if found else 0
+    pid = int(found["pid"]) if found and found["pid"] else 0
     if pid <= 0 or pid == os.getpid():
         return False
     try:

@@ -133,12 +133,14 @@ def _tree_of_new(tmp_path: Path, project: Path) -> list[str]:
     return _tree(fresh)
 
 
-def test_loading_the_project_restores_a_repository_set_aside(tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [False, True], ids=["current", "tritonops-0.1-name"])
+def test_loading_the_project_restores_a_repository_set_aside(tmp_path: Path, legacy: bool) -> None:
     project = _project(tmp_path, ["a"])
     out = tmp_path / "model_repository"
     _render(project, out)
     before = _tree(out)
-    aside = tmp_path / f".model_repository.tritonops-old-{_dead_pid()}-0123abcd"
+    pid = "" if legacy else f"{_dead_pid()}-"
+    aside = tmp_path / f".model_repository.tritonops-old-{pid}0123abcd"
     out.rename(aside)  # what a kill between the two renames leaves
     result = CliRunner().invoke(cli, ["render", "-f", str(project)])
     assert result.exit_code == 0, result.output
@@ -153,9 +155,12 @@ def test_recovery_leaves_foreign_and_live_folders_alone(tmp_path: Path) -> None:
     lookalike = tmp_path / ".model_repository.tritonops-tmp-1-0123abcd"
     lookalike.mkdir()
     (lookalike / "notes.txt").write_text("not a marker in sight", encoding="utf-8")
-    other_name = tmp_path / ".model_repository.tritonops-tmp-0123abcd"  # no pid: not our pattern
+    other_name = tmp_path / ".model_repository.tritonops-tmp-zz"  # not the pattern
     other_name.mkdir()
     (other_name / REPOSITORY_MARKER).write_text(ours, encoding="utf-8")
+    legacy = tmp_path / ".model_repository.tritonops-tmp-0123abcd"  # tritonops 0.1: no pid
+    legacy.mkdir()
+    (legacy / REPOSITORY_MARKER).write_text(ours, encoding="utf-8")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         live = tmp_path / f".model_repository.tritonops-tmp-{sleeper.pid}-89abcdef"
@@ -169,6 +174,7 @@ def test_recovery_leaves_foreign_and_live_folders_alone(tmp_path: Path) -> None:
         assert other_name.exists()
         assert live.exists()
         assert not dead.exists()
+        assert not legacy.exists()
     finally:
         sleeper.kill()
         sleeper.wait()
