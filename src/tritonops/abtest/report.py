@@ -30,6 +30,7 @@ from tritonops.abtest.schema import (
     WorkloadDoc,
 )
 from tritonops.abtest.verdict import EXIT_CODES, Verdict, worst
+from tritonops.redact import redact_url
 
 PLOTS = {"latency_cdf": "latency_cdf.png", "over_time": "over_time.png"}
 
@@ -98,7 +99,7 @@ def build_report(data: RunData, verdicts: Mapping[str, Verdict]) -> Report:
     shadow = data.shadow
     return Report(
         experiment=exp.name,
-        url=data.url,
+        url=redact_url(data.url),  # reports are shared: never the credentials
         protocol=data.protocol,
         seed=data.seed,
         started_at=data.started_at,

@@ -13,6 +13,7 @@ from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
+from tritonops.headers import header_problem
 from tritonops.repository.validate.report import LoadResult
 from tritonops.server import endpoint_record
 from tritonops.server.serve import sigterm_stops, wait_while_serving
@@ -171,6 +172,9 @@ def _parse_headers(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(
                 f"expected NAME=VALUE, got {name.strip()!r}=…", param_hint="--header"
             )
+        problem = header_problem(name.strip(), value)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="--header")
         headers[name.strip()] = value
     return headers
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.deploy.loadcheck import validate_with_load
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import FORMATS, format_report, validate_repository
@@ -80,6 +81,7 @@ def validate_command(
       tritonops validate model_repository --load      # the CI gate: a real server's verdict
       tritonops validate model_repository --triton-version 24.09
     """
+    recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
     try:
         if load:
             report = validate_with_load(repo, tritonserver=tritonserver)

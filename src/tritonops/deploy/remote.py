@@ -17,6 +17,7 @@ from tritonops.deploy.remote_client import RemoteClient, WireProtocol
 from tritonops.deploy.remote_plan import ModelStep, RolloutPlan, build_plan
 from tritonops.deploy.rollout import ModelOutcome, Rollout, StepCallback, Transport
 from tritonops.errors import DeployError
+from tritonops.redact import redact_url
 from tritonops.spec import RemoteTarget
 
 __all__ = [
@@ -79,12 +80,14 @@ def plan_remote(
         target = url
         url, protocol, ssl, headers = target.url, target.protocol, target.ssl, target.headers
     if transport is not None:
-        return build_plan(repository, transport, url=url, protocol=protocol, models=models)
+        return build_plan(
+            repository, transport, url=redact_url(url), protocol=protocol, models=models
+        )
     with RemoteClient(
         url, protocol=protocol, ssl=ssl, headers=headers, timeout_s=timeout_s
     ) as client:
         client.check_live()
-        return build_plan(repository, client, url=url, protocol=protocol, models=models)
+        return build_plan(repository, client, url=client.url, protocol=protocol, models=models)
 
 
 def deploy_remote(
@@ -127,10 +130,13 @@ def deploy_remote(
         try:
             if client is not None:
                 client.check_live()
-            plan = build_plan(repository, transport, url=url, protocol=protocol, models=models)
+            shown = redact_url(url)  # what is printed and recorded: never the credentials
+            plan = build_plan(repository, transport, url=shown, protocol=protocol, models=models)
         except DeployError as exc:
             if project_root is not None:
-                record = history.DeployRecord("remote", "failed", endpoint=url, detail=str(exc))
+                record = history.DeployRecord(
+                    "remote", "failed", endpoint=redact_url(url), detail=str(exc)
+                )
                 history.append(project_root, record)
             raise
         if dry_run:

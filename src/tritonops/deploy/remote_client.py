@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import DeployError
+from tritonops.headers import grpc_metadata, header_problem
+from tritonops.redact import redact_url, scrub, url_secrets
 
 WireProtocol = Literal["http", "grpc"]
 
@@ -48,10 +50,17 @@ class RemoteClient:
     ) -> None:
         if protocol not in ("http", "grpc"):
             raise DeployError(f"protocol {protocol!r} is not supported — use 'http' or 'grpc'")
+        for name, value in (headers or {}).items():
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise DeployError(problem)
         self.address, self.ssl = split_url(url, ssl)
         self.protocol: WireProtocol = protocol
-        self.url = url
+        self.url = redact_url(url)  # the form every message shows
+        self._secrets = [*(headers or {}).values(), *url_secrets(url)]
         self._headers = dict(headers or {})
+        if protocol == "grpc":
+            self._headers = grpc_metadata(self._headers)
         self.timeout_s = timeout_s
         self.load_timeout_s = load_timeout_s
         self._client: Any = None
@@ -170,11 +179,8 @@ class RemoteClient:
         return args
 
     def scrub(self, text: str) -> str:
-        """``text`` with every header value masked."""
-        for value in self._headers.values():
-            if value:
-                text = text.replace(value, "***")
-        return text
+        """``text`` with every header value and URL credential masked."""
+        return scrub(text, self._secrets)
 
     @contextmanager
     def _translate(self, action: str) -> Iterator[None]:

@@ -41,6 +41,7 @@ from tritonops.perf.analyzer import (
 from tritonops.perf.inputs import DataMode, batch_tensors, input_data_json, write_input_data
 from tritonops.perf.results import Latency, LevelResult, PerfResult, Reading, WindowSeen
 from tritonops.perf.triton import Endpoint, fetch_config, parse_url
+from tritonops.redact import redact_url
 
 EngineChoice = Literal["auto", "perf_analyzer", "builtin"]
 
@@ -87,7 +88,7 @@ def measure(
     result = PerfResult(
         model=spec.model,
         engine="perf_analyzer" if engine == "perf_analyzer" else "builtin",
-        url=spec.url,
+        url=redact_url(spec.url),  # results are stored and shared: never the credentials
         protocol=endpoint.protocol,
         load_kind="rate" if spec.rates else "concurrency",
         batch_size=spec.batch_size,

@@ -1,27 +1,32 @@
 """Write a model repository atomically: build it next to its destination, check it, swap it in.
 
 A reader (Triton polling the folder, a user) sees either the previous repository or the new one,
-never a half-written one. The root holds a ``.tritonops`` marker so tritonops only ever replaces a
-folder it wrote itself (or an empty one).
+never a half-written one. The root holds a ``.tritonops`` marker listing every file written, so
+tritonops only ever replaces what it wrote itself (or an empty folder): see ``tritonops.atomic``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from tritonops import __version__
-from tritonops.atomic import check_replaceable, swap_directory
+from tritonops.atomic import (
+    REPOSITORY_MARKER,
+    check_replaceable,
+    make_staging,
+    swap_directory,
+    write_marker,
+)
 from tritonops.errors import RenderError, RepositoryError
 from tritonops.repository.render import TemplateSet, render_config
 from tritonops.spec.plan import ModelPlan
 
-MARKER = ".tritonops"
+MARKER = REPOSITORY_MARKER
 CONFIG_NAME = "config.pbtxt"
 
 
@@ -63,11 +68,8 @@ def write_repository(
     _check_plans(plans)
     root = Path(os.path.abspath(out))
     check_replaceable(root, MARKER, RepositoryError)
-    # mkdir (not mkdtemp, which makes 0700 folders) so the repository gets normal permissions.
-    tmp = root.parent / f".{root.name}.tritonops-tmp-{secrets.token_hex(4)}"
     try:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir()
+        tmp = make_staging(root, MARKER)
     except OSError as exc:
         raise RepositoryError(
             f"cannot create a folder next to {root}: {exc.strerror or exc} — choose an output "
@@ -75,7 +77,7 @@ def write_repository(
         ) from exc
     try:
         models = [_build_model(tmp, root, plan, configs[plan.name]) for plan in plans]
-        (tmp / MARKER).write_text(_marker(plans), encoding="utf-8")
+        write_marker(tmp, MARKER, _marker(plans))
         if check is not None:
             check(tmp)
         try:
@@ -207,6 +209,5 @@ def _copy(model: str, source: Path, dest: Path, tmp: Path) -> Path:
     return dest
 
 
-def _marker(plans: list[ModelPlan]) -> str:
-    record = {"written_by": "tritonops", "version": __version__, "models": [p.name for p in plans]}
-    return json.dumps(record, indent=2) + "\n"
+def _marker(plans: list[ModelPlan]) -> dict[str, Any]:
+    return {"version": __version__, "models": [p.name for p in plans]}

@@ -20,6 +20,7 @@ import jinja2
 from tritonops.errors import ConfigParseError, RenderError
 from tritonops.model_config import parse_text, to_dict, to_proto, to_text
 from tritonops.spec.plan import ModelPlan
+from tritonops.templates.environment import SecurityError, template_environment
 
 _PACKAGE_TEMPLATES = ("tritonops", "templates")
 _SUFFIX = ".pbtxt.j2"
@@ -116,14 +117,7 @@ class TemplateSet:
         if override_dir is not None:
             loaders += [jinja2.FileSystemLoader(override_dir), _ByFileName(override_dir)]
         loaders.append(self._package)
-        self.environment = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            autoescape=False,
-        )
+        self.environment = template_environment(jinja2.ChoiceLoader(loaders))
         self.environment.filters.update(FILTERS)
 
     @staticmethod
@@ -184,6 +178,12 @@ def _render_text(plan: ModelPlan, templates: TemplateSet) -> str:
         raise RenderError(
             f"model {plan.name!r}: template {_template_location(exc)} includes {exc.name!r}, "
             "which no template folder holds"
+        ) from exc
+    except SecurityError as exc:
+        raise RenderError(
+            f"model {plan.name!r}: template {_template_location(exc)} tried something templates "
+            f"may not do ({exc}) — templates run sandboxed: use only the `config` and `plan` "
+            "values and the pb* filters"
         ) from exc
     except jinja2.UndefinedError as exc:
         raise RenderError(

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from tritonops.spec.fields import Count, Fraction, Millis, NonEmpty, Positive, SpecModel
+from tritonops.spec.fields import Count, Fraction, Millis, NonEmpty, SpecModel, Version
 
 
 class VariantSpec(SpecModel):
@@ -14,7 +14,7 @@ class VariantSpec(SpecModel):
 
     name: NonEmpty
     model: NonEmpty
-    version: Positive | None = None
+    version: Version | None = None
     weight: float = Field(default=1.0, ge=0)
     # another Triton endpoint serving this variant; the experiment's target when absent
     url: str | None = None
@@ -28,7 +28,7 @@ class ShadowSpec(SpecModel):
 
     variant: NonEmpty | None = None
     model: NonEmpty | None = None
-    version: Positive | None = None
+    version: Version | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> ShadowSpec:

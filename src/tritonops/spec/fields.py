@@ -16,6 +16,23 @@ class SpecModel(BaseModel):
     extra_key_hints: ClassVar[dict[str, str]] = {}
 
 
+# Characters a model name may hold. Triton's own check (ValidateModelName in core's
+# src/model_repository_manager/model_repository_manager.cc) only refuses an empty name, '..' and
+# '/'. But the name is also a folder name (that file insists the folder equals the name) and the
+# one path segment Triton's HTTP server matches, undecoded, with ``/v2/models/([^/]+)`` (server's
+# src/http_server.cc, ``model_regex_``). So a name that loads can still be unreachable: a space,
+# newline, '{', '%' or non-ASCII letter must be percent-encoded in a URL (RFC 3986 ``pchar``), which
+# that match does not undo. Allowed: RFC 3986 unreserved characters plus the sub-delimiters, ':'
+# and '@' that a path segment may carry unescaped. Observed on tritonserver 2.51: a python model
+# named "my model" never loads (its stub aborts: "std::invalid_argument ... stol"); see
+# tests/integration/validate/test_names_on_triton.py.
+_NAME_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
+)
+# NAME_MAX of Linux file systems: the name is one folder name.
+_NAME_BYTES = 255
+
+
 def _triton_name(value: str) -> str:
     # the name becomes a folder in the repository, so it must be one path component
     if not value.strip():
@@ -29,6 +46,20 @@ def _triton_name(value: str) -> str:
         raise ValueError(f"{value!r} is not a valid model name — choose a real name")
     if value != value.strip():
         raise ValueError(f"{value!r} has leading or trailing spaces — remove them")
+    bad = sorted({c for c in value if c not in _NAME_CHARS})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(
+            f"{value!r} is not a valid model name: {shown} cannot appear in Triton's URL "
+            "/v2/models/<name> unescaped — use letters, digits, '-', '_' and '.'"
+        )
+    if value.startswith("."):
+        raise ValueError(f"{value!r} would be a hidden folder — start the name with a letter")
+    if len(value.encode()) > _NAME_BYTES:
+        raise ValueError(
+            f"the name is {len(value.encode())} bytes, over the {_NAME_BYTES} a folder name may "
+            "have — shorten it"
+        )
     return value
 
 
@@ -64,6 +95,11 @@ def _quantity_text(value: Any) -> Any:
 TritonName = Annotated[str, AfterValidator(_triton_name)]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Positive = Annotated[int, Field(strict=True, gt=0)]
+# A model version: Triton reads version folders with std::stoll into int64 and catches only
+# invalid_argument, so a folder beyond int64 throws out_of_range and ends tritonserver (core's
+# src/model_repository_manager/model_lifecycle.cc, VersionsToLoad); the proto's versions are int64.
+INT64_MAX = 2**63 - 1
+Version = Annotated[int, Field(strict=True, gt=0, le=INT64_MAX)]
 Port = Annotated[int, Field(strict=True, ge=1, le=65535)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Millis = Annotated[float, Field(gt=0)]

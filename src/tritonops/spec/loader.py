@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.errors import SpecError, SpecIssue
 from tritonops.spec.checks import check_ensemble_fields, check_model
 from tritonops.spec.crossrefs import check_ensemble_steps, check_experiment, check_unique
@@ -20,6 +21,7 @@ from tritonops.spec.experiments import ExperimentSpec
 from tritonops.spec.fields import SpecModel
 from tritonops.spec.issues import Locator, choice_issue, format_path, validation_issues
 from tritonops.spec.models import MODEL_KINDS, EnsembleSpec, ModelSpec
+from tritonops.spec.paths import allowed_roots, check_inside
 from tritonops.spec.project import Project
 from tritonops.spec.sources import (
     check_experiment_files,
@@ -40,6 +42,8 @@ class ProjectHead(SpecModel):
 
     repository: str = Field(default=DEFAULT_REPOSITORY, min_length=1)
     templates: str | None = Field(default=None, min_length=1)
+    # folders outside the project that its paths may point into (see spec.paths)
+    allow_paths_outside_project: list[str] = Field(default_factory=list)
     models: list[Any] = Field(default_factory=list)
     ensembles: list[Any] = Field(default_factory=list)
     experiments: list[Any] = Field(default_factory=list)
@@ -90,6 +94,9 @@ def load_project(path: Path | str) -> Project:
     project = _Assembler(data, locator, path.resolve()).run(issues)
     if issues or project is None:
         raise SpecError(_ordered(issues))
+    # Every command that uses the repository loads the project first: the place to finish what a
+    # killed render left (a repository set aside mid-swap, temp folders).
+    recover_directory(project.repository, REPOSITORY_MARKER)
     return project
 
 
@@ -167,6 +174,12 @@ class _Assembler:
             issues += check_experiment_files(experiment, loc, self.root, self.at)
         if head is not None and head.templates is not None:
             issues += check_templates(head.templates, self.root, self.at)
+        if head is not None:
+            allowed, allow_issues = allowed_roots(
+                head.allow_paths_outside_project, self.root, self.at
+            )
+            issues += allow_issues
+            issues += check_inside(models, experiments, head.templates, self.root, allowed, self.at)
         if issues or head is None or targets is None:
             return None
         ensembles.sort(key=lambda pair: (pair[0][0] != "models", pair[0][1]))

@@ -30,9 +30,9 @@ from tritonops.spec.fields import (
     Count,
     NonEmpty,
     ParameterValue,
-    Positive,
     SpecModel,
     TritonName,
+    Version,
 )
 from tritonops.spec.onnx_build import OnnxBuild
 from tritonops.spec.trtllm_build import TrtLlmBuild
@@ -52,7 +52,7 @@ class ModelSpec(SpecModel):
     name: TritonName
     kind: ModelKind
     source: str | None = None
-    versions: list[Positive] = Field(default_factory=lambda: [1], min_length=1)
+    versions: list[Version] = Field(default_factory=lambda: [1], min_length=1)
     backend: str = ""
     platform: str = ""
     runtime: str = ""
@@ -97,7 +97,7 @@ class EnsembleStepSpec(SpecModel):
     """One step: which model runs, and how its tensors map to the ensemble's tensors."""
 
     model: NonEmpty
-    version: Positive | None = None
+    version: Version | None = None
     # step model tensor name -> ensemble tensor name
     inputs: dict[str, str] = Field(min_length=1)
     outputs: dict[str, str] = Field(min_length=1)

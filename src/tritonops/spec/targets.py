@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from tritonops.headers import header_problem
 from tritonops.spec.fields import (
     Count,
     Millis,
@@ -46,6 +47,15 @@ class RemoteTarget(SpecModel):
     ssl: bool = False
     headers: dict[str, str] = Field(default_factory=dict)
     model_control: Literal["explicit"] = "explicit"
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            problem = header_problem(name, text)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
 
 
 class Resources(SpecModel):

@@ -55,3 +55,29 @@ def test_remote_without_a_url_says_how_to_name_one(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "--url" in result.output
+
+
+def test_the_readme_grpc_header_example_deploys(tmp_path: Path, remote: LocalTriton) -> None:
+    project = tmp_path / "tour"
+    shutil.copytree(ROOT / "examples" / "tour", project)
+    args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
+    args += ["--url", remote.grpc_url, "--protocol", "grpc", "--model", "preprocess"]
+    args += ["--header", "Authorization=Bearer s3cret-token"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert remote.model_ready("preprocess")
+    assert "s3cret-token" not in result.output
+
+
+def test_credentials_in_the_url_are_never_printed_or_recorded(tmp_path: Path) -> None:
+    project = tmp_path / "tour"
+    shutil.copytree(ROOT / "examples" / "tour", project)
+    args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
+    args += ["--url", "http://deployer:hunter2-pw@127.0.0.1:9", "--model", "preprocess"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "deployer:***@127.0.0.1:9" in result.output
+    assert "hunter2-pw" not in result.output
+    history = (project / ".tritonops" / "history.jsonl").read_text()
+    assert "deployer:***@" in history
+    assert "hunter2-pw" not in history

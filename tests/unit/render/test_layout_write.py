@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from render_cases import ensemble, onnx_model, python_model
 
+from tritonops import atomic
 from tritonops.errors import RenderError, RepositoryError
 from tritonops.repository.layout import MARKER, write_repository
 from tritonops.spec.plan import ModelPlan
@@ -153,17 +154,36 @@ def test_a_failed_swap_puts_the_old_repository_back(
     tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out, before = _previous(tmp_path, sources)
+
+    def full_disk(a: Path, b: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic, "exchange", full_disk)
+    with pytest.raises(
+        RepositoryError, match=r"No space left on device.*previous one is unchanged"
+    ):
+        write_repository(_plans(sources), out)
+    assert _tree(out) == before
+    assert _siblings(out) == ["build", "repo"]
+
+
+def test_without_an_atomic_exchange_a_failed_second_rename_restores_the_old_repository(
+    tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = _previous(tmp_path, sources)
     rename = Path.rename
+
+    def unsupported(a: Path, b: Path) -> None:
+        raise OSError(22, "Invalid argument")
 
     def failing_rename(self: Path, target: str | os.PathLike[str]) -> Path:
         if ".tritonops-tmp-" in self.name:
             raise OSError(28, "No space left on device")
         return rename(self, target)
 
+    monkeypatch.setattr(atomic, "exchange", unsupported)
     monkeypatch.setattr(Path, "rename", failing_rename)
-    with pytest.raises(
-        RepositoryError, match=r"No space left on device.*previous one is unchanged"
-    ):
+    with pytest.raises(RepositoryError, match=r"No space left on device"):
         write_repository(_plans(sources), out)
     assert _tree(out) == before
     assert _siblings(out) == ["build", "repo"]
@@ -232,11 +252,75 @@ def test_refuses_a_file_or_a_symlink_as_output(tmp_path: Path, sources: Path) ->
 
 def test_a_previous_tritonops_repository_is_replaced_wholly(tmp_path: Path, sources: Path) -> None:
     out, _ = _previous(tmp_path, sources)
-    (out / "resnet50" / "stale.txt").write_text("old", encoding="utf-8")
-    (out / "notes.md").write_text("hand edit", encoding="utf-8")
     write_repository([ensemble()], out)
     assert sorted(_tree(out)) == [MARKER, "pipeline", "pipeline/1", "pipeline/config.pbtxt"]
     assert _siblings(out) == ["build", "repo"]
+
+
+def test_files_added_or_edited_after_the_render_are_never_deleted(
+    tmp_path: Path, sources: Path
+) -> None:
+    out, _ = _previous(tmp_path, sources)
+    (out / "resnet50" / "stale.txt").write_text("old", encoding="utf-8")
+    (out / "notes.md").write_text("hand edit", encoding="utf-8")
+    (out / "extra" / "deep").mkdir(parents=True)
+    (out / "extra" / "deep" / "a.bin").write_text("mine", encoding="utf-8")
+    config = out / "resnet50" / "config.pbtxt"
+    config.write_text(config.read_text(encoding="utf-8") + "# tuned by hand\n", encoding="utf-8")
+    before = _tree(out)
+    with pytest.raises(RepositoryError) as caught:
+        write_repository([ensemble()], out)
+    message = str(caught.value)
+    assert "4 file(s) in it are not what tritonops recorded writing" in message
+    for name in ("extra/", "notes.md", "resnet50/config.pbtxt", "resnet50/stale.txt"):
+        assert name in message
+    assert "move them out" in message
+    assert _tree(out) == before
+    assert _siblings(out) == ["build", "repo"]
+
+
+def test_a_same_size_edit_is_caught_and_the_marker_is_reproducible(
+    tmp_path: Path, sources: Path
+) -> None:
+    out, _ = _previous(tmp_path, sources)
+    first = (out / MARKER).read_bytes()
+    write_repository(_plans(sources)[:1], out)
+    assert (out / MARKER).read_bytes() == first  # no times, no pids: same project, same bytes
+    labels = out / "resnet50" / "labels.txt"
+    labels.write_text("cow\ndog\n", encoding="utf-8")  # same size as "cat\ndog\n"
+    with pytest.raises(RepositoryError, match=r"resnet50/labels.txt — move them out"):
+        write_repository([ensemble()], out)
+    assert labels.read_text(encoding="utf-8") == "cow\ndog\n"
+
+
+def test_bytecode_the_python_backend_leaves_is_not_in_the_way(
+    tmp_path: Path, sources: Path
+) -> None:
+    out = tmp_path / "repo"
+    write_repository(_plans(sources), out)
+    cache = out / "tokenizer" / "1" / "__pycache__"
+    cache.mkdir()
+    (cache / "model.cpython-311.pyc").write_bytes(b"\x00")
+    write_repository([ensemble()], out)
+    assert not (out / "tokenizer").exists()
+
+
+@pytest.mark.parametrize("marker", ["", "{}", '{"written_by": "tritonops", "models": ["a"]}'])
+def test_an_empty_or_old_style_marker_does_not_make_a_folder_ours(
+    tmp_path: Path, sources: Path, marker: str
+) -> None:
+    home = tmp_path / "home"
+    (home / "a").mkdir(parents=True)
+    (home / MARKER).write_text(marker, encoding="utf-8")
+    (home / "a" / "thesis.tex").write_text("years of work", encoding="utf-8")
+    before = _tree(home)
+    with pytest.raises(RepositoryError, match=r"1 file\(s\) in it .*: a/ — move them out"):
+        write_repository(_plans(sources), home)
+    assert _tree(home) == before
+    (home / "a" / "thesis.tex").unlink()
+    (home / "a").rmdir()
+    write_repository(_plans(sources), home)  # only the old marker left: nothing to lose
+    assert (home / "tokenizer" / "config.pbtxt").is_file()
 
 
 def test_bad_names_and_paths_are_reported_together(tmp_path: Path, sources: Path) -> None:

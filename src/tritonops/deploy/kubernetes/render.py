@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from tritonops import __version__
-from tritonops.atomic import check_replaceable, swap_directory
+from tritonops.atomic import check_replaceable, make_staging, swap_directory, write_marker
 from tritonops.deploy.history import DeployedModel, DeployRecord, append, models_of
 from tritonops.deploy.kubernetes.check import ObjectCheck, check_objects, schema_version
 from tritonops.deploy.kubernetes.kserve import canary_of, inference_service
@@ -182,10 +181,8 @@ def _write(
     objects: list[Rendered], root: Path, version: str, source: str
 ) -> tuple[ManifestFile, ...]:
     check_replaceable(root, MARKER, DeployError)
-    tmp = root.parent / f".{root.name}.tritonops-tmp-{secrets.token_hex(4)}"
     try:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir()
+        tmp = make_staging(root, MARKER)
     except OSError as exc:
         raise DeployError(
             f"cannot create a folder next to {root}: {exc.strerror or exc} — choose an output "
@@ -202,8 +199,7 @@ def _write(
         }
         text = _text(Rendered(kustomization, ("kubectl apply -k <this folder>",)), source)
         (tmp / KUSTOMIZATION).write_text(text, "utf-8")
-        marker = {"written_by": "tritonops", "version": __version__, "files": names}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", "utf-8")
+        write_marker(tmp, MARKER, {"version": __version__, "files": names})
         checks = check_objects([tmp / n for n in (*names, KUSTOMIZATION)], version)
         _raise_problems(checks, tmp, root)
         swap_directory(tmp, root)
