@@ -11,7 +11,17 @@ before any smoke test. If anything fails after a real model changed, every model
 changed is put back: its previous served config reloads with the previous files (taken from the
 local repository when their digests match what the server reported), or it is unloaded if it was
 new. A config-only reload cannot restore a model that arrived through file overrides: on a server
-whose repository lacks the model the load fails at poll (and the current version stays).
+whose repository lacks the model the load fails at poll (and the current version stays). A model
+that served without tritonops digests came from the server's own repository; a plain load (no
+overrides) reads it from there again.
+
+A load that succeeds is not proof of what serves: loading an ensemble makes Triton re-read its
+steps from the server's own repository without the overrides they were loaded with (Triton core,
+``ModelRepositoryManager::PollModels`` polls an ensemble's composing models by name; measured on
+2.51: a step deployed as v40 through overrides served the on-disk v10 again after its ensemble
+loaded). So after each model switches, every model this deploy loaded and every step of an
+ensemble it loaded is read back (versions and the digests tritonops writes into each config) and
+compared with the plan; a difference fails the deploy and rolls it back.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from google.protobuf import json_format
@@ -62,6 +72,13 @@ class Transport(RemoteView, Protocol):
 
     def scrub(self, text: str) -> str: ...
 
+    def repository_index(self) -> list[dict[str, str]]: ...
+
+
+ModelState = Literal[
+    "deployed", "skipped", "failed", "rolled-back", "not-restored", "not-attempted"
+]
+
 
 @dataclass(frozen=True)
 class ModelOutcome:
@@ -69,7 +86,7 @@ class ModelOutcome:
 
     name: str
     action: str
-    state: str
+    state: ModelState
     from_versions: tuple[int, ...]
     to_versions: tuple[int, ...]
     detail: str = ""
@@ -109,6 +126,7 @@ class Rollout:
                 continue
             try:
                 self._deploy(step)
+                self._verify()
             except DeployError as exc:
                 failure = self.transport.scrub(str(exc))
                 outcomes[step.name] = _outcome(step, "failed", failure)
@@ -200,8 +218,55 @@ class Rollout:
         except DeployError as exc:  # a leftover staging model serves nobody; say so, go on
             self._emit(name, f"could not unload: {self.transport.scrub(str(exc))}")
 
+    # -- read-back -----------------------------------------------------------------------------
+    def _verify(self) -> None:
+        """Every model this deploy changed, and every step of an ensemble it loaded, serves
+        what the plan says; raise naming each model the server serves differently."""
+        expected: dict[str, tuple[tuple[int, ...], dict[str, str], str]] = {}
+        for step in self._changed:
+            model = self.plan.local[step.name]
+            expected[step.name] = (model.wanted, model.digests, "this deploy loaded")
+        for step in self._changed:
+            model = self.plan.local[step.name]
+            for name in model.steps:
+                if name not in expected and name in self.plan.remote:
+                    before = self.plan.remote[name]
+                    expected[name] = (before.versions, before.digests, "it served before as")
+        problems = []
+        for name, (versions, digests, what) in expected.items():
+            served_versions = tuple(self.transport.ready_versions(name))
+            served = RemoteModel(name, served_versions, self.transport.served_config(name))
+            if served_versions == versions and served.digests == digests:
+                continue
+            if not served_versions:
+                now = "serves no version"
+            elif not served.digests:
+                now = (
+                    f"serves v{_versions(served_versions)} without tritonops digests (a copy "
+                    "from the server's own repository)"
+                )
+            else:
+                now = f"serves v{_versions(served_versions)} with other files or config"
+            why = self._reverted_by(name)
+            problems.append(f"{name}: {what} v{_versions(versions)}, but the server {now}{why}")
+        if problems:
+            raise DeployError(
+                "the server does not serve what this deploy loaded: " + "; ".join(problems)
+            )
+
+    def _reverted_by(self, name: str) -> str:
+        ensembles = [s.name for s in self._changed if name in self.plan.local[s.name].steps]
+        if not ensembles:
+            return ""
+        return (
+            f" — loading ensemble {', '.join(ensembles)} made Triton re-read its step {name} "
+            "from the server's own model repository, without the overrides it was loaded with; "
+            f"put the wanted {name} into the server's repository, or deploy {name} without "
+            "reloading the ensemble"
+        )
+
     # -- rollback ------------------------------------------------------------------------------
-    def _restore(self, step: ModelStep) -> tuple[str, str]:
+    def _restore(self, step: ModelStep) -> tuple[ModelState, str]:
         """Put one changed model back as it was; returns (state, detail)."""
         previous = self.plan.remote[step.name]
         if not previous.versions:
@@ -211,6 +276,20 @@ class Rollout:
             except DeployError as exc:
                 return "not-restored", f"could not unload the new model: {exc}"
             return "rolled-back", "unloaded (it was not served before)"
+        if not previous.digests:
+            # served without digests: it came from the server's own repository; read it again
+            self._emit(
+                step.name, f"roll back to the server's own copy (v{_versions(previous.versions)})"
+            )
+            try:
+                self.transport.load(step.name, "", {})
+                self._await_versions(step.name, previous.versions)
+            except DeployError as exc:
+                return "not-restored", (
+                    f"reloading the server's own copy (v{_versions(previous.versions)}) "
+                    f"failed: {exc}"
+                )
+            return "rolled-back", f"the server's own v{_versions(previous.versions)} serves again"
         files = previous_files(self.plan.local[step.name], previous)
         if files is None or previous.config is None:
             return "not-restored", (
@@ -246,7 +325,9 @@ def previous_files(model: LocalModel, previous: RemoteModel) -> dict[str, bytes]
     return files
 
 
-def _outcome(step: ModelStep, state: str, detail: str, ms: float | None = None) -> ModelOutcome:
+def _outcome(
+    step: ModelStep, state: ModelState, detail: str, ms: float | None = None
+) -> ModelOutcome:
     return ModelOutcome(
         step.name, step.action, state, step.from_versions, step.to_versions, detail, ms
     )
