@@ -35,8 +35,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from google.protobuf import json_format
 
+from tritonops.deploy.remote_client import CallFailure, RemoteCallError
 from tritonops.deploy.remote_plan import (
     ROOT_DIGEST,
+    Action,
     LocalModel,
     ModelStep,
     RemoteModel,
@@ -85,7 +87,7 @@ class ModelOutcome:
     """How one model ended: deployed, skipped, failed, rolled-back, not-restored, not-attempted."""
 
     name: str
-    action: str
+    action: Action
     state: ModelState
     from_versions: tuple[int, ...]
     to_versions: tuple[int, ...]
@@ -175,7 +177,17 @@ class Rollout:
         self._latency.pop(canary, None)
 
     def _load(self, name: str, config_json: str, model: LocalModel) -> None:
-        self.transport.load(name, config_json, model.files)
+        try:
+            self.transport.load(name, config_json, model.files)
+        except RemoteCallError as exc:
+            if exc.failure is not CallFailure.REJECTED:
+                raise
+            # the server answered: the model itself failed (initialize raised, a bad file, a
+            # config the backend refuses); its message is the cause
+            raise DeployError(
+                f"{name} failed to load on the server — the server's reason follows; fix the "
+                f"model and deploy again: {exc}"
+            ) from exc
 
     def _await_versions(self, name: str, wanted: tuple[int, ...]) -> None:
         """Wait until exactly ``wanted`` serve: new ones READY, dropped ones gone."""

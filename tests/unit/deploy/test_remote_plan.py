@@ -410,3 +410,22 @@ def test_failed_load_is_named_as_such_not_as_unreachable(monkeypatch: pytest.Mon
 )
 def test_failures_are_classified_by_status_code(status: str, failure: CallFailure) -> None:
     assert classify(status) is failure
+
+
+def test_a_model_the_server_rejects_is_reported_with_the_servers_reason(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "m")
+    fake = FakeRemote()
+    said = "cannot load 'm': version 1 is at UNAVAILABLE state: RuntimeError: weights are missing"
+
+    def rejecting(model: str, config_json: str, files: dict[str, bytes]) -> None:
+        raise RemoteCallError(said, CallFailure.REJECTED, "400")
+
+    fake.load = rejecting  # type: ignore[method-assign]
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake)
+
+    assert "m failed to load on the server" in str(caught.value)
+    assert "RuntimeError: weights are missing" in str(caught.value)
+    assert "unreachable" not in str(caught.value)
