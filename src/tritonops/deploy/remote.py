@@ -168,7 +168,7 @@ def deploy_remote(
         if project_root is not None:
             _start_record(project_root, repository, plan, deploy_id, staged)
         try:
-            removed = remove_leftovers(plan, transport, project_root, on_step)
+            removed = remove_leftovers(plan, transport, project_root, on_step, deploy_id)
         except DeployError as exc:
             if project_root is not None:
                 record = history.DeployRecord(
@@ -220,6 +220,7 @@ def remove_leftovers(
     transport: Transport,
     project_root: Path | None,
     on_step: StepCallback | None,
+    deploy_id: str = "",
 ) -> tuple[str, ...]:
     """Unload staging models an interrupted deploy left loaded; returns their names.
 
@@ -229,9 +230,20 @@ def remove_leftovers(
     """
     candidates = {name + CANARY_SUFFIX for name in plan.local}
     if project_root is not None:
-        for record in history.read(project_root):
-            if record.outcome == "interrupted" and record.endpoint == plan.url:
+        earlier = [
+            r
+            for r in history.read(project_root)
+            if r.endpoint == plan.url and r.target == "remote" and r.deploy_id != deploy_id
+        ]
+        for record in earlier:
+            if record.outcome == "interrupted":
                 candidates.update(record.staged)
+        if earlier and earlier[-1].outcome == "interrupted" and on_step is not None:
+            on_step(
+                "deploy",
+                f"the previous deploy to {plan.url} ({earlier[-1].time[:19]}) was interrupted; "
+                "this one starts from what the server serves now",
+            )
     removed = []
     for name in sorted(candidates):
         if not transport.ready_versions(name):

@@ -128,13 +128,18 @@ class Rollout:
                 continue
             try:
                 self._deploy(step)
-                self._verify()
+                self._verify([step])  # itself, and the steps an ensemble's load re-read
             except DeployError as exc:
                 failure = self.transport.scrub(str(exc))
                 outcomes[step.name] = _outcome(step, "failed", failure)
                 continue
             ms = self._latency.get(step.name)
             outcomes[step.name] = _outcome(step, "deployed", step.reason, ms)
+        if failure is None and self._changed:
+            try:  # once more over everything: a later load may have changed an earlier model
+                self._verify(self._changed)
+            except DeployError as exc:
+                failure = self.transport.scrub(str(exc))
         if failure is not None:
             for step in reversed(self._changed):
                 state, detail = self._restore(step)
@@ -231,17 +236,23 @@ class Rollout:
             self._emit(name, f"could not unload: {self.transport.scrub(str(exc))}")
 
     # -- read-back -----------------------------------------------------------------------------
-    def _verify(self) -> None:
-        """Every model this deploy changed, and every step of an ensemble it loaded, serves
-        what the plan says; raise naming each model the server serves differently."""
+    def _verify(self, scope: list[ModelStep]) -> None:
+        """Each model of ``scope``, and every step of an ensemble among them, serves what the
+        plan says; raise naming each model the server serves differently."""
         expected: dict[str, tuple[tuple[int, ...], dict[str, str], str]] = {}
-        for step in self._changed:
+        loaded = {s.name for s in self._changed}
+        for step in scope:
             model = self.plan.local[step.name]
             expected[step.name] = (model.wanted, model.digests, "this deploy loaded")
-        for step in self._changed:
+        for step in scope:
             model = self.plan.local[step.name]
             for name in model.steps:
-                if name not in expected and name in self.plan.remote:
+                if name in expected or name not in self.plan.local:
+                    continue
+                if name in loaded:
+                    wanted = self.plan.local[name]
+                    expected[name] = (wanted.wanted, wanted.digests, "this deploy loaded")
+                else:
                     before = self.plan.remote[name]
                     expected[name] = (before.versions, before.digests, "it served before as")
         problems = []

@@ -134,7 +134,9 @@ def test_kill_during_staging_is_recorded_and_cleaned_up(
 
     assert result.outcome == "success"
     assert result.removed_leftovers == (canary,)
-    assert steps[0] == (canary, "removed a staging model an interrupted deploy left loaded")
+    assert steps[0][0] == "deploy"
+    assert "was interrupted" in steps[0][1]
+    assert steps[1] == (canary, "removed a staging model an interrupted deploy left loaded")
     assert not on_disk.model_ready(canary)
     assert _versions(on_disk.http_url, "k_py") == ["2"]
     outcomes = [r.outcome for r in history.read(tmp_path)]

@@ -367,7 +367,10 @@ def test_killed_deploy_reads_back_interrupted_and_its_leftover_is_removed(tmp_pa
     )
 
     assert result.removed_leftovers == ("m" + CANARY_SUFFIX,)
-    assert steps[0] == (
+    assert steps[0][0] == "deploy"
+    assert "the previous deploy to fake:8000" in steps[0][1]
+    assert "was interrupted" in steps[0][1]
+    assert steps[1] == (
         "m" + CANARY_SUFFIX,
         "removed a staging model an interrupted deploy left loaded",
     )
@@ -429,3 +432,34 @@ def test_a_model_the_server_rejects_is_reported_with_the_servers_reason(tmp_path
     assert "m failed to load on the server" in str(caught.value)
     assert "RuntimeError: weights are missing" in str(caught.value)
     assert "unreachable" not in str(caught.value)
+
+
+def test_a_model_changed_by_a_later_load_fails_the_final_read_back(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "a")
+    _model(repo, "b")
+    fake = FakeRemote()
+    _deployed(repo, fake, "a")
+    _deployed(repo, fake, "b")
+    before = fake.served["a"]
+    _model(repo, "a", versions=(1, 2))
+    _model(repo, "b", versions=(1, 2))
+    load = fake.load
+
+    def load_b_resets_a(model: str, config_json: str, files: dict[str, bytes]) -> None:
+        load(model, config_json, files)
+        if model == "b":  # someone else's reload of a, between our switches
+            fake.served["a"] = before
+
+    fake.load = load_b_resets_a  # type: ignore[method-assign]
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake)
+
+    assert "a: this deploy loaded v2, but the server serves v1 with other files" in str(
+        caught.value
+    )
+    assert {m.name: m.state for m in caught.value.result.models} == {
+        "a": "rolled-back",
+        "b": "rolled-back",
+    }
