@@ -45,6 +45,7 @@ from tritonops.deploy.remote_plan import (
     RemoteView,
     RolloutPlan,
     files_digest,
+    read_remote_model,
     root_files,
     version_digest_key,
     version_files,
@@ -113,6 +114,8 @@ class Rollout:
         self.on_step = on_step
         self.ready_timeout_s = ready_timeout_s
         self._changed: list[ModelStep] = []  # real models this run touched, in order
+        # steps of a loaded ensemble that are not part of this deploy, as they served before
+        self._outside: dict[str, RemoteModel] = {}
         self._latency: dict[str, float] = {}
 
     def run(self) -> tuple[list[ModelOutcome], str | None]:
@@ -152,6 +155,9 @@ class Rollout:
     def _deploy(self, step: ModelStep) -> None:
         model = self.plan.local[step.name]
         top = max(model.wanted)
+        for name in model.steps:  # the ensemble's load may re-read them: note how they serve
+            if name not in self.plan.local and name not in self._outside:
+                self._outside[name] = read_remote_model(self.transport, name)
         if step.action == "load":
             self._changed.append(step)
             self._emit(step.name, f"load v{_versions(model.wanted)} ({step.file_count} file(s))")
@@ -245,16 +251,16 @@ class Rollout:
             model = self.plan.local[step.name]
             expected[step.name] = (model.wanted, model.digests, "this deploy loaded")
         for step in scope:
-            model = self.plan.local[step.name]
-            for name in model.steps:
-                if name in expected or name not in self.plan.local:
+            for name in self.plan.local[step.name].steps:
+                if name in expected:
                     continue
                 if name in loaded:
                     wanted = self.plan.local[name]
                     expected[name] = (wanted.wanted, wanted.digests, "this deploy loaded")
                 else:
-                    before = self.plan.remote[name]
-                    expected[name] = (before.versions, before.digests, "it served before as")
+                    before = self.plan.remote.get(name) or self._outside.get(name)
+                    if before is not None:
+                        expected[name] = (before.versions, before.digests, "it served")
         problems = []
         for name, (versions, digests, what) in expected.items():
             served_versions = tuple(self.transport.ready_versions(name))
@@ -271,6 +277,11 @@ class Rollout:
             else:
                 now = f"serves v{_versions(served_versions)} with other files or config"
             why = self._reverted_by(name)
+            if name not in self.plan.local:
+                why += (
+                    f" ({name} is not part of this deploy, so the rollback cannot put it back: "
+                    f"deploy it again, e.g. --model {name})"
+                )
             problems.append(f"{name}: {what} v{_versions(versions)}, but the server {now}{why}")
         if problems:
             raise DeployError(
@@ -283,9 +294,11 @@ class Rollout:
             return ""
         return (
             f" — loading ensemble {', '.join(ensembles)} made Triton re-read its step {name} "
-            "from the server's own model repository, without the overrides it was loaded with; "
-            f"put the wanted {name} into the server's repository, or deploy {name} without "
-            "reloading the ensemble"
+            "from the server's own model repository, without the overrides it was loaded with "
+            "(Triton 2.51 does so on every load of an ensemble); put the wanted "
+            f"{name} into the server's repository, or deploy the ensemble alone first "
+            f"(--model {ensembles[0]}) and {name} after it (--model {name}): a step loaded after "
+            "its ensemble keeps serving, the ensemble follows it without re-reading it"
         )
 
     # -- rollback ------------------------------------------------------------------------------

@@ -85,6 +85,37 @@ def test_step_reverted_by_its_ensemble_fails_the_deploy(
     assert history.read(tmp_path)[-1].outcome == "rolled-back"
 
 
+def test_ensemble_first_then_its_step_is_the_order_that_works(
+    on_disk: LocalTriton, tmp_path: Path
+) -> None:
+    """The order the failure message advises, on the real server: the ensemble alone, then the
+    step alone. A later load of the ensemble re-reads the step again; the read-back names it."""
+    repo = tmp_path / "repo"
+    add_python(repo, "pre")
+    shutil_move(repo / "pre" / "1", repo / "pre" / "40")
+    (repo / "pre" / "40" / "model.py").write_text(ADD_FORTY)
+    add_ensemble(repo, "pipe", "pre", width=4)
+    config = repo / "pipe" / "config.pbtxt"
+    config.write_text(config.read_text().replace("max_batch_size: 8", "max_batch_size: 4"))
+
+    assert deploy_remote(repo, on_disk.http_url, models=["pipe"]).outcome == "success"
+    assert deploy_remote(repo, on_disk.http_url, models=["pre"]).outcome == "success"
+
+    assert _versions(on_disk.http_url, "pre") == ["40"]
+    assert _call(on_disk.http_url, "pipe", "X", "Y") == 40.0
+    again = deploy_remote(repo, on_disk.http_url)
+    assert [m.state for m in again.models] == ["skipped", "skipped"]
+
+    config.write_text(config.read_text().replace("max_batch_size: 4", "max_batch_size: 2"))
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, on_disk.http_url, models=["pipe"])
+
+    message = str(caught.value)
+    assert "pre: it served v40, but the server serves v10 without tritonops digests" in message
+    assert "pre is not part of this deploy" in message
+    assert caught.value.result.outcome == "rolled-back"
+
+
 def shutil_move(source: Path, target: Path) -> None:
     source.rename(target)
 

@@ -463,3 +463,21 @@ def test_a_model_changed_by_a_later_load_fails_the_final_read_back(tmp_path: Pat
         "a": "rolled-back",
         "b": "rolled-back",
     }
+
+
+def test_a_step_outside_the_deploy_reverted_by_its_ensemble_is_named(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "add")
+    _pipe(repo)
+    fake = FakeRemote()
+    _deployed(repo, fake, "add")  # served through overrides, by an earlier deploy
+    fake.disk["add"] = ([10], {"name": "add"})
+    fake.disk["pipe"] = ([1], {"name": "pipe"})
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake, models=["pipe"])
+
+    message = str(caught.value)
+    assert "add: it served v1, but the server serves v10 without tritonops digests" in message
+    assert "add is not part of this deploy" in message
+    assert "deploy the ensemble alone first (--model pipe) and add after it" in message
