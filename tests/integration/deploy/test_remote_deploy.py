@@ -168,14 +168,15 @@ def test_ensemble_over_override_steps_is_refused_before_any_change(
     add_onnx(repo, "e_step")
     add_ensemble(repo, "e_pipe", "e_step")
 
-    with pytest.raises(DeployError) as caught:
-        deploy_remote(repo, remote.http_url, project_root=tmp_path)
+    for url, protocol in ((remote.http_url, "http"), (remote.grpc_url, "grpc")):
+        with pytest.raises(DeployError) as caught:
+            deploy_remote(repo, url, protocol=protocol, project_root=tmp_path)  # type: ignore[arg-type]
 
-    message = str(caught.value)
-    assert message.startswith("nothing was changed: ensemble e_pipe cannot be loaded")
-    assert "e_step is not there" in message
-    assert not remote.model_ready("e_step")
-    assert [r.outcome for r in history.read(tmp_path)] == ["failed"]
+        message = str(caught.value)
+        assert message.startswith("nothing was changed: ensemble e_pipe cannot be loaded"), protocol
+        assert "e_step is not there" in message
+        assert not remote.model_ready("e_step")
+    assert [r.outcome for r in history.read(tmp_path)] == ["failed", "failed"]
 
 
 def test_ensemble_load_is_refused_by_the_server_as_the_refusal_says(
