@@ -149,7 +149,25 @@ class Rollout:
                 if step.name in outcomes and outcomes[step.name].state == "failed":
                     detail = f"{outcomes[step.name].detail}; {detail}"
                 outcomes[step.name] = _outcome(step, state, detail)
+            for step in self._changed:  # a later restore (an ensemble's) may undo an earlier one
+                if outcomes[step.name].state == "rolled-back":
+                    problem = self._differs(step.name, self.plan.remote[step.name])
+                    if problem:
+                        detail = f"the rollback did not hold: the server {problem}"
+                        outcomes[step.name] = _outcome(step, "not-restored", detail)
         return [outcomes[s.name] for s in self.plan.steps], failure
+
+    def _differs(self, name: str, before: RemoteModel) -> str:
+        """'' when ``name`` serves as ``before`` (versions and digests); else what it serves."""
+        versions = tuple(self.transport.ready_versions(name))
+        if versions == before.versions == ():
+            return ""
+        served = RemoteModel(name, versions, self.transport.served_config(name))
+        if versions == before.versions and served.digests == before.digests:
+            return ""
+        if versions == before.versions:
+            return f"serves v{_versions(versions)} with other files or config than before"
+        return f"serves v{_versions(versions)}, not v{_versions(before.versions)} as before"
 
     # -- one model -----------------------------------------------------------------------------
     def _deploy(self, step: ModelStep) -> None:
@@ -293,7 +311,8 @@ class Rollout:
         if not ensembles:
             return ""
         return (
-            f" — loading ensemble {', '.join(ensembles)} made Triton re-read its step {name} "
+            f" — loading ensemble {', '.join(ensembles)} (or its staging copy) made Triton "
+            f"re-read its step {name} "
             "from the server's own model repository, without the overrides it was loaded with "
             "(Triton 2.51 does so on every load of an ensemble); put the wanted "
             f"{name} into the server's repository, or deploy the ensemble alone first "

@@ -310,7 +310,7 @@ def test_a_step_the_server_reverts_fails_the_deploy_and_rolls_back(tmp_path: Pat
 
     message = str(caught.value)
     assert "add: this deploy loaded v40, but the server serves v10 without tritonops" in message
-    assert "loading ensemble pipe made Triton re-read its step add" in message
+    assert "loading ensemble pipe (or its staging copy) made Triton re-read its step add" in message
     assert caught.value.result.outcome == "rolled-back"
     states = {m.name: m.state for m in caught.value.result.models}
     assert states == {"add": "rolled-back", "pipe": "rolled-back"}
@@ -481,3 +481,39 @@ def test_a_step_outside_the_deploy_reverted_by_its_ensemble_is_named(tmp_path: P
     assert "add: it served v1, but the server serves v10 without tritonops digests" in message
     assert "add is not part of this deploy" in message
     assert "deploy the ensemble alone first (--model pipe) and add after it" in message
+
+
+def test_a_rollback_the_server_does_not_hold_is_reported_not_restored(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "a")
+    _model(repo, "b")
+    fake = FakeRemote(broken={"b"})
+    _deployed(repo, fake, "a")
+    _deployed(repo, fake, "b")
+    _model(repo, "a", versions=(1, 2))
+    _model(repo, "b", versions=(1, 2))
+    load, ready_versions = fake.load, fake.ready_versions
+    reads_after_restore: list[int] = []
+
+    def loading(model: str, config_json: str, files: dict[str, bytes]) -> None:
+        load(model, config_json, files)
+        if model == "a" and fake.served["a"][0] == [1]:
+            reads_after_restore.append(0)  # a's restore is in
+
+    def reading(model: str) -> list[int]:
+        if model == "a" and reads_after_restore:
+            reads_after_restore.append(0)
+            if len(reads_after_restore) == 3:  # after the restore's own wait: someone reloads a
+                fake.served["a"] = ([7], {"name": "a"})
+        return ready_versions(model)
+
+    fake.load = loading  # type: ignore[method-assign]
+    fake.ready_versions = reading  # type: ignore[method-assign]
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake, load_timeout_s=5)
+
+    [a] = [m for m in caught.value.result.models if m.name == "a"]
+    assert a.state == "not-restored"
+    assert "the rollback did not hold: the server serves v7, not v1 as before" in a.detail
+    assert caught.value.result.outcome == "failed"
