@@ -149,6 +149,10 @@ class Rollout:
                 if step.name in outcomes and outcomes[step.name].state == "failed":
                     detail = f"{outcomes[step.name].detail}; {detail}"
                 outcomes[step.name] = _outcome(step, state, detail)
+            for step in self._steps_to_repair():
+                state, detail = self._restore(step)
+                outcomes[step.name] = _outcome(step, state, f"changed by its ensemble; {detail}")
+                self._changed.append(step)
             for step in self._changed:  # a later restore (an ensemble's) may undo an earlier one
                 if outcomes[step.name].state == "rolled-back":
                     problem = self._differs(step.name, self.plan.remote[step.name])
@@ -156,6 +160,19 @@ class Rollout:
                         detail = f"the rollback did not hold: the server {problem}"
                         outcomes[step.name] = _outcome(step, "not-restored", detail)
         return [outcomes[s.name] for s in self.plan.steps], failure
+
+    def _steps_to_repair(self) -> list[ModelStep]:
+        """Skipped models of this plan that a changed ensemble's load re-read from the server's
+        repository; restored after the ensembles, since an ensemble's load re-reads them."""
+        changed = {s.name for s in self._changed}
+        inside = {n for s in self._changed for n in self.plan.local[s.name].steps}
+        return [
+            step
+            for step in self.plan.steps
+            if step.name in inside
+            and step.name not in changed
+            and self._differs(step.name, self.plan.remote[step.name])
+        ]
 
     def _differs(self, name: str, before: RemoteModel) -> str:
         """'' when ``name`` serves as ``before`` (versions and digests); else what it serves."""

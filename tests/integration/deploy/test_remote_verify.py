@@ -107,6 +107,14 @@ def test_ensemble_first_then_its_step_is_the_order_that_works(
     assert [m.state for m in again.models] == ["skipped", "skipped"]
 
     config.write_text(config.read_text().replace("max_batch_size: 4", "max_batch_size: 2"))
+    with pytest.raises(RemoteDeployFailed) as whole:
+        deploy_remote(repo, on_disk.http_url)  # pre unchanged (skip), pipe changed
+
+    states = {m.name: m.state for m in whole.value.result.models}
+    assert states == {"pre": "rolled-back", "pipe": "rolled-back"}, str(whole.value)
+    assert _versions(on_disk.http_url, "pre") == ["40"]  # put back after the ensemble's restore
+    assert _call(on_disk.http_url, "pipe", "X", "Y") == 40.0
+
     with pytest.raises(RemoteDeployFailed) as caught:
         deploy_remote(repo, on_disk.http_url, models=["pipe"])
 

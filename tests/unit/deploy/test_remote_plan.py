@@ -517,3 +517,26 @@ def test_a_rollback_the_server_does_not_hold_is_reported_not_restored(tmp_path: 
     assert a.state == "not-restored"
     assert "the rollback did not hold: the server serves v7, not v1 as before" in a.detail
     assert caught.value.result.outcome == "failed"
+
+
+def test_an_unchanged_step_its_ensemble_re_read_is_put_back(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _model(repo, "add")
+    _pipe(repo)
+    fake = FakeRemote()
+    fake.disk["add"] = ([10], {"name": "add"})
+    fake.disk["pipe"] = ([1], {"name": "pipe"})
+    _deployed(repo, fake, "add")  # served through overrides by an earlier deploy
+    _deployed(repo, fake, "pipe")
+    before = fake.served["add"]
+    config = repo / "pipe" / "config.pbtxt"
+    config.write_text(config.read_text().replace("max_batch_size: 8", "max_batch_size: 4"))
+
+    with pytest.raises(RemoteDeployFailed) as caught:
+        deploy_remote(repo, "fake:8000", transport=fake)
+
+    assert "add: it served v1, but the server serves v10" in str(caught.value)
+    states = {m.name: m.state for m in caught.value.result.models}
+    assert states == {"add": "rolled-back", "pipe": "rolled-back"}
+    assert fake.served["add"] == before
+    assert caught.value.result.outcome == "rolled-back"
