@@ -64,6 +64,8 @@ class Traffic:
     url: str
     model: str
     limit_s: float = 15.0
+    input_name: str = "x"
+    output_name: str = "y"
     sent: int = 0
     failures: list[str] = field(default_factory=list)
     outputs: set[float] = field(default_factory=set)
@@ -86,17 +88,17 @@ class Traffic:
         deadline = time.monotonic() + self.limit_s
         try:
             while not self._stop.wait(0.02) and time.monotonic() < deadline:
-                item = httpclient.InferInput("x", [1, 4], "FP32")
+                item = httpclient.InferInput(self.input_name, [1, 4], "FP32")
                 item.set_data_from_numpy(x)
                 try:
-                    y = client.infer(self.model, [item]).as_numpy("y")
+                    y = client.infer(self.model, [item]).as_numpy(self.output_name)
                 except Exception as exc:  # any failure counts; the test prints them
                     self.failures.append(str(exc))
                     continue
                 finally:
                     self.sent += 1
                 if y is None:
-                    self.failures.append("no output 'y'")
+                    self.failures.append(f"no output {self.output_name!r}")
                 else:
                     self.outputs.add(float(y.flat[0]))
         finally:

@@ -20,7 +20,7 @@ from tritonops.deploy.remote import RemoteDeployFailed, deploy_remote
 from tritonops.deploy.rollout import CANARY_SUFFIX
 from tritonops.server import LocalTriton
 
-from .remote_helpers import ADD_TWO, add_ensemble, add_python, add_version
+from .remote_helpers import ADD_TWO, Traffic, add_ensemble, add_python, add_version
 
 ADD_FORTY = ADD_TWO.replace("x + 2", "x + 40")
 
@@ -72,9 +72,14 @@ def test_step_reverted_by_its_ensemble_fails_the_deploy(
     config = repo / "pipe" / "config.pbtxt"
     config.write_text(config.read_text().replace("max_batch_size: 8", "max_batch_size: 4"))
 
-    with pytest.raises(RemoteDeployFailed) as caught:
+    with (
+        Traffic(on_disk.http_url, "pipe", input_name="X", output_name="Y") as traffic,
+        pytest.raises(RemoteDeployFailed) as caught,
+    ):
         deploy_remote(repo, on_disk.http_url, project_root=tmp_path)
 
+    assert traffic.failures == []
+    assert traffic.sent > 0
     message = str(caught.value)
     assert "pre: this deploy loaded v40, but the server serves v10" in message
     assert "loading ensemble pipe (or its staging copy) made Triton re-read its step pre" in message
