@@ -28,8 +28,9 @@ class CallFailure(StrEnum):
     """Why a call to the server failed, read from the status code (never from message text).
 
     tritonclient reports the HTTP status as a string ('404') and gRPC's as 'StatusCode.NOT_FOUND'
-    (``InferenceServerException.status()``). Measured on tritonserver 2.51: an unknown model is
-    404 / NOT_FOUND; a model whose ``initialize`` raised fails its load with 400 /
+    (``InferenceServerException.status()``). Measured on tritonserver 2.51: an unknown model, and
+    one with no available version (unloaded, or its load failed), is 404 / NOT_FOUND for
+    metadata and config alike; a model whose ``initialize`` raised fails its load with 400 /
     INVALID_ARGUMENT and a message "version N is at UNAVAILABLE state: <the model's error>" (so
     the word UNAVAILABLE in a message does not mean the server is unreachable).
     """
