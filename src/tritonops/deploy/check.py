@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tritonops.deploy.smoke import SmokeResult, served_config, served_versions, smoke_infer
+from tritonops.deploy.smoke import (
+    SmokeNotPossible,
+    SmokeResult,
+    served_config,
+    served_versions,
+    smoke_infer,
+)
 from tritonops.errors import ConfigParseError, DeployError, ModelLoadError
 from tritonops.model_config import parse_text
 from tritonops.server import LocalTriton
@@ -50,9 +56,10 @@ def _one(server: LocalTriton, name: str) -> SmokeResult:
     try:
         config = served_config(server.http_url, name)
         latency = smoke_infer(server.http_url, config, version)
+    except SmokeNotPossible as exc:
+        return SmokeResult(name, version, "SKIPPED", detail=str(exc))
     except DeployError as exc:
-        state = "SKIPPED" if "decoupled" in str(exc) else "ERROR"
-        return SmokeResult(name, version, state, detail=str(exc))
+        return SmokeResult(name, version, "ERROR", detail=str(exc))
     return SmokeResult(name, version, "READY", latency_ms=latency)
 
 

@@ -6,13 +6,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Literal, get_args
 
 from tritonops.errors import DeployError
 
 HISTORY_FILE = Path(".tritonops") / "history.jsonl"
+Target = Literal["local", "remote", "kubernetes"]
+# "in-progress" is written before a deploy changes anything; the final record of the same id
+# follows it. An in-progress record that no final record follows reads back as "interrupted".
+Outcome = Literal["success", "failed", "rolled-back", "planned", "in-progress", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -26,15 +32,21 @@ class DeployedModel:
 class DeployRecord:
     """One deploy: where, what (with config hashes), and how it ended."""
 
-    target: str  # local | remote | kubernetes
-    outcome: str  # success | failed | rolled-back | planned
+    target: Target
+    outcome: Outcome
     models: tuple[DeployedModel, ...] = ()
     endpoint: str = ""
     detail: str = ""
     time: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+    deploy_id: str = ""  # ties an in-progress record to the final one
+    staged: tuple[str, ...] = ()  # staging model names the deploy may load on the server
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+def new_deploy_id() -> str:
+    return uuid.uuid4().hex
 
 
 def config_hash(path: Path) -> str:
@@ -86,9 +98,27 @@ def read(project_root: Path) -> list[DeployRecord]:
                 DeployedModel(m["name"], tuple(m["versions"]), m["config_sha256"])
                 for m in data.get("models", [])
             )
+            data["staged"] = tuple(str(s) for s in data.get("staged", []))
+            if data.get("outcome") not in get_args(Outcome):
+                raise ValueError(f"unknown outcome {data.get('outcome')!r}")
+            if data.get("target") not in get_args(Target):
+                raise ValueError(f"unknown target {data.get('target')!r}")
             records.append(DeployRecord(**data))
         except (ValueError, KeyError, TypeError) as exc:
             raise DeployError(
                 f"{path}:{number}: not a deploy record ({exc}) — fix or delete that line"
             ) from exc
-    return records
+    return _settle(records)
+
+
+def _settle(records: list[DeployRecord]) -> list[DeployRecord]:
+    """One record per deploy: a final record replaces its in-progress one; an in-progress
+    record without a final one is a deploy that was killed (or still runs): "interrupted"."""
+    finished = {r.deploy_id for r in records if r.deploy_id and r.outcome != "in-progress"}
+    settled = []
+    for record in records:
+        if record.outcome != "in-progress":
+            settled.append(record)
+        elif record.deploy_id not in finished:
+            settled.append(replace(record, outcome="interrupted"))
+    return settled

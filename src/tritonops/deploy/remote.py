@@ -11,11 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from tritonops.deploy import history
 from tritonops.deploy.remote_client import RemoteClient, WireProtocol
-from tritonops.deploy.remote_plan import ModelStep, RolloutPlan, build_plan
-from tritonops.deploy.rollout import ModelOutcome, Rollout, StepCallback, Transport
+from tritonops.deploy.remote_plan import (
+    ModelStep,
+    RolloutPlan,
+    build_plan,
+    ensemble_blockers,
+    on_disk,
+)
+from tritonops.deploy.rollout import (
+    CANARY_SUFFIX,
+    ModelOutcome,
+    Rollout,
+    StepCallback,
+    Transport,
+)
 from tritonops.errors import DeployError
 from tritonops.redact import redact_url
 from tritonops.spec import RemoteTarget
@@ -32,14 +45,18 @@ __all__ = [
 ]
 
 
+RemoteOutcome = Literal["success", "failed", "rolled-back", "planned"]
+
+
 @dataclass(frozen=True)
 class RemoteDeployResult:
     """What a remote deploy did: the plan, each model's outcome, and how it ended."""
 
     plan: RolloutPlan
-    outcome: str  # success | failed | rolled-back | planned
+    outcome: RemoteOutcome
     models: tuple[ModelOutcome, ...] = ()
     detail: str = ""
+    removed_leftovers: tuple[str, ...] = ()  # staging models an interrupted deploy left behind
 
     @property
     def ok(self) -> bool:
@@ -47,6 +64,10 @@ class RemoteDeployResult:
 
     def describe(self) -> str:
         lines = [f"remote deploy to {self.plan.url}: {self.outcome}"]
+        lines += [
+            f"  {name}: removed (a staging model an interrupted deploy left loaded)"
+            for name in self.removed_leftovers
+        ]
         lines += [f"  {m.name}: {m.action} -> {m.state} ({m.detail})" for m in self.models]
         if self.detail and not self.ok:
             lines.append(f"  why: {self.detail}")
@@ -141,6 +162,26 @@ def deploy_remote(
             raise
         if dry_run:
             return RemoteDeployResult(plan, "planned", detail=plan.describe())
+        blockers = _blockers(plan, transport)
+        if blockers:
+            message = "; ".join(blockers)
+            if project_root is not None:
+                record = history.DeployRecord("remote", "failed", endpoint=url, detail=message)
+                history.append(project_root, record)
+            raise DeployError(f"nothing was changed: {message}")
+        deploy_id = history.new_deploy_id()
+        staged = tuple(s.name + CANARY_SUFFIX for s in plan.changes if s.action != "load")
+        if project_root is not None:
+            _start_record(project_root, repository, plan, deploy_id, staged)
+        try:
+            removed = remove_leftovers(plan, transport, project_root, on_step, deploy_id)
+        except DeployError as exc:
+            if project_root is not None:
+                record = history.DeployRecord(
+                    "remote", "failed", endpoint=url, detail=str(exc), deploy_id=deploy_id
+                )
+                history.append(project_root, record)
+            raise
         rollout = Rollout(
             plan, transport, smoke=smoke, on_step=on_step, ready_timeout_s=load_timeout_s
         )
@@ -149,14 +190,13 @@ def deploy_remote(
         if client is not None:
             client.close()
     if failure is None:
-        result = RemoteDeployResult(plan, "success", tuple(outcomes))
+        result = RemoteDeployResult(plan, "success", tuple(outcomes), removed_leftovers=removed)
     else:
         restored = all(o.state != "not-restored" for o in outcomes)
-        result = RemoteDeployResult(
-            plan, "rolled-back" if restored else "failed", tuple(outcomes), failure
-        )
+        outcome: RemoteOutcome = "rolled-back" if restored else "failed"
+        result = RemoteDeployResult(plan, outcome, tuple(outcomes), failure, removed)
     if project_root is not None:
-        _record(project_root, repository, result)
+        _record(project_root, repository, result, deploy_id)
     if failure is not None:
         raise RemoteDeployFailed(_failure_message(result), result)
     return result
@@ -174,7 +214,78 @@ def _failure_message(result: RemoteDeployResult) -> str:
     return "\n".join(lines)
 
 
-def _record(project_root: Path, repository: Path, result: RemoteDeployResult) -> None:
+def _blockers(plan: RolloutPlan, transport: Transport) -> list[str]:
+    """Reasons the plan cannot work on this server, found before anything changes."""
+    if not any(plan.local[s.name].is_ensemble for s in plan.changes):
+        return []
+    return ensemble_blockers(plan, on_disk(transport.repository_index()))
+
+
+def remove_leftovers(
+    plan: RolloutPlan,
+    transport: Transport,
+    project_root: Path | None,
+    on_step: StepCallback | None,
+    deploy_id: str = "",
+) -> tuple[str, ...]:
+    """Unload staging models an interrupted deploy left loaded; returns their names.
+
+    Candidates are the staging names of this plan's models and those an interrupted deploy of
+    this project recorded. The repository index cannot find them: it lists only models of the
+    server's own repository folders, and staging models exist only through overrides.
+    """
+    candidates = {name + CANARY_SUFFIX for name in plan.local}
+    if project_root is not None:
+        earlier = [
+            r
+            for r in history.read(project_root)
+            if r.endpoint == plan.url and r.target == "remote" and r.deploy_id != deploy_id
+        ]
+        for record in earlier:
+            if record.outcome == "interrupted":
+                candidates.update(record.staged)
+        if earlier and earlier[-1].outcome == "interrupted" and on_step is not None:
+            on_step(
+                "deploy",
+                f"the previous deploy to {plan.url} ({earlier[-1].time[:19]}) was interrupted; "
+                "this one starts from what the server serves now",
+            )
+    removed = []
+    for name in sorted(candidates):
+        if not transport.ready_versions(name):
+            continue
+        transport.unload(name)
+        removed.append(name)
+        if on_step is not None:
+            on_step(name, "removed a staging model an interrupted deploy left loaded")
+    return tuple(removed)
+
+
+def _start_record(
+    project_root: Path,
+    repository: Path,
+    plan: RolloutPlan,
+    deploy_id: str,
+    staged: tuple[str, ...],
+) -> None:
+    """The record a killed deploy leaves: it reads back as "interrupted", with what it staged."""
+    history.append(
+        project_root,
+        history.DeployRecord(
+            target="remote",
+            outcome="in-progress",
+            models=history.models_of(repository, [s.name for s in plan.changes]),
+            endpoint=plan.url,  # never the headers
+            detail=plan.describe(),
+            deploy_id=deploy_id,
+            staged=staged,
+        ),
+    )
+
+
+def _record(
+    project_root: Path, repository: Path, result: RemoteDeployResult, deploy_id: str
+) -> None:
     names = [m.name for m in result.models] or [s.name for s in result.plan.steps]
     history.append(
         project_root,
@@ -184,5 +295,6 @@ def _record(project_root: Path, repository: Path, result: RemoteDeployResult) ->
             models=history.models_of(repository, names),
             endpoint=result.plan.url,  # never the headers
             detail=result.detail,
+            deploy_id=deploy_id,
         ),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -23,6 +24,44 @@ from tritonops.headers import grpc_metadata, header_problem
 from tritonops.redact import redact_url, scrub, url_secrets
 
 WireProtocol = Literal["http", "grpc"]
+
+
+class CallFailure(StrEnum):
+    """Why a call to the server failed, read from the status code (never from message text).
+
+    tritonclient reports the HTTP status as a string ('404') and gRPC's as 'StatusCode.NOT_FOUND'
+    (``InferenceServerException.status()``). Measured on tritonserver 2.51: an unknown model, and
+    one with no available version (unloaded, or its load failed), is 404 / NOT_FOUND for
+    metadata and config alike; a model whose ``initialize`` raised fails its load with 400 /
+    INVALID_ARGUMENT and a message "version N is at UNAVAILABLE state: <the model's error>" (so
+    the word UNAVAILABLE in a message does not mean the server is unreachable).
+    """
+
+    UNREACHABLE = "unreachable"  # no answer: connection refused, gRPC UNAVAILABLE, a deadline
+    NOT_FOUND = "not-found"  # the server does not know the model
+    REJECTED = "rejected"  # the server answered with an error (a failed load, a bad request)
+
+
+_GRPC_UNREACHABLE = {"StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED"}
+_NOT_FOUND = {"404", "StatusCode.NOT_FOUND"}
+
+
+class RemoteCallError(DeployError):
+    """A failed call to the server, with the structured reason (``failure``, ``status``)."""
+
+    def __init__(self, message: str, failure: CallFailure, status: str | None) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.status = status
+
+
+def classify(status: str | None) -> CallFailure:
+    """The kind of failure a tritonclient status code stands for."""
+    if status in _GRPC_UNREACHABLE:
+        return CallFailure.UNREACHABLE
+    if status in _NOT_FOUND:
+        return CallFailure.NOT_FOUND
+    return CallFailure.REJECTED
 
 
 def split_url(url: str, ssl: bool) -> tuple[str, bool]:
@@ -89,8 +128,8 @@ class RemoteClient:
         try:
             with self._translate(f"read the metadata of {model!r}"):
                 metadata = self._conn().get_model_metadata(model, **self._call_args())
-        except DeployError as exc:
-            if _is_unknown_model(str(exc)):
+        except RemoteCallError as exc:
+            if exc.failure is CallFailure.NOT_FOUND:
                 return []
             raise
         versions = metadata["versions"] if isinstance(metadata, dict) else metadata.versions
@@ -109,18 +148,36 @@ class RemoteClient:
                 else:
                     data = self._conn().get_model_config(model, as_json=True, **self._call_args())
                     data = data.get("config", {})
-        except DeployError as exc:
-            if _is_unknown_model(str(exc)):
+        except RemoteCallError as exc:
+            if exc.failure is CallFailure.NOT_FOUND:
                 return None
             raise
         return dict(data)
 
+    def repository_index(self) -> list[dict[str, str]]:
+        """The server's repository index: one entry per model version with its state.
+
+        Measured on tritonserver 2.51: it lists the models of the server's own repository
+        folders (loaded or not); a model that exists only through file overrides is not listed.
+        """
+        with self._translate("read the repository index"):
+            if self.protocol == "http":
+                data = self._conn().get_model_repository_index(**self._call_args())
+            else:
+                data = self._conn().get_model_repository_index(as_json=True, **self._call_args())
+                data = data.get("models", [])
+        return [{str(k): str(v) for k, v in entry.items()} for entry in data]
+
     def load(self, model: str, config_json: str, files: Mapping[str, bytes]) -> None:
-        """Load (or reload) ``model`` from a config override and file overrides."""
+        """Load (or reload) ``model`` from a config override and file overrides.
+
+        An empty ``config_json`` with no files is a plain load: the server reads the model from
+        its own repository.
+        """
         with self._translate(f"load {model!r}"):
             self._conn(self.load_timeout_s).load_model(
                 model,
-                config=config_json,
+                config=config_json or None,
                 files=dict(files) or None,
                 **self._call_args(self.load_timeout_s),
             )
@@ -187,12 +244,17 @@ class RemoteClient:
         try:
             yield
         except InferenceServerException as exc:
-            reason = str(exc.message() or exc)
-            if _is_unreachable(reason):
-                raise DeployError(self.scrub(_unreachable(self.url, action, reason))) from exc
-            raise DeployError(self.scrub(f"cannot {action} on {self.url}: {reason}")) from exc
+            reason = str(exc.message() or exc).strip()
+            status = exc.status()
+            failure = classify(status)
+            if failure is CallFailure.UNREACHABLE:
+                text = _unreachable(self.url, action, reason)
+            else:
+                text = f"cannot {action} on {self.url}: the server answered {status}: {reason}"
+            raise RemoteCallError(self.scrub(text), failure, status) from exc
         except OSError as exc:  # geventhttpclient raises plain socket errors
-            raise DeployError(self.scrub(_unreachable(self.url, action, str(exc)))) from exc
+            text = _unreachable(self.url, action, str(exc))
+            raise RemoteCallError(self.scrub(text), CallFailure.UNREACHABLE, None) from exc
 
 
 def _unreachable(url: str, action: str, reason: str) -> str:
@@ -211,18 +273,6 @@ def _api_type(array: NDArray[Any]) -> str:
         np.dtype(np.float32): "FP32",
         np.dtype(np.float64): "FP64",
     }.get(array.dtype, array.dtype.name.upper())
-
-
-def _is_unknown_model(text: str) -> bool:
-    lowered = text.lower()
-    return "unknown model" in lowered or "no available versions" in lowered
-
-
-def _is_unreachable(text: str) -> bool:
-    lowered = text.lower()
-    return any(
-        s in lowered for s in ("failed to connect", "unavailable", "connection refused", "deadline")
-    )
 
 
 def config_json(data: Mapping[str, Any]) -> str:

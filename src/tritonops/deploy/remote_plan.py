@@ -254,6 +254,36 @@ def build_plan(
     return RolloutPlan(url, protocol, tuple(steps), local, state)
 
 
+def on_disk(index: list[dict[str, str]]) -> set[str]:
+    """The model names the server's own repository folders hold (from its repository index)."""
+    return {entry["name"] for entry in index if entry.get("name")}
+
+
+def ensemble_blockers(plan: RolloutPlan, server_models: set[str]) -> list[str]:
+    """Why an ensemble this plan loads cannot load on the server; [] when nothing blocks.
+
+    Loading an ensemble makes Triton poll each of its steps by name from the server's own model
+    repository, without overrides (Triton core, ``ModelRepositoryManager::PollModels``: "a polling
+    chain is needed if the polled model is ensemble"); a step that is not there fails the whole
+    load with "failed to poll from model repository" (measured on 2.51 with the step loaded
+    through overrides just before). No order of loads avoids that poll, so such a plan is refused
+    before anything changes. ``server_models`` comes from ``on_disk`` (the repository index).
+    """
+    problems = []
+    for step in plan.changes:
+        model = plan.local[step.name]
+        missing = [name for name in model.steps if name not in server_models]
+        if model.is_ensemble and missing:
+            problems.append(
+                f"ensemble {step.name} cannot be loaded on {plan.url}: Triton loads an "
+                f"ensemble's steps from the server's own model repository, and "
+                f"{', '.join(missing)} is not there (a model sent as file overrides does not "
+                "count) — put the step model(s) into the server's repository (a shared or "
+                "baked-in model folder), or leave the ensemble out of this deploy (--model)"
+            )
+    return problems
+
+
 def load_order(models: Mapping[str, LocalModel]) -> list[str]:
     """Plain models first, then ensembles after every step they name (depth-first)."""
     order: list[str] = []

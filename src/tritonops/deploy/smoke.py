@@ -27,6 +27,10 @@ from tritonops.repository.validate.report import LoadResult
 SmokeResult = LoadResult
 
 
+class SmokeNotPossible(DeployError):
+    """The model cannot be smoked with one plain request (a decoupled model streams)."""
+
+
 def served_config(http_url: str, model: str) -> ModelConfig:
     """The config the server actually loaded (auto-complete included)."""
     try:
@@ -50,7 +54,9 @@ def served_versions(http_url: str, model: str) -> list[str]:
 def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
     """Send one request; return its latency in ms. Raises DeployError saying what was wrong."""
     if config.model_transaction_policy and config.model_transaction_policy.decoupled:
-        raise DeployError("decoupled models answer over a stream; smoke them with gRPC streaming")
+        raise SmokeNotPossible(
+            "decoupled models answer over a stream; smoke them with gRPC streaming"
+        )
     inputs = []
     for name, array in sample_inputs(config, rng=np.random.default_rng(0)).items():
         tensor = next(t for t in config.input if t.name == name)

@@ -16,6 +16,13 @@ from ..server.models import ADD_ONE, onnx_model, python_model
 ADD_TWO = ADD_ONE.replace("x + 1", "x + 2")
 # loads and answers, but under another output name than config.pbtxt declares (smoke must catch it)
 WRONG_NAME = ADD_ONE.replace('pb_utils.Tensor("y"', 'pb_utils.Tensor("z"')
+# fails its load: the python backend reports the exception raised by initialize
+RAISES_IN_INITIALIZE = ADD_ONE.replace(
+    "class TritonPythonModel:\n",
+    "class TritonPythonModel:\n"
+    "    def initialize(self, args):\n"
+    "        raise RuntimeError('weights are missing')\n\n",
+)
 
 ENSEMBLE = """name: "{name}"
 platform: "ensemble"
@@ -35,9 +42,11 @@ def add_onnx(repo: Path, name: str) -> None:
     onnx_model(repo, name)
 
 
-def add_ensemble(repo: Path, name: str, step: str) -> None:
-    (repo / name / "1").mkdir(parents=True)
-    (repo / name / "config.pbtxt").write_text(ENSEMBLE.format(name=name, step=step))
+def add_ensemble(repo: Path, name: str, step: str, *, width: int = 3) -> None:
+    """An ensemble of one step; ``width`` is the step's output width (3: ONNX, 4: python)."""
+    (repo / name / "1").mkdir(parents=True, exist_ok=True)
+    text = ENSEMBLE.format(name=name, step=step).replace("dims: [ 3 ]", f"dims: [ {width} ]")
+    (repo / name / "config.pbtxt").write_text(text)
 
 
 def add_version(repo: Path, name: str, version: int, code: str | None = None) -> None:
@@ -55,6 +64,8 @@ class Traffic:
     url: str
     model: str
     limit_s: float = 15.0
+    input_name: str = "x"
+    output_name: str = "y"
     sent: int = 0
     failures: list[str] = field(default_factory=list)
     outputs: set[float] = field(default_factory=set)
@@ -77,17 +88,17 @@ class Traffic:
         deadline = time.monotonic() + self.limit_s
         try:
             while not self._stop.wait(0.02) and time.monotonic() < deadline:
-                item = httpclient.InferInput("x", [1, 4], "FP32")
+                item = httpclient.InferInput(self.input_name, [1, 4], "FP32")
                 item.set_data_from_numpy(x)
                 try:
-                    y = client.infer(self.model, [item]).as_numpy("y")
+                    y = client.infer(self.model, [item]).as_numpy(self.output_name)
                 except Exception as exc:  # any failure counts; the test prints them
                     self.failures.append(str(exc))
                     continue
                 finally:
                     self.sent += 1
                 if y is None:
-                    self.failures.append("no output 'y'")
+                    self.failures.append(f"no output {self.output_name!r}")
                 else:
                     self.outputs.add(float(y.flat[0]))
         finally:

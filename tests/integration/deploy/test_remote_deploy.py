@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tritonclient.http as httpclient
 from numpy.typing import NDArray
+from tritonclient.utils import InferenceServerException
 
 from tritonops.deploy import history
 from tritonops.deploy.remote import RemoteDeployFailed, deploy_remote, plan_remote
@@ -22,6 +23,7 @@ from tritonops.server.ports import free_port
 from ..server.models import WEIGHTS
 from .remote_helpers import (
     ADD_TWO,
+    RAISES_IN_INITIALIZE,
     WRONG_NAME,
     Traffic,
     add_ensemble,
@@ -157,19 +159,61 @@ def test_broken_version_keeps_v1_and_rolls_back_switched_models(
     assert SECRET not in message + capsys.readouterr().out + written + json.dumps(record.detail)
 
 
-def test_ensemble_over_override_steps_fails_clearly(remote: LocalTriton, tmp_path: Path) -> None:
+def test_ensemble_over_override_steps_is_refused_before_any_change(
+    remote: LocalTriton, tmp_path: Path
+) -> None:
     """Triton 2.51 polls an ensemble's steps from its own repository: steps that exist only as
-    overrides make the ensemble fail at poll; the new step is then taken back off the server."""
+    overrides make the ensemble fail at poll, in any order of loads; such a plan is refused."""
     repo = tmp_path / "repo"
     add_onnx(repo, "e_step")
     add_ensemble(repo, "e_pipe", "e_step")
 
-    with pytest.raises(DeployError) as caught:
-        deploy_remote(repo, remote.http_url)
+    for url, protocol in ((remote.http_url, "http"), (remote.grpc_url, "grpc")):
+        with pytest.raises(DeployError) as caught:
+            deploy_remote(repo, url, protocol=protocol, project_root=tmp_path)  # type: ignore[arg-type]
 
-    assert "e_pipe" in str(caught.value)
-    assert "poll" in str(caught.value)
-    assert not remote.model_ready("e_step")
+        message = str(caught.value)
+        assert message.startswith("nothing was changed: ensemble e_pipe cannot be loaded"), protocol
+        assert "e_step is not there" in message
+        assert not remote.model_ready("e_step")
+    assert [r.outcome for r in history.read(tmp_path)] == ["failed", "failed"]
+
+
+def test_ensemble_load_is_refused_by_the_server_as_the_refusal_says(
+    remote: LocalTriton, tmp_path: Path
+) -> None:
+    """The fact behind the refusal, asked of the real server: the step loaded through overrides
+    serves, and the ensemble's load still fails at poll."""
+    repo = tmp_path / "repo"
+    add_onnx(repo, "f_step")
+    add_ensemble(repo, "f_pipe", "f_step")
+    deploy_remote(repo, remote.http_url, models=["f_step"])
+    assert remote.model_ready("f_step")
+    client = httpclient.InferenceServerClient(remote.http_url, network_timeout=60)
+    try:
+        config = (repo / "f_pipe" / "config.pbtxt").read_text()
+        from tritonops.deploy.remote_plan import read_local_model
+
+        model = read_local_model(repo / "f_pipe")
+        with pytest.raises(InferenceServerException) as caught:
+            client.load_model("f_pipe", config=model.config_json(), files=model.files)
+    finally:
+        client.close()
+    assert "failed to poll from model repository" in str(caught.value.message())
+    assert "f_step" in config
+
+
+def test_initialize_error_is_reported_as_itself(remote: LocalTriton, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    add_python(repo, "i_py")
+    (repo / "i_py" / "1" / "model.py").write_text(RAISES_IN_INITIALIZE)
+
+    for url, protocol in ((remote.http_url, "http"), (remote.grpc_url, "grpc")):
+        with pytest.raises(DeployError) as caught:
+            deploy_remote(repo, url, protocol=protocol)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert "weights are missing" in message, protocol
+        assert "unreachable" not in message, protocol
 
 
 def test_unreachable_remote_names_the_url(tmp_path: Path) -> None:
