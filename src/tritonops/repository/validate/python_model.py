@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.safe_read import read_source
 
 
 @dataclass
@@ -116,7 +117,7 @@ def check_python_model(folder: ModelFolder) -> None:
         return  # a missing file is a layout error
     rel = path.relative_to(folder.root).as_posix()
     try:
-        tree = ast.parse(path.read_bytes(), filename=rel)
+        tree = ast.parse(read_source(path), filename=rel)
     except SyntaxError as exc:
         folder.report(
             "TRITON-P003",
@@ -181,7 +182,7 @@ def _compare(
 def tensor_names(path: Path) -> tuple[set[str], set[str]]:
     """Literal input names model.py reads and output names it emits ((), () if unreadable)."""
     try:
-        source = _scan(ast.parse(path.read_bytes()))
+        source = _scan(ast.parse(read_source(path)))
     except (OSError, SyntaxError, ValueError):
         return set(), set()
     return source.read, source.emitted
@@ -189,6 +190,6 @@ def tensor_names(path: Path) -> tuple[set[str], set[str]]:
 
 def defines_auto_complete(path: Path) -> bool:
     try:
-        return _scan(ast.parse(path.read_bytes())).auto_complete
+        return _scan(ast.parse(read_source(path))).auto_complete
     except (OSError, SyntaxError, ValueError):
         return False

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from tritonops.errors import RepositoryError
 from tritonops.repository.diagnostics import Diagnostic
 from tritonops.repository.validate.batching import check_batching
-from tritonops.repository.validate.ensemble import check_ensembles
+from tritonops.repository.validate.ensemble import check_decoupled_merge, check_ensembles
 from tritonops.repository.validate.instances import check_instances
 from tritonops.repository.validate.layout import (
     check_config_presence,
@@ -20,9 +20,11 @@ from tritonops.repository.validate.model import ModelFolder, load_folder
 from tritonops.repository.validate.onnx_io import check_onnx
 from tritonops.repository.validate.python_model import check_python_model
 from tritonops.repository.validate.report import ValidationReport, sort_key
+from tritonops.repository.validate.safe_read import UnreadableFile, list_dir
 from tritonops.repository.validate.schema import check_cache, check_identity
 from tritonops.repository.validate.sequence import check_sequence
 from tritonops.repository.validate.tensors import check_tensors
+from tritonops.repository.validate.values import check_parameters, check_runtime, check_text
 from tritonops.repository.validate.versions import scan_versions, select_versions
 from tritonops.repository.validate.warmup import check_warmup
 
@@ -42,6 +44,9 @@ _MODEL_CHECKS = (
     check_labels,
     check_python_model,
     check_onnx,
+    check_text,
+    check_runtime,
+    check_parameters,
 )
 
 
@@ -49,11 +54,11 @@ def validate_repository(root: Path | str) -> ValidationReport:
     """Every problem of the repository at ``root``; raises RepositoryError if it cannot be read."""
     root = Path(root)
     try:
-        with os.scandir(root) as it:
-            entries = sorted((e.name, e.is_dir()) for e in it)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise RepositoryError(f"cannot read model repository '{root}': {reason}") from exc
+        entries = sorted(list_dir(root))
+    except UnreadableFile as exc:
+        raise RepositoryError(
+            f"cannot read model repository '{root}': {exc.reason}; {exc.hint}"
+        ) from exc
     sink: list[Diagnostic] = []
     folders: list[ModelFolder] = []
     for name, is_dir in entries:
@@ -66,10 +71,11 @@ def validate_repository(root: Path | str) -> ValidationReport:
         if folder is not None:
             folders.append(folder)
     for folder in folders:
-        scan_versions(folder)
+        _guarded(folder, scan_versions)
         for check in _MODEL_CHECKS:
-            check(folder)
+            _guarded(folder, check)
     check_ensembles(folders)
+    check_decoupled_merge(folders)
     return ValidationReport(
         models=len(folders),
         diagnostics=sorted(sink, key=sort_key),
@@ -82,6 +88,11 @@ def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
     try:
         return load_folder(root, name, sink)
     except OSError as exc:
+        reason, hint = (
+            (exc.reason, exc.hint)
+            if isinstance(exc, UnreadableFile)
+            else (exc.strerror or str(exc), "fix the folder's permissions")
+        )
         sink.append(
             Diagnostic(
                 file=name,
@@ -89,11 +100,30 @@ def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
                 code="TRITON-L013",
                 severity="error",
                 model=name,
-                message=f"model folder '{name}' cannot be read: {exc.strerror or exc}",
-                hint="fix the folder's permissions",
+                message=f"model folder '{name}' cannot be read: {reason}",
+                hint=hint,
             )
         )
         return None
+
+
+def _guarded(folder: ModelFolder, check: Callable[[ModelFolder], None]) -> None:
+    """Run one check; a file or folder the OS refuses mid-way becomes a diagnostic, not a crash.
+
+    Readers go through safe_read and report what they cannot read themselves; this net catches a
+    refusal anywhere else (a stat on a folder without search permission, a path swapped while the
+    validator runs) so one unreadable corner never hides the rest of the report.
+    """
+    try:
+        check(folder)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else folder.name
+        folder.report(
+            "TRITON-L013",
+            f"'{where}' cannot be read while checking '{folder.name}': {exc.strerror or exc}",
+            "make the model folder and everything in it readable",
+            file=folder.name,
+        )
 
 
 def _hidden(name: str) -> Diagnostic:
