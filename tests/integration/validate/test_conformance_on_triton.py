@@ -3,9 +3,10 @@
 tests/unit/validate/conformance/rules/<case>/case.json says what Triton does with each small
 repository; the unit test checks the validator against it. Here the embedded server loads every
 case it can judge (python models, ensembles of them, plain config rules), so an expected verdict
-is Triton's, not a picture of it: "valid" must load, an error must fail the load, and a "crash"
-case must take the server down. Cases marked "server": "no" (onnxruntime, which is a python
-stand-in here; GPU-only rules on a CPU host) are left out, each with its reason in the file.
+is Triton's, not a picture of it: "valid" must load, an error must fail the load with the words
+of its rule (``triton_says``), and a "crash" case must take the server down. Cases marked
+"server": "no" (onnxruntime, a python stand-in here; TensorRT; GPU-only rules on a CPU host) are
+left out, each with its reason in its case.json.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def test_triton_gives_the_expected_verdict(server: LocalTriton, name: str, case:
         assert loaded, f"{name}: Triton refused a case expected valid: {reason}"
     else:
         assert not loaded, f"{name}: Triton loaded a case expected to fail ({case['expected']})"
+        # and it failed for the case's rule, not for an accident of the repository
+        assert case["triton_says"] in reason, f"{name}: {reason}"
 
 
 @pytest.mark.parametrize(("name", "case"), CRASHES, ids=[n for n, _ in CRASHES])

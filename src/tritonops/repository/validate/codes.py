@@ -43,6 +43,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-S010": ("error", "parameters value still holds a ${...} template placeholder"),
     "TRITON-S011": ("error", "config.pbtxt holds a NUL character (Triton's parser stops there)"),
     "TRITON-S012": ("warning", "config.pbtxt is not valid UTF-8 (Triton accepts it)"),
+    "TRITON-S013": ("error", "a TensorRT backend parameter has a value the backend refuses"),
     "TRITON-T001": ("error", "tensor without a name"),
     "TRITON-T002": ("error", "tensor without data_type (or TYPE_INVALID)"),
     "TRITON-T003": ("error", "tensor without dims"),

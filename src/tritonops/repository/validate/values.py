@@ -111,6 +111,7 @@ def check_parameters(folder: ModelFolder) -> None:
     config = folder.config
     if config is None:
         return
+    _tensorrt_parameters(folder)
     filled = [
         (key, match.group())
         for key, value in sorted(config.parameters.items())
@@ -131,6 +132,29 @@ def check_parameters(folder: ModelFolder) -> None:
             "parameter",
             path=f'parameters["{key}"]',
             severity="error" if read else "warning",
+        )
+
+
+# tensorrt_backend src/model_state.cc: the only values of this parameter it accepts; any other
+# fails the load (Triton's qa L0_model_config/custom_parameters/tensorrt/invalid). Releases from
+# before the parameter existed ignore it.
+_TRT_ALLOCATION = "execution_context_allocation_strategy"
+_TRT_ALLOCATION_VALUES = ("STATIC", "ON_PROFILE_CHANGE")
+
+
+def _tensorrt_parameters(folder: ModelFolder) -> None:
+    config = folder.config
+    assert config is not None
+    if folder.backend != "tensorrt" or _TRT_ALLOCATION not in config.parameters:
+        return
+    value = config.parameters[_TRT_ALLOCATION].string_value
+    if value not in _TRT_ALLOCATION_VALUES:
+        folder.report(
+            "TRITON-S013",
+            f"parameters['{_TRT_ALLOCATION}'] is '{value}'; the TensorRT backend accepts "
+            f"{' or '.join(_TRT_ALLOCATION_VALUES)} and refuses to load the model otherwise",
+            f"set it to {' or '.join(repr(v) for v in _TRT_ALLOCATION_VALUES)}",
+            path=f'parameters["{_TRT_ALLOCATION}"]',
         )
 
 

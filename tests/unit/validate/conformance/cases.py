@@ -4,7 +4,8 @@
 must give), ``model`` (the model the verdict is about), ``rule`` and ``source`` (the Triton file or
 document the rule comes from), ``server`` ("yes": the embedded tritonserver 2.51 can judge it,
 "crash": the real server dies on it, "no": it cannot judge it here, with ``note`` saying why) and
-``triton_qa`` (the cases of Triton's qa/L0_model_config suite that exercise the same rule).
+``triton_qa`` (the cases of Triton's qa/L0_model_config suite that exercise the same rule) and, for
+an error the server judges, ``triton_says`` (words of the server's error that name the rule).
 The repository itself is ``<case>/repo``.
 """
 
