@@ -85,8 +85,11 @@ def test_config_that_is_a_directory(tmp_path: Path) -> None:
     model = _model(tmp_path / "repo")
     (model / "config.pbtxt").unlink()
     (model / "config.pbtxt").mkdir()
-    [error] = _errors(tmp_path / "repo", "TRITON-L016")
+    report = validate_repository(tmp_path / "repo")
+    [error] = report.errors
+    assert error.code == "TRITON-L016"
     assert error.file == "m/config.pbtxt"
+    assert report.warnings == []  # not also called a misnamed version folder
     assert "is a directory" in error.message
     _assert_cli_fails_cleanly(tmp_path / "repo", "TRITON-L016")
 
@@ -166,6 +169,13 @@ def test_a_refusal_inside_a_check_becomes_a_diagnostic(
     [error] = _errors(tmp_path / "repo", "TRITON-L013")
     assert "Permission denied" in error.message
     assert "m/1" in error.message
+
+
+def test_fifo_model_py_does_not_block(tmp_path: Path) -> None:
+    (tmp_path / "repo" / "m" / "1").mkdir(parents=True)
+    os.mkfifo(tmp_path / "repo" / "m" / "1" / "model.py")
+    report = validate_repository(tmp_path / "repo")
+    assert {d.code for d in report.diagnostics} == {"TRITON-L009"}
 
 
 def test_read_bytes_refuses_a_file_swapped_for_a_fifo(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ _INT64_MAX = 2**63 - 1
 def scan_versions(folder: ModelFolder) -> None:
     """Fill ``folder.versions`` from its subfolders, reporting the ones Triton skips."""
     for name in folder.dirs:
-        if name in RESERVED or name.startswith((".", "__")):
+        if name in RESERVED or name == "config.pbtxt" or name.startswith((".", "__")):
+            # a config.pbtxt folder is reported by the layout check (TRITON-L016)
             continue
         if not name[0].isdigit():
             folder.report(
