@@ -49,7 +49,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-T003": ("error", "tensor without dims"),
     "TRITON-T004": ("error", "dimension is neither >= 1 nor -1"),
     "TRITON-T005": ("error", "reshape does not hold the same number of elements as dims"),
-    "TRITON-T006": ("error", "FORMAT_NHWC/NCHW on a tensor without exactly 3 dims"),
+    "TRITON-T006": (
+        "error",
+        "FORMAT_NHWC/NCHW or a non-linear format tensor without exactly 3 dims",
+    ),
     "TRITON-T007": ("error", "is_shape_tensor/is_non_linear_format_io outside TensorRT"),
     "TRITON-T008": ("warning", "TYPE_BF16 on a python model that calls as_numpy()"),
     "TRITON-T009": ("error", "duplicate tensor name"),

@@ -71,6 +71,14 @@ def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) ->
             "give 3 dims (e.g. [3, 224, 224]) or drop the format",
             path=f"{where}.format",
         )
+    if tensor.is_non_linear_format_io and folder.backend == "tensorrt" and len(dims) != 3:
+        # core src/model_config_utils.cc (ValidateNonLinearFormatIO): such a tensor has 3 dims
+        folder.report(
+            "TRITON-T006",
+            f"{label} is a non-linear format tensor with {len(dims)} dims; Triton requires 3",
+            "give 3 dims (C, H, W without the batch dim) or drop is_non_linear_format_io",
+            path=f"{where}.is_non_linear_format_io",
+        )
     if folder.backend != "tensorrt":
         for flag in _TRT_ONLY_FLAGS:
             if getattr(tensor, flag):
