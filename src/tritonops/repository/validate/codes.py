@@ -104,6 +104,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-E018": ("error", "ensemble max_batch_size larger than a batching step's"),
     "TRITON-E019": ("error", "step model_version (0 when omitted) is not served"),
     "TRITON-E020": ("error", "a step merges tensors that come from different decoupled models"),
+    "TRITON-E021": ("error", "a step model of the ensemble has errors, so the ensemble fails too"),
     "TRITON-O001": ("error", "model.onnx cannot be read"),
     "TRITON-O002": ("error", "config input count differs from the ONNX model's"),
     "TRITON-O003": ("error", "config tensor not found in the ONNX model"),

@@ -11,6 +11,7 @@ from tritonops.ensembles import (
     check_ensemble_cycles,
     signature_from_proto,
 )
+from tritonops.repository.diagnostics import Diagnostic
 from tritonops.repository.validate.model import ModelFolder
 
 CODE_OF: dict[IssueKind, str] = {
@@ -136,3 +137,35 @@ def _merge_labels(folder: ModelFolder, steps: list[Any], decoupled: set[str]) ->
             "take every ensemble output from the same decoupled branch",
             path="output",
         )
+
+
+def check_failing_steps(folders: list[ModelFolder], sink: list[Diagnostic]) -> None:
+    """An ensemble fails with any step model that fails (transitively, through nested ensembles).
+
+    core src/model_repository_manager/model_repository_manager.cc: an ensemble whose step model
+    is not valid or has no loaded version is not loaded ("ensemble '...' depends on '...' which
+    is not valid" / "which has no loaded version"). Runs last, on every other check's errors.
+    """
+    failing = {d.model for d in sink if d.severity == "error"}
+    if not failing:
+        return
+    ensembles = [f for f in folders if f.is_ensemble and f.config is not None]
+    changed = True
+    while changed:
+        changed = False
+        for folder in ensembles:
+            if folder.name in failing:
+                continue
+            assert folder.config is not None
+            steps = [s.model_name for s in folder.config.ensemble_scheduling.step]
+            bad = sorted({s for s in steps if s in failing})
+            if bad:
+                folder.report(
+                    "TRITON-E021",
+                    f"ensemble '{folder.name}' cannot load: its step model "
+                    f"{', '.join(repr(b) for b in bad)} has errors (reported on that model)",
+                    f"fix {', '.join(repr(b) for b in bad)} first",
+                    path="ensemble_scheduling.step",
+                )
+                failing.add(folder.name)
+                changed = True

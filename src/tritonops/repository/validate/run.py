@@ -8,7 +8,11 @@ from pathlib import Path
 from tritonops.errors import RepositoryError
 from tritonops.repository.diagnostics import Diagnostic
 from tritonops.repository.validate.batching import check_batching
-from tritonops.repository.validate.ensemble import check_decoupled_merge, check_ensembles
+from tritonops.repository.validate.ensemble import (
+    check_decoupled_merge,
+    check_ensembles,
+    check_failing_steps,
+)
 from tritonops.repository.validate.instances import check_instances
 from tritonops.repository.validate.layout import (
     check_config_presence,
@@ -76,6 +80,7 @@ def validate_repository(root: Path | str) -> ValidationReport:
             _guarded(folder, check)
     check_ensembles(folders)
     check_decoupled_merge(folders)
+    check_failing_steps(folders, sink)
     return ValidationReport(
         models=len(folders),
         diagnostics=sorted(sink, key=sort_key),
