@@ -162,8 +162,9 @@ def check_failing_steps(folders: list[ModelFolder], sink: list[Diagnostic]) -> N
             if bad:
                 folder.report(
                     "TRITON-E021",
-                    f"ensemble '{folder.name}' cannot load: its step model "
-                    f"{', '.join(repr(b) for b in bad)} has errors (reported on that model)",
+                    f"ensemble '{folder.name}' fails with its step model "
+                    f"{', '.join(repr(b) for b in bad)}, which has errors (reported on that "
+                    "model): Triton does not load an ensemble over a model it refuses",
                     f"fix {', '.join(repr(b) for b in bad)} first",
                     path="ensemble_scheduling.step",
                 )
