@@ -22,6 +22,9 @@ from pathlib import Path
 # 2-core machine (measured), so the cap keeps a worst-case file well inside a CI step's patience.
 # Anything larger is not a hand-written config but a mistake or an attack.
 CONFIG_LIMIT = 1024 * 1024
+# model files parsed whole (model.onnx): protobuf cannot hold a message over 2 GiB, so a larger file
+# cannot be a loadable ONNX model (big weights live in external data files, never read here).
+MODEL_LIMIT = 2 * 1024 * 1024 * 1024
 # model.py and other sources read for static analysis: a big file is legitimate for Triton (a model
 # may embed data), so past this size the validator skips the analysis instead of failing the model.
 SOURCE_LIMIT = 8 * 1024 * 1024
@@ -183,6 +186,11 @@ def exists(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def read_model(path: Path) -> bytes:
+    """A serialized model (model.onnx) to parse, capped at MODEL_LIMIT."""
+    return read_bytes(path, MODEL_LIMIT)
 
 
 def list_dir(path: Path) -> list[tuple[str, bool]]:
