@@ -63,13 +63,30 @@ def test_placeholder_is_an_error_where_the_model_reads_it(tmp_path: Path) -> Non
     assert unread.severity == "warning"
 
 
-def test_placeholder_on_tensorrtllm_is_an_error(tmp_path: Path) -> None:
+def test_placeholder_on_tensorrtllm_is_a_warning(tmp_path: Path) -> None:
+    """Its templates leave optional parameters unfilled on purpose."""
     config = (
         'name: "llm"\nbackend: "tensorrtllm"\nmax_batch_size: 8\n'
         'parameters { key: "gpt_model_path" value { string_value: "${engine_dir}" } }\n'
     )
     report = Repo(tmp_path / "repo").files({"llm/config.pbtxt": config, "llm/1/x": ""}).validate()
-    assert "TRITON-S010" in {d.code for d in report.errors}
+    assert "TRITON-S010" in {d.code for d in report.warnings}
+    assert "TRITON-S010" not in {d.code for d in report.errors}
+
+
+def test_placeholder_a_model_tests_for_itself_is_a_warning(tmp_path: Path) -> None:
+    param = 'parameters { key: "TOKENIZER" value { string_value: "${tokenizer_dir}" } }\n'
+    handles = MODEL_PY.replace(
+        "class TritonPythonModel:\n",
+        "class TritonPythonModel:\n"
+        "    def initialize(self, args):\n"
+        "        value = args['model_config']['parameters']['TOKENIZER']\n"
+        "        self.path = None if value.startswith('${') else value\n\n",
+    )
+    [found] = [
+        d for d in _found(tmp_path, param, **{"m/1/model.py": handles}) if d.code == "TRITON-S010"
+    ]
+    assert found.severity == "warning"
 
 
 def test_dollar_signs_that_are_no_placeholder_are_fine(tmp_path: Path) -> None:

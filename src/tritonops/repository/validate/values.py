@@ -105,8 +105,10 @@ def check_parameters(folder: ModelFolder) -> None:
     Triton passes parameters to the backend verbatim (it expands nothing), so the consumer gets
     the placeholder itself. Checked on the real tritonserver 2.51: a python model whose
     initialize() reads such a value fails to load, one that never reads it loads. So the finding
-    is an error where the model is known to read it (the tensorrtllm backend reads every
-    parameter of its template; a python model.py that names the key), a warning otherwise.
+    is an error only where the model is known to read it as a value: a python model.py that
+    names the key and does not itself test for "${". Elsewhere it is a warning: the tensorrtllm
+    backend's templates leave their optional parameters unfilled on purpose
+    (tensorrtllm_backend docs/model_config.md: optional parameters are not required).
     """
     config = folder.config
     if config is None:
@@ -122,7 +124,7 @@ def check_parameters(folder: ModelFolder) -> None:
         return
     source = python_source(folder) if folder.backend == "python" else ""
     for key, placeholder in filled:
-        read = folder.backend == "tensorrtllm" or _names(source, key)
+        read = _names(source, key) and "${" not in source
         folder.report(
             "TRITON-S010",
             f"parameters['{key}'] still holds the template placeholder '{placeholder}'; "
