@@ -199,7 +199,7 @@ def test_nul_inside_a_string_is_an_error(tmp_path: Path) -> None:
     model = _model(tmp_path / "repo")
     text = PY_CONFIG.format(name="m") + 'parameters { key: "k" value { string_value: "a\0b" } }\n'
     (model / "config.pbtxt").write_text(text)
-    [error] = _errors(tmp_path / "repo", "TRITON-S011")
+    [error] = _errors(tmp_path / "repo", "TRITON-S016")
     assert error.line == text.count("\n")
     assert "column 47" in error.message
     _assert_cli_fails_cleanly(tmp_path / "repo", "NUL")
@@ -219,7 +219,7 @@ def test_invalid_utf8_is_a_located_warning(tmp_path: Path) -> None:
     (model / "config.pbtxt").write_bytes(b"# caf\xe9\n" + PY_CONFIG.format(name="m").encode())
     report = validate_repository(tmp_path / "repo")
     assert report.valid
-    [warning] = [d for d in report.warnings if d.code == "TRITON-S012"]
+    [warning] = [d for d in report.warnings if d.code == "TRITON-S017"]
     assert warning.line == 1
     assert "0xe9 at line 1, column 6" in warning.message
 

@@ -329,7 +329,7 @@ RULES: list[tuple[str, Files, Files]] = [
     ),
     # tritonserver 2.51 loads a config with bytes that are not UTF-8 (checked): a warning only
     (
-        "TRITON-S012",
+        "TRITON-S017",
         {"m/config.pbtxt": b"# caf\xe9\n" + BASE.encode(), "m/1/model.py": MODEL_PY},
         py(BASE),
     ),

@@ -27,21 +27,21 @@ def _codes(diagnostics: list[Diagnostic]) -> set[str]:
 def test_runtime_inside_the_backend_folders_is_accepted(tmp_path: Path) -> None:
     for i, runtime in enumerate(("libtriton_python.so", "/libtriton_python.so", "libx.so.1")):
         found = _found(tmp_path / str(i), f'runtime: "{runtime}"\n')
-        assert "TRITON-S009" not in _codes(found), runtime
+        assert "TRITON-S014" not in _codes(found), runtime
 
 
 def test_runtime_escaping_is_an_error_on_its_line(tmp_path: Path) -> None:
     [error] = [
-        d for d in _found(tmp_path, 'runtime: "a/../../lib.so"\n') if d.code == "TRITON-S009"
+        d for d in _found(tmp_path, 'runtime: "a/../../lib.so"\n') if d.code == "TRITON-S014"
     ]
     assert error.line == PY_CONFIG.count("\n") + 1
     assert "escapes" in error.message
 
 
 def test_runtime_that_is_no_library_passes_when_the_model_ships_it(tmp_path: Path) -> None:
-    assert "TRITON-S009" in _codes(_found(tmp_path / "a", 'runtime: "custom_runtime"\n'))
+    assert "TRITON-S014" in _codes(_found(tmp_path / "a", 'runtime: "custom_runtime"\n'))
     shipped = _found(tmp_path / "b", 'runtime: "custom_runtime"\n', **{"m/custom_runtime": "x"})
-    assert "TRITON-S009" not in _codes(shipped)
+    assert "TRITON-S014" not in _codes(shipped)
 
 
 def test_placeholder_is_an_error_where_the_model_reads_it(tmp_path: Path) -> None:
@@ -55,11 +55,11 @@ def test_placeholder_is_an_error_where_the_model_reads_it(tmp_path: Path) -> Non
     [read] = [
         d
         for d in _found(tmp_path / "a", param, **{"m/1/model.py": reads})
-        if d.code == "TRITON-S010"
+        if d.code == "TRITON-S015"
     ]
     assert read.severity == "error"
     assert "${tokenizer_dir}" in read.message
-    [unread] = [d for d in _found(tmp_path / "b", param) if d.code == "TRITON-S010"]
+    [unread] = [d for d in _found(tmp_path / "b", param) if d.code == "TRITON-S015"]
     assert unread.severity == "warning"
 
 
@@ -70,8 +70,8 @@ def test_placeholder_on_tensorrtllm_is_a_warning(tmp_path: Path) -> None:
         'parameters { key: "gpt_model_path" value { string_value: "${engine_dir}" } }\n'
     )
     report = Repo(tmp_path / "repo").files({"llm/config.pbtxt": config, "llm/1/x": ""}).validate()
-    assert "TRITON-S010" in {d.code for d in report.warnings}
-    assert "TRITON-S010" not in {d.code for d in report.errors}
+    assert "TRITON-S015" in {d.code for d in report.warnings}
+    assert "TRITON-S015" not in {d.code for d in report.errors}
 
 
 def test_placeholder_a_model_tests_for_itself_is_a_warning(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_placeholder_a_model_tests_for_itself_is_a_warning(tmp_path: Path) -> No
         "        self.path = None if value.startswith('${') else value\n\n",
     )
     [found] = [
-        d for d in _found(tmp_path, param, **{"m/1/model.py": handles}) if d.code == "TRITON-S010"
+        d for d in _found(tmp_path, param, **{"m/1/model.py": handles}) if d.code == "TRITON-S015"
     ]
     assert found.severity == "warning"
 
@@ -94,7 +94,7 @@ def test_dollar_signs_that_are_no_placeholder_are_fine(tmp_path: Path) -> None:
         'parameters { key: "EXECUTION_ENV_PATH" value { string_value: '
         '"$$TRITON_MODEL_DIRECTORY/env.tar.gz" } }\n'
     )
-    assert "TRITON-S010" not in _codes(_found(tmp_path, param))
+    assert "TRITON-S015" not in _codes(_found(tmp_path, param))
 
 
 def test_version_numbers_up_to_int64_max_are_versions(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def check_text(folder: ModelFolder) -> None:
         line = text.count("\n", 0, nul) + 1
         column = nul - (text.rfind("\n", 0, nul) + 1) + 1
         folder.report(
-            "TRITON-S011",
+            "TRITON-S016",
             f"{folder.config_file} holds a NUL character at line {line}, column {column}; "
             "Triton's parser stops there and the model does not load",
             "remove the NUL byte (write \\000 inside a string if it is meant as data)",
@@ -50,7 +50,7 @@ def check_text(folder: ModelFolder) -> None:
         bad = first_undecodable(folder.path / "config.pbtxt")
         if bad is not None:
             folder.report(
-                "TRITON-S012",
+                "TRITON-S017",
                 f"{folder.config_file} is not valid UTF-8: {bad.reason}; Triton loads it, but "
                 "names and values with such bytes cannot be typed by clients or tools",
                 "save the file as UTF-8",
@@ -75,7 +75,7 @@ def check_runtime(folder: ModelFolder) -> None:
     inside = posixpath.normpath(runtime.lstrip("/"))
     if inside == ".." or inside.startswith("../"):
         folder.report(
-            "TRITON-S009",
+            "TRITON-S014",
             f"runtime '{runtime}' escapes the folder Triton looks it up in (the version folder, "
             "the model folder or the backend's folder); Triton refuses to load the model",
             "name the backend library by its file name (e.g. libtriton_mybackend.so) and put it "
@@ -89,7 +89,7 @@ def check_runtime(folder: ModelFolder) -> None:
     if any(exists(path) for path in shipped):
         return
     folder.report(
-        "TRITON-S009",
+        "TRITON-S014",
         f"runtime '{runtime}' is neither 'model.py' (a python-based backend) nor a shared "
         "library file name, and the model folder does not hold it: Triton cannot find a "
         "backend library by that name",
@@ -126,7 +126,7 @@ def check_parameters(folder: ModelFolder) -> None:
     for key, placeholder in filled:
         read = _names(source, key) and "${" not in source
         folder.report(
-            "TRITON-S010",
+            "TRITON-S015",
             f"parameters['{key}'] still holds the template placeholder '{placeholder}'; "
             "Triton passes it to the backend as is"
             + (" and the model reads it, so the load or every request fails" if read else ""),
@@ -152,7 +152,7 @@ def _tensorrt_parameters(folder: ModelFolder) -> None:
     value = config.parameters[_TRT_ALLOCATION].string_value
     if value not in _TRT_ALLOCATION_VALUES:
         folder.report(
-            "TRITON-S013",
+            "TRITON-S018",
             f"parameters['{_TRT_ALLOCATION}'] is '{value}'; the TensorRT backend accepts "
             f"{' or '.join(_TRT_ALLOCATION_VALUES)} and refuses to load the model otherwise",
             f"set it to {' or '.join(repr(v) for v in _TRT_ALLOCATION_VALUES)}",
