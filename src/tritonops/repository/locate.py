@@ -37,9 +37,16 @@ class _Node:
     line: int
     children: list[_Node] = field(default_factory=list)
     scalars: list[tuple[str, int]] = field(default_factory=list)
+    _by_name: dict[str, list[_Node]] | None = None
 
     def named(self, name: str) -> list[_Node]:
-        return [c for c in self.children if c.name == name]
+        """Children called ``name``, from an index built once (a lookup per finding stays O(1))."""
+        if self._by_name is None:
+            index: dict[str, list[_Node]] = {}
+            for child in self.children:
+                index.setdefault(child.name, []).append(child)
+            self._by_name = index
+        return self._by_name.get(name, [])
 
 
 def _tokens(text: str) -> list[tuple[str, int]]:
@@ -130,12 +137,18 @@ class Locator:
     def __init__(self, text: str) -> None:
         self._text = text
         self._root: _Node | None = None
+        # resolved path prefix -> (nodes, line so far): thousands of findings under one repeated
+        # field share their prefix, so each finding costs its own last segment only (linear overall)
+        self._prefixes: dict[str, tuple[list[_Node], int | None, bool]] = {}
 
     @property
     def root(self) -> _Node:
         if self._root is None:
             root = _Node("", 0)
-            _Builder(_tokens(self._text)).fields(root, "")
+            try:
+                _Builder(_tokens(self._text)).fields(root, "")
+            except RecursionError:
+                root = _Node("", 0)  # nesting deeper than any schema allows: lines stay unknown
             self._root = root
         return self._root
 
@@ -145,31 +158,52 @@ class Locator:
             return None
         nodes: list[_Node] = [self.root]
         best: int | None = None
-        for name, index, key in _segments(path):
-            if name is not None:
-                found: list[_Node] = []
+        prefix = ""
+        for (name, index, key), text in _segments(path):
+            prefix += text
+            cached = self._prefixes.get(prefix)
+            if cached is None:
+                cached = self._step(nodes, best, name, index, key)
+                self._prefixes[prefix] = cached
+            nodes, best, resolved = cached
+            if not resolved:
+                return best
+        return best
+
+    def _step(
+        self,
+        nodes: list[_Node],
+        best: int | None,
+        name: str | None,
+        index: int | None,
+        key: str | None,
+    ) -> tuple[list[_Node], int | None, bool]:
+        """One path segment from ``nodes``: (nodes reached, line, whether it resolved)."""
+        if name is not None:
+            if len(nodes) == 1 and nodes[0].named(name):
+                found = nodes[0].named(name)  # shared, never mutated: no copy per lookup
+            else:
+                found = []
                 for node in nodes:
-                    hits = node.named(name)
+                    hits = list(node.named(name))
                     if not hits and name not in ("key", "value"):
-                        for value in node.named("value"):  # inside a map entry, fields sit in value
+                        for value in node.named("value"):  # in a map entry, fields sit in value
                             hits.extend(value.named(name))
                     found.extend(hits)
-                if not found:
-                    return best
-                nodes = found
-                best = nodes[0].line
-            elif index is not None:
-                line, nodes = _index(nodes, index)
-                if line is None:
-                    return best
-                best = line
-            elif key is not None:
-                entries = [n for n in nodes if key in _keys(n)]
-                if not entries:
-                    return best
-                nodes = entries[:1]
-                best = nodes[0].line
-        return best
+            if not found:
+                return nodes, best, False
+            return found, found[0].line, True
+        if index is not None:
+            line, reached = _index(nodes, index)
+            if line is None:
+                return nodes, best, False
+            return reached, line, True
+        if key is not None:
+            entries = [n for n in nodes if key in _keys(n)]
+            if not entries:
+                return nodes, best, False
+            return entries[:1], entries[0].line, True
+        return nodes, best, True
 
 
 def _keys(entry: _Node) -> set[str]:
@@ -178,7 +212,11 @@ def _keys(entry: _Node) -> set[str]:
 
 def _index(nodes: list[_Node], index: int) -> tuple[int | None, list[_Node]]:
     """Element ``index`` of a repeated field: a message occurrence, or a scalar of a list."""
-    scalars = [s for n in nodes for s in n.scalars]
+    if len(nodes) == 1 and nodes[0].scalars:
+        scalars = nodes[0].scalars  # one `dims: [ ... ]` list: index it without copying
+    else:
+        # a field is either repeated messages or scalars, never both: the first node tells which
+        scalars = [s for n in nodes for s in n.scalars] if nodes and nodes[0].scalars else []
     if scalars:
         return (scalars[index][1], nodes) if index < len(scalars) else (None, nodes)
     if index < len(nodes):
@@ -186,16 +224,17 @@ def _index(nodes: list[_Node], index: int) -> tuple[int | None, list[_Node]]:
     return None, nodes
 
 
-def _segments(path: str) -> list[tuple[str | None, int | None, str | None]]:
-    out: list[tuple[str | None, int | None, str | None]] = []
+def _segments(path: str) -> list[tuple[tuple[str | None, int | None, str | None], str]]:
+    """The segments of ``path``, each with the text it was spelled with (for the prefix cache)."""
+    out: list[tuple[tuple[str | None, int | None, str | None], str]] = []
     for match in _SEGMENT.finditer(path):
         name, index, key = match.groups()
         if name is not None:
-            out.append((name, None, None))
+            out.append(((name, None, None), "." + name))
         elif index is not None:
-            out.append((None, int(index), None))
+            out.append(((None, int(index), None), match.group()))
         elif key is not None:
-            out.append((None, None, key.replace('\\"', '"')))
+            out.append(((None, None, key.replace('\\"', '"')), match.group()))
     return out
 
 

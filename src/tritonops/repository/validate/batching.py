@@ -7,6 +7,7 @@ from pathlib import Path
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.safe_read import exists
 
 _STRATEGY = "TRITON_BATCH_STRATEGY_PATH"
 
@@ -114,7 +115,7 @@ def _strategy(folder: ModelFolder) -> None:
             path=where,
         )
     value = config.parameters[_STRATEGY].string_value
-    if value and not (Path(value).exists() or (folder.path / value).exists()):
+    if value and not (exists(Path(value)) or exists(folder.path / value)):
         folder.report(
             "TRITON-B007",
             f"custom batch strategy '{value}' is not found here",

@@ -6,11 +6,27 @@ from pathlib import Path
 
 from tritonops.repository.validate.model import CONFIG, ModelFolder, detect_backend
 from tritonops.repository.validate.python_model import defines_auto_complete, tensor_names
+from tritonops.repository.validate.safe_read import (
+    UnreadableFile,
+    exists,
+    list_dir,
+    regular_file,
+)
 
 
 def check_config_presence(folder: ModelFolder) -> None:
     """No config.pbtxt: fine only when auto-complete can build one from the model file."""
     if folder.config_present:
+        return
+    if CONFIG in folder.dirs:
+        # Checked on tritonserver 2.51: reading a directory as the config throws
+        # std::length_error in the model repository poll and terminates the server.
+        folder.report(
+            "TRITON-L016",
+            f"'{folder.config_file}' is a directory, not a file; tritonserver crashes reading it",
+            f"replace the folder '{folder.config_file}/' with the config.pbtxt file",
+            file=folder.config_file,
+        )
         return
     lookalikes = [f for f in folder.files if _looks_like_config(f)]
     if lookalikes:
@@ -160,7 +176,7 @@ def _expected(folder: ModelFolder) -> list[str]:
 
 def _present(base: Path, name: str) -> bool:
     # model.onnx may be a file or a folder; other names are only ever checked for existence
-    return (base / name).exists()
+    return exists(base / name)
 
 
 def check_labels(folder: ModelFolder) -> None:
@@ -169,7 +185,7 @@ def check_labels(folder: ModelFolder) -> None:
         return
     for i, output in enumerate(config.output):
         label = output.label_filename
-        if label and not (folder.path / label).is_file():
+        if label and regular_file(folder.path / label) is None:
             folder.report(
                 "TRITON-L011",
                 f"output '{output.name}' names label file '{folder.rel(label)}', which does not "
@@ -182,8 +198,8 @@ def check_labels(folder: ModelFolder) -> None:
 
 def _has_pbtxt(path: Path) -> bool:
     try:
-        return any(p.suffix == ".pbtxt" for p in path.iterdir())
-    except OSError:
+        return any(name.endswith(".pbtxt") for name, _ in list_dir(path))
+    except UnreadableFile:
         return False
 
 

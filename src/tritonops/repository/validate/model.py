@@ -15,6 +15,7 @@ from tritonops.repository.diagnostics import Diagnostic, Severity
 from tritonops.repository.locate import Locator
 from tritonops.repository.validate.codes import CODES
 from tritonops.repository.validate.newest_schema import parse_newest
+from tritonops.repository.validate.safe_read import UnreadableFile, list_dir, read_text
 
 CONFIG = "config.pbtxt"
 
@@ -178,20 +179,20 @@ def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
     """List ``root/name`` and parse its config.pbtxt, reporting what cannot be read."""
     dirs: list[str] = []
     files: list[str] = []
-    with os.scandir(root / name) as entries:
-        for entry in entries:
-            (dirs if entry.is_dir() else files).append(entry.name)
+    for entry, is_dir in list_dir(root / name):
+        (dirs if is_dir else files).append(entry)
     folder = ModelFolder(root, name, sorted(dirs), sorted(files), sink)
     if CONFIG not in files:
         return folder
     folder.config_present = True
     try:
-        folder.text = (root / name / CONFIG).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        folder.text = read_text(root / name / CONFIG)
+    except UnreadableFile as exc:
         folder.report(
             "TRITON-L013",
             f"{folder.config_file} cannot be read: {exc}",
-            "make the file readable UTF-8 text",
+            exc.hint,
+            line=getattr(exc, "line", None),
         )
         return folder
     try:

@@ -15,6 +15,7 @@ import onnx
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.safe_read import read_model
 
 # onnx.TensorProto element type -> Triton data type
 _TYPES = {
@@ -50,7 +51,7 @@ def read_signature(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor]]:
 
 def read_graph(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor], list[OnnxTensor]]:
     """Required inputs, overridable initializers (graph inputs with a stored value), outputs."""
-    model = onnx.load(str(path), load_external_data=False)
+    model = onnx.load_model_from_string(read_model(path))
     graph = model.graph
     weights = {t.name for t in graph.initializer}
     inputs = [_tensor(v) for v in graph.input if v.name not in weights]

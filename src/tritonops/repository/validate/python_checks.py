@@ -16,10 +16,15 @@ from tritonops.repository.validate.python_autocomplete import (
     find_auto_complete,
     read_completion,
 )
+from tritonops.repository.validate.safe_read import (
+    SOURCE_LIMIT,
+    UnreadableFile,
+    read_source,
+    regular_file,
+)
 
 # model.py larger than this is not read: nothing handwritten is that big, and the parse would cost
 # more than the whole repository's other checks; reported as not checked rather than guessed at.
-MAX_SOURCE_BYTES = 16 * 1024 * 1024
 NOT_CHECKED = "not checked statically"
 
 
@@ -37,10 +42,13 @@ def model_py(folder: ModelFolder) -> Path | None:
 
 def parse_source(path: Path) -> ast.Module | str:
     """The parsed file, or why it cannot be parsed ("line N: ..." when the line is known)."""
+    info = regular_file(path)
+    if info is not None and info.st_size > SOURCE_LIMIT:
+        return f"larger than {SOURCE_LIMIT // (1024 * 1024)} MiB; {NOT_CHECKED}"
     try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            return f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MiB; {NOT_CHECKED}"
-        data = path.read_bytes()
+        data = read_source(path)  # never blocks on a FIFO, never reads /dev/zero forever
+    except UnreadableFile as exc:
+        return f"cannot be read: {exc.reason}"
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     try:

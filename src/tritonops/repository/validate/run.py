@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from tritonops.errors import RepositoryError
 from tritonops.repository.diagnostics import Diagnostic
 from tritonops.repository.validate.backends import check_backend_io
 from tritonops.repository.validate.batching import check_batching
-from tritonops.repository.validate.ensemble import check_ensembles
+from tritonops.repository.validate.ensemble import (
+    check_decoupled_merge,
+    check_ensembles,
+    check_failing_steps,
+)
 from tritonops.repository.validate.instances import check_instances
 from tritonops.repository.validate.layout import (
     check_config_presence,
@@ -28,9 +32,11 @@ from tritonops.repository.validate.release_schema import (
     schema_label,
 )
 from tritonops.repository.validate.report import ValidationReport, sort_key
+from tritonops.repository.validate.safe_read import UnreadableFile, list_dir
 from tritonops.repository.validate.schema import check_cache, check_identity
 from tritonops.repository.validate.sequence import check_sequence
 from tritonops.repository.validate.tensors import check_tensors
+from tritonops.repository.validate.values import check_parameters, check_runtime, check_text
 from tritonops.repository.validate.versions import scan_versions, select_versions
 from tritonops.repository.validate.warmup import check_warmup
 
@@ -52,6 +58,9 @@ _MODEL_CHECKS = (
     check_python_model,
     check_onnx,
     check_openvino,
+    check_text,
+    check_runtime,
+    check_parameters,
 )
 
 
@@ -72,11 +81,11 @@ def validate_repository(
     except ValueError as exc:
         raise RepositoryError(f"--triton-version: {exc}") from exc
     try:
-        with os.scandir(root) as it:
-            entries = sorted((e.name, e.is_dir()) for e in it)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise RepositoryError(f"cannot read model repository '{root}': {reason}") from exc
+        entries = sorted(list_dir(root))
+    except UnreadableFile as exc:
+        raise RepositoryError(
+            f"cannot read model repository '{root}': {exc.reason}; {exc.hint}"
+        ) from exc
     sink: list[Diagnostic] = []
     folders: list[ModelFolder] = []
     for name, is_dir in entries:
@@ -90,11 +99,13 @@ def validate_repository(
             folders.append(folder)
     for folder in folders:
         folder.cache["auto_complete"] = auto_complete
-        scan_versions(folder)
+        _guarded(folder, scan_versions)
         for check in _MODEL_CHECKS:
-            check(folder)
-        check_release(folder, release)
+            _guarded(folder, check)
+        _guarded(folder, lambda f: check_release(f, release))
     check_ensembles(folders)
+    check_decoupled_merge(folders)
+    check_failing_steps(folders, sink)
     return ValidationReport(
         models=len(folders),
         diagnostics=sorted(sink, key=sort_key),
@@ -108,6 +119,11 @@ def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
     try:
         return load_folder(root, name, sink)
     except OSError as exc:
+        reason, hint = (
+            (exc.reason, exc.hint)
+            if isinstance(exc, UnreadableFile)
+            else (exc.strerror or str(exc), "fix the folder's permissions")
+        )
         sink.append(
             Diagnostic(
                 file=name,
@@ -115,11 +131,30 @@ def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
                 code="TRITON-L013",
                 severity="error",
                 model=name,
-                message=f"model folder '{name}' cannot be read: {exc.strerror or exc}",
-                hint="fix the folder's permissions",
+                message=f"model folder '{name}' cannot be read: {reason}",
+                hint=hint,
             )
         )
         return None
+
+
+def _guarded(folder: ModelFolder, check: Callable[[ModelFolder], None]) -> None:
+    """Run one check; a file or folder the OS refuses mid-way becomes a diagnostic, not a crash.
+
+    Readers go through safe_read and report what they cannot read themselves; this net catches a
+    refusal anywhere else (a stat on a folder without search permission, a path swapped while the
+    validator runs) so one unreadable corner never hides the rest of the report.
+    """
+    try:
+        check(folder)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else folder.name
+        folder.report(
+            "TRITON-L013",
+            f"'{where}' cannot be read while checking '{folder.name}': {exc.strerror or exc}",
+            "make the model folder and everything in it readable",
+            file=folder.name,
+        )
 
 
 def _hidden(name: str) -> Diagnostic:

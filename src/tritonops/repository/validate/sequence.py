@@ -19,8 +19,21 @@ def check_sequence(folder: ModelFolder) -> None:
         return
     seq = config.sequence_batching
     kinds: dict[int, str] = {}
+    names: dict[str, int] = {}
     for i, control_input in enumerate(seq.control_input):
         where = f"sequence_batching.control_input[{i}]"
+        # core src/model_config_utils.cc (GetBooleanSequenceControlProperties): a tensor name may
+        # appear in one control_input entry only ("... is specified for multiple control kinds").
+        if control_input.name and control_input.name in names:
+            folder.report(
+                "TRITON-Q009",
+                f"sequence control tensor '{control_input.name}' is declared in two "
+                f"control_input entries (#{names[control_input.name]} and #{i}); Triton "
+                "refuses to load the model",
+                "give each control kind its own tensor name",
+                path=f"{where}.name",
+            )
+        names.setdefault(control_input.name, i)
         if not control_input.name:
             folder.report(
                 "TRITON-Q001",

@@ -9,6 +9,7 @@ from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.backends import filled_fields
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.values import python_source
 
 _TRT_ONLY_FLAGS = ("is_shape_tensor", "is_non_linear_format_io")
 
@@ -32,8 +33,8 @@ def check_tensors(folder: ModelFolder) -> None:
                 )
             elif tensor.name:
                 seen[tensor.name] = i
-    _batch_dim_twice(folder)
     _batch_io(folder)
+    _bf16_numpy(folder)
 
 
 def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) -> None:
@@ -73,6 +74,14 @@ def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) ->
             "give 3 dims (e.g. [3, 224, 224]) or drop the format",
             path=f"{where}.format",
         )
+    if tensor.is_non_linear_format_io and folder.backend == "tensorrt" and len(dims) != 3:
+        # core src/model_config_utils.cc (ValidateNonLinearFormatIO): such a tensor has 3 dims
+        folder.report(
+            "TRITON-T006",
+            f"{label} is a non-linear format tensor with {len(dims)} dims; Triton requires 3",
+            "give 3 dims (C, H, W without the batch dim) or drop is_non_linear_format_io",
+            path=f"{where}.is_non_linear_format_io",
+        )
     if folder.backend != "tensorrt":
         for flag in _TRT_ONLY_FLAGS:
             if getattr(tensor, flag):
@@ -82,13 +91,6 @@ def _one(folder: ModelFolder, kind: str, i: int, tensor: Any, batching: bool) ->
                     f"remove `{flag}: true`",
                     path=f"{where}.{flag}",
                 )
-        if tensor.data_type == pb.TYPE_BF16:
-            folder.report(
-                "TRITON-T008",
-                f"{label} is TYPE_BF16, which only TensorRT models support",
-                "use TYPE_FP16 or TYPE_FP32 for this backend",
-                path=f"{where}.data_type",
-            )
 
 
 def _dims_range(folder: ModelFolder, path: str, label: str, dims: list[int]) -> None:
@@ -139,26 +141,6 @@ def _reshape(
         )
 
 
-def _batch_dim_twice(folder: ModelFolder) -> None:
-    """max_batch_size > 0 already adds a leading -1; dims starting with -1 may repeat it (§4)."""
-    config = folder.config
-    assert config is not None
-    inputs = [t for t in config.input if not t.is_shape_tensor]
-    if config.max_batch_size <= 0 or not inputs:
-        return
-    if all(len(t.dims) >= 2 and t.dims[0] == -1 for t in inputs):
-        first = inputs[0]
-        dims = list(first.dims)
-        folder.report(
-            "TRITON-T010",
-            f"every input of batching model '{folder.name}' starts with -1 (e.g. '{first.name}' "
-            f"dims {dims}); with max_batch_size {config.max_batch_size} Triton expects "
-            f"shape {[-1, *dims]}",
-            f"if the first -1 is meant as the batch dim, drop it: dims {dims[1:]}",
-            path="input[0].dims",
-        )
-
-
 def _batch_io(folder: ModelFolder) -> None:
     config = folder.config
     assert config is not None
@@ -191,6 +173,16 @@ def _batch_io(folder: ModelFolder) -> None:
                 )
     targets: set[str] = set()
     for i, item in enumerate(config.batch_output):
+        # core src/model_config_utils.cc (ValidateBatchIO): BATCH_SCATTER_WITH_INPUT_SHAPE, the
+        # only batch output kind, takes its shape from exactly one source input.
+        if len(item.source_input) != 1:
+            folder.report(
+                "TRITON-T011",
+                f"batch_output #{i} ({pb.BatchOutput.Kind.Name(item.kind)}) lists "
+                f"{len(item.source_input)} source inputs; it needs exactly one",
+                "list the one model input whose shape the output is scattered by",
+                path=f"batch_output[{i}]",
+            )
         for target in item.target_name:
             if target not in outputs or target in targets:
                 folder.report(
@@ -209,3 +201,30 @@ def _batch_io(folder: ModelFolder) -> None:
                     "use a declared input name in `source_input`",
                     path=f"batch_output[{i}].source_input",
                 )
+
+
+def _bf16_numpy(folder: ModelFolder) -> None:
+    """TYPE_BF16 reaches a python model only through DLPack.
+
+    python_backend README (pb_utils.Tensor.as_numpy): BF16 tensors do not support as_numpy();
+    numpy has no bfloat16, so the stub raises "TYPE_BF16 not currently supported"
+    (src/pb_stub_utils.cc). The backends' dtype tables map BF16 for TensorRT, onnxruntime
+    (src/onnxruntime_utils.cc), OpenVINO (src/openvino_utils.cc), PyTorch and python, so the type
+    itself is never the problem; a python model that calls as_numpy() on it may be.
+    """
+    config = folder.config
+    assert config is not None
+    if folder.backend != "python":
+        return
+    tensors = [(k, i, t) for k in ("input", "output") for i, t in enumerate(getattr(config, k))]
+    bf16 = [(k, i, t) for k, i, t in tensors if t.data_type == pb.TYPE_BF16]
+    if not bf16 or ".as_numpy(" not in python_source(folder):
+        return
+    kind, i, tensor = bf16[0]
+    folder.report(
+        "TRITON-T008",
+        f"{kind} '{tensor.name}' is TYPE_BF16 and model.py calls as_numpy(), which the python "
+        "backend does not support for BF16 tensors",
+        "read and write BF16 tensors with to_dlpack()/from_dlpack() (e.g. through torch)",
+        path=f"{kind}[{i}].data_type",
+    )

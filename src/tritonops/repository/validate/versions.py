@@ -12,12 +12,14 @@ from tritonops.repository.validate.model import ModelFolder
 
 RESERVED = frozenset({"configs", "warmup", "initial_state"})
 _PREFIX = re.compile(r"\d+")
+_INT64_MAX = 2**63 - 1
 
 
 def scan_versions(folder: ModelFolder) -> None:
     """Fill ``folder.versions`` from its subfolders, reporting the ones Triton skips."""
     for name in folder.dirs:
-        if name in RESERVED or name.startswith((".", "__")):
+        if name in RESERVED or name == "config.pbtxt" or name.startswith((".", "__")):
+            # a config.pbtxt folder is reported by the layout check (TRITON-L016)
             continue
         if not name[0].isdigit():
             folder.report(
@@ -39,6 +41,19 @@ def scan_versions(folder: ModelFolder) -> None:
             )
             continue
         number = int(_PREFIX.match(name).group())  # type: ignore[union-attr]
+        if number > _INT64_MAX:
+            # core src/model_repository_manager/model_lifecycle.cc (VersionsToLoad) parses the
+            # name with std::stoll and catches only invalid_argument: the out_of_range thrown
+            # here terminates tritonserver (checked on 2.51: the server dies on load).
+            folder.report(
+                "TRITON-L015",
+                f"version folder '{folder.rel(name)}' is a number beyond the int64 range "
+                f"(max {_INT64_MAX}); tritonserver crashes while reading the model's versions",
+                "rename it to a version number that fits in int64, or move it out of the "
+                "model folder",
+                file=folder.rel(name),
+            )
+            continue
         # A pure number wins over a prefixed spelling of the same version.
         if number not in folder.versions or name.isdigit():
             folder.versions[number] = name

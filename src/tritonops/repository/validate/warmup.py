@@ -8,6 +8,7 @@ from typing import Any
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.safe_read import regular_file
 
 # Bytes per element; TYPE_STRING has no fixed size and is not size-checked.
 _SIZES = {
@@ -122,13 +123,26 @@ def _fits(dims: list[int], declared: list[int]) -> bool:
 def _data_file(
     folder: ModelFolder, where: str, label: str, name: str, data: Any, dims: list[int]
 ) -> None:
-    rel = folder.rel("warmup", data.input_data_file)
-    path = folder.path / "warmup" / data.input_data_file
-    if not path.is_file():
+    # core src/backend_model_instance.cc reads JoinPath({model dir, "warmup", input_data_file}),
+    # and JoinPath (src/filesystem/api.cc) appends an absolute segment instead of replacing the
+    # path: "/data/x.bin" is read from <model>/warmup/data/x.bin, never from /data/x.bin.
+    file = data.input_data_file
+    inside = file.lstrip("/")
+    rel = folder.rel("warmup", inside)
+    info = regular_file(folder.path / "warmup" / inside)
+    if info is None:
+        absolute = file.startswith("/")
         folder.report(
             "TRITON-W005",
-            f"{label} input '{name}' reads '{rel}', which does not exist",
-            f"put the raw tensor bytes in '{rel}' (files live under the model's warmup/ folder)",
+            f"{label} input '{name}' reads '{rel}', which is not a readable file"
+            + (
+                f" (Triton reads the absolute path '{file}' relative to the model's warmup/ folder)"
+                if absolute
+                else ""
+            ),
+            f"put the raw tensor bytes in '{rel}'"
+            + (f' and write `input_data_file: "{inside}"`' if absolute else "")
+            + " (files live under the model's warmup/ folder)",
             path=f"{where}.input_data_file",
         )
         return
@@ -136,7 +150,7 @@ def _data_file(
     if size is None or any(d < 1 for d in dims):
         return
     need = math.prod(dims) * size
-    have = path.stat().st_size
+    have = info.st_size
     if have < need:
         folder.report(
             "TRITON-W005",
