@@ -46,14 +46,23 @@ _NUMPY = {
 
 
 class _Tensor:
-    """One declared input or output: name, numpy dtype, per-item dims (-1 = any)."""
+    """One declared input or output as the model sees it: name, numpy dtype, per-item dims.
+
+    Triton's core applies ``reshape`` before a backend sees a request (inputs arrive in the
+    reshape shape) and after it answers (outputs go back to ``dims``), so the shape checked and
+    produced here is the reshape shape when there is one, as the C++ backend compares it
+    (onnxruntime_backend src/onnxruntime.cc, ValidateInputs/ValidateOutputs).
+    """
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.name: str = spec["name"]
         self.data_type: str = spec["data_type"]
         self.dtype = _NUMPY.get(self.data_type)
-        self.dims = [int(d) for d in spec.get("dims", [])]
+        reshape = spec.get("reshape")
+        source = reshape.get("shape", []) if isinstance(reshape, dict) else spec.get("dims", [])
+        self.dims = [int(d) for d in source]
         self.optional = bool(spec.get("optional", False))
+        self.ragged = bool(spec.get("allow_ragged_batch", False))
         self.fixed = None if -1 in self.dims else tuple(self.dims)
 
     def check(self, array: NDArray[Any], batching: bool) -> str | None:
@@ -131,53 +140,239 @@ _ORT_TYPES = {
     "tensor(bfloat16)": "TYPE_BF16",
 }
 
+# Triton's --backend-config=default-max-batch-size defaults to 4 (server repository,
+# docs/user_guide/model_configuration.md, "Default Max Batch Size and Dynamic Batcher"). A
+# python-based backend is not handed the backend config, so the stand-in assumes the default.
+DEFAULT_MAX_BATCH_SIZE = 4
 
-def _check_against_model(
-    session: Any, inputs: list[_Tensor], outputs: list[_Tensor], batching: bool
-) -> None:
-    """Refuse at load what Triton's C++ onnxruntime backend refuses, so both behave alike."""
-    problems = []
-    model_io = {t.name: t for t in [*session.get_inputs(), *session.get_outputs()]}
-    model_inputs = {t.name for t in session.get_inputs()}
-    required = session.get_inputs()
-    if inputs and len(inputs) != len(required):
-        problems.append(
-            f"configuration expects {len(inputs)} inputs, model provides {len(required)}"
+
+def onnx_dims(shape: Any) -> list[int]:
+    """ORT reports a dynamic dim as a name or None; Triton and the C++ backend call it -1."""
+    return [d if isinstance(d, int) and d >= 0 else -1 for d in shape]
+
+
+def _shape_text(dims: list[int]) -> str:
+    return "[" + ",".join(str(d) for d in dims) + "]"
+
+
+class Signature:
+    """What the ONNX graph declares: required inputs, overridable initializers, outputs."""
+
+    def __init__(self, session: Any) -> None:
+        def table(items: Any) -> dict[str, tuple[str, list[int]]]:
+            return {t.name: (_ORT_TYPES.get(t.type, t.type), onnx_dims(t.shape)) for t in items}
+
+        self.inputs = table(session.get_inputs())
+        self.initializers = table(session.get_overridable_initializers())
+        self.outputs = table(session.get_outputs())
+
+
+def auto_complete(config: dict[str, Any], graph: Signature) -> None:
+    """Fill ``max_batch_size``, ``input`` and ``output`` in place the way the C++ backend does.
+
+    Source: onnxruntime_backend src/onnxruntime.cc ModelState::AutoCompleteConfig,
+    AutoCompleteMaxBatch and AutoCompleteIO:
+    - nothing is touched when the config already names inputs (or batch inputs) and outputs;
+    - the graph can batch when every input and output has a first dim of -1; then an unset
+      max_batch_size becomes the server's default, and max_batch_size > 1 with no scheduler turns
+      on ``dynamic_batching {}``;
+    - a graph that cannot batch with a non-zero max_batch_size is refused;
+    - a missing input or output list is written from the graph, the batch dim left out; a tensor
+      left with no dims gets ``dims: [1]`` (plus an empty ``reshape`` when batching).
+    """
+    name = config.get("name", "")
+    counted = len(config.get("input") or []) + len(config.get("batch_input") or [])
+    have_outputs = len(config.get("output") or [])
+    if counted > 0 and have_outputs > 0:
+        return
+    tensors = [*graph.inputs.values(), *graph.outputs.values()]
+    can_batch = all(dims and dims[0] == -1 for _, dims in tensors)
+    max_batch = int(config.get("max_batch_size", 0) or 0)
+    if can_batch:
+        if max_batch == 0:
+            max_batch = DEFAULT_MAX_BATCH_SIZE
+            config["max_batch_size"] = max_batch
+        scheduled = "sequence_batching" in config or "dynamic_batching" in config
+        if max_batch > 1 and not scheduled:
+            config["dynamic_batching"] = {}
+    elif max_batch != 0:
+        raise ValueError(
+            f"autofill failed for model '{name}': model does not support batching while "
+            "non-zero max_batch_size is specified"
         )
-    for spec in [*inputs, *outputs]:
-        found = model_io.get(spec.name)
-        if found is None:
-            kind = "input" if spec in inputs else "output"
-            have = sorted(
-                model_inputs if kind == "input" else {o.name for o in session.get_outputs()}
+    if not config.get("input"):
+        config["input"] = _complete_io(graph.inputs, max_batch)
+    if not have_outputs:
+        config["output"] = _complete_io(graph.outputs, max_batch)
+
+
+def _complete_io(io: dict[str, tuple[str, list[int]]], max_batch: int) -> list[dict[str, Any]]:
+    entries = []
+    for tensor, (data_type, shape) in io.items():
+        dims = shape[1:] if max_batch > 0 else list(shape)
+        entry: dict[str, Any] = {"name": tensor, "data_type": data_type, "dims": dims or [1]}
+        if not dims and max_batch > 0:
+            entry["reshape"] = {"shape": []}
+        entries.append(entry)
+    return entries
+
+
+def compare_dims(
+    model: str, tensor: str, model_shape: list[int], dims: list[int], max_batch: int, exact: bool
+) -> str | None:
+    """onnxruntime_backend src/onnxruntime_utils.cc CompareDimsSupported, in its own words.
+
+    Inputs compare loosely (a -1 in the graph takes any configured dim); outputs exactly.
+    """
+    if max_batch > 0:
+        if not model_shape or model_shape[0] != -1:
+            return (
+                f"model '{model}', tensor '{tensor}': for the model to support batching the shape "
+                "should have at least 1 dimension and the first dimension must be -1; but shape "
+                f"expected by the model is {_shape_text(model_shape)}"
             )
+        full = [-1, *dims]
+    else:
+        full = list(dims)
+    same = len(model_shape) == len(full) and all(
+        m == f for m, f in zip(model_shape, full, strict=True) if exact or m != -1
+    )
+    if same:
+        return None
+    if max_batch > 0:
+        return (
+            f"model '{model}', tensor '{tensor}': the model expects {len(model_shape)} dimensions "
+            f"(shape {_shape_text(model_shape)}) but the model configuration specifies "
+            f"{len(full)} dimensions (an initial batch dimension because max_batch_size > 0 "
+            f"followed by the explicit tensor shape, making complete shape {_shape_text(full)})"
+        )
+    return (
+        f"model '{model}', tensor '{tensor}': the model expects {len(model_shape)} dimensions "
+        f"(shape {_shape_text(model_shape)}) but the model configuration specifies "
+        f"{len(full)} dimensions (shape {_shape_text(full)})"
+    )
+
+
+def _scalar(model: str, tensor: str, dims: list[int]) -> str | None:
+    if all(d == 1 for d in dims):
+        return None
+    return (
+        f"unable to load model '{model}', scalar tensor '{tensor}', should only provide 1 in the "
+        "model configuration when the model doesn't support batching. Model configuration "
+        f"provided: {_shape_text(dims)}."
+    )
+
+
+def load_problems(config: dict[str, Any], graph: Signature) -> list[str]:
+    """Everything the C++ backend refuses at load, each in its wording (it stops at the first).
+
+    Source: onnxruntime_backend src/onnxruntime.cc ModelInstanceState (the expected input count
+    skips ``optional`` inputs and adds ``batch_input``s), ValidateInputs, ValidateOutputs; the
+    unknown-name wording is backend src/backend_common.cc CheckAllowedModelInput/Output.
+    """
+    model = config.get("name", "")
+    max_batch = int(config.get("max_batch_size", 0) or 0)
+    inputs = [_Tensor(t) for t in config.get("input") or []]
+    outputs = [_Tensor(t) for t in config.get("output") or []]
+    batch_outputs = {n for b in config.get("batch_output") or [] for n in b.get("target_name", [])}
+    problems = []
+    expected = sum(1 for t in inputs if not t.optional) + len(config.get("batch_input") or [])
+    if len(graph.inputs) != expected:
+        problems.append(
+            f"unable to load model '{model}', configuration expects {expected} inputs, model "
+            f"provides {len(graph.inputs)}"
+        )
+    # an initializer that is also a graph input may be fed by a request, so it is an input too
+    allowed = {**graph.inputs, **graph.initializers}
+    for spec in inputs:
+        if spec.optional and max_batch != 0:
             problems.append(
-                f"unexpected {kind} '{spec.name}' in model configuration, model has {have}"
+                f"unable to load model '{model}', optional input '{spec.name}' is not supported "
+                "for models that support batching"
             )
             continue
-        want = _ORT_TYPES.get(found.type)
-        if want and want != spec.data_type:
-            problems.append(
-                f"configuration expects datatype {spec.data_type} for '{spec.name}', model "
-                f"provides {want}"
+        problem = _check_tensor(model, "input", spec, allowed, max_batch)
+        if problem:
+            problems.append(problem)
+    for spec in outputs:
+        if spec.name in batch_outputs:
+            continue  # a batch output's shape need not match the graph
+        problem = _check_tensor(model, "output", spec, graph.outputs, max_batch)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _check_tensor(
+    model: str,
+    kind: str,
+    spec: _Tensor,
+    graph: dict[str, tuple[str, list[int]]],
+    max_batch: int,
+) -> str | None:
+    found = graph.get(spec.name)
+    if found is None:
+        return f"unexpected inference {kind} '{spec.name}', allowed {kind}s are: " + ", ".join(
+            sorted(graph)
+        )
+    data_type, shape = found
+    if spec.data_type not in _NUMPY and spec.data_type != "TYPE_BF16":
+        return f"unsupported datatype {spec.data_type} for {kind} '{spec.name}' for model '{model}'"
+    if data_type != spec.data_type:
+        return (
+            f"unable to load model '{model}', configuration expects datatype {spec.data_type} "
+            f"for {kind} '{spec.name}', model provides {data_type}"
+        )
+    if spec.ragged and kind == "input":
+        if spec.optional:
+            return (
+                f"unable to load model '{model}', configuration expects model provides input "
+                f"with shape [-1] for ragged input '{spec.name}', which is not supported for "
+                "optional input"
             )
-        shape = list(found.shape)
-        rank = len(spec.dims) + (1 if batching else 0)
-        if len(shape) != rank:
-            problems.append(
-                f"'{spec.name}': the model expects {len(shape)} dimensions (shape {shape}) but "
-                f"the model configuration specifies {rank}"
+        if shape != [-1]:
+            return (
+                f"unable to load model '{model}', configuration expects model provides input "
+                f"with shape [-1]  for ragged input '{spec.name}', model provides "
+                f"{_shape_text(shape)}"
             )
-        elif batching and isinstance(shape[0], int) and shape[0] > 0:
-            problems.append(
-                f"'{spec.name}': the model's first dimension is fixed at {shape[0]}, so it cannot "
-                "batch — set max_batch_size 0 or export with a dynamic batch axis"
-            )
-    if problems:
-        raise pb_utils.TritonModelException("; ".join(problems))
+        return None
+    if not shape:
+        return _scalar(model, spec.name, spec.dims)
+    return compare_dims(model, spec.name, shape, spec.dims, max_batch, exact=kind == "output")
 
 
 class TritonPythonModel:
+    @staticmethod
+    def auto_complete_config(auto_complete_model_config: Any) -> Any:
+        """Complete a partial config from the graph, as the C++ backend's auto-complete does.
+
+        The python backend calls this for a python-based backend too, unless the server runs with
+        ``--disable-auto-complete-config`` (python_backend README, "auto_complete_config"); the
+        C++ backend likewise skips auto-complete then. ``as_dict()`` is the config the stub sends
+        back, so editing it in place can also write ``reshape`` (``add_output`` cannot).
+        """
+        config = auto_complete_model_config.as_dict()
+        named = len(config.get("input") or []) + len(config.get("batch_input") or [])
+        if named > 0 and config.get("output"):
+            return auto_complete_model_config
+        filename = config.get("default_model_filename") or "model.onnx"
+        path = os.path.join(pb_utils.get_model_dir(), filename)
+        if os.path.isdir(path):
+            path = os.path.join(path, "model.onnx")
+        if not os.path.exists(path):
+            raise pb_utils.TritonModelException(
+                f"unable to find '{path}' for model '{config.get('name', '')}' to auto-complete "
+                "its configuration"
+            )
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(
+            path, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        auto_complete(config, Signature(session))
+        return auto_complete_model_config
+
     def initialize(self, args: dict[str, Any]) -> None:
         config = json.loads(args["model_config"])
         self.batching = int(config.get("max_batch_size", 0)) > 0
@@ -195,8 +390,9 @@ class TritonPythonModel:
         self.output_names = [t.name for t in self.outputs] or [
             o.name for o in self.session.get_outputs()
         ]
-        self.session_inputs = {i.name for i in self.session.get_inputs()}
-        _check_against_model(self.session, self.inputs, self.outputs, self.batching)
+        problems = load_problems(config, Signature(self.session))
+        if problems:
+            raise pb_utils.TritonModelException("; ".join(problems))
         # The common case (batching; every input required, numeric, fixed-shape; no string
         # outputs) takes one pass with no per-request dicts or grouping keys.
         self.fast = (
