@@ -71,6 +71,10 @@ def _matmul(**kw: Any) -> str:
     return MATMUL.format(**values)
 
 
+def _parameter(key: str, value: str) -> str:
+    return f'parameters {{ key: "{key}" value: {{ string_value: "{value}" }} }}\n'
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("standin")
@@ -89,6 +93,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     matmul(root, "fixed_batch", _matmul(), batch=2)
     matmul(root, "output_wildcard", _matmul(out="-1"))
     echo_strings(root, "strings", STRINGS)
+    matmul(root, "bad_execution_mode", _matmul() + _parameter("execution_mode", "2"))
+    matmul(root, "unknown_parameter", _matmul() + _parameter("no_such_knob", "7"))
     return root
 
 
@@ -278,3 +284,18 @@ def test_string_tensors_round_trip(server: LocalTriton) -> None:
     same = _infer(server, "strings", text=text).as_numpy("same")
     assert same is not None
     assert same.tolist() == text.tolist()
+
+
+def test_execution_mode_other_than_0_or_1_is_refused(server: LocalTriton) -> None:
+    """Source: onnxruntime.cc ModelState constructor: "Expected values for  execution_mode are 0
+    or 1 but got 2"."""
+    reason = _load_error(server, "bad_execution_mode")
+    assert "execution_mode are 0 or 1 but got 2" in reason
+
+
+def test_unknown_parameters_are_ignored(server: LocalTriton) -> None:
+    """The backend reads the parameters it knows by name and never lists the rest, so an unknown
+    one loads. Source: onnxruntime.cc (each parameter is looked up with Find/TryParse...)."""
+    server.load("unknown_parameter")
+    y = _infer(server, "unknown_parameter", x=np.ones((1, 4), dtype=np.float32)).as_numpy("y")
+    np.testing.assert_allclose(y, np.ones((1, 4), dtype=np.float32) @ WEIGHTS, rtol=1e-6)

@@ -20,12 +20,12 @@ import onnxruntime as ort
 import triton_python_backend_utils as pb_utils
 from numpy.typing import NDArray
 
+# optimization.graph.level as the C++ backend maps it (onnxruntime.cc ModelState constructor):
+# -1 basic, 1 extended, 2 none, anything else (0 or unset) all.
 _LEVELS = {
-    "0": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-    "1": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-    "2": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-    "99": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    "-1": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    -1: ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    1: ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    2: ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
 }
 
 _NUMPY = {
@@ -81,31 +81,55 @@ def _parameters(config: dict[str, Any]) -> dict[str, str]:
     return {k: v.get("string_value", "") for k, v in config.get("parameters", {}).items()}
 
 
+def _int_parameter(params: dict[str, str], key: str) -> int:
+    """A numeric parameter, refused at load when it is not an integer (as the C++ backend does)."""
+    text = params.get(key, "0") or "0"
+    try:
+        return int(text)
+    except ValueError:
+        raise pb_utils.TritonModelException(
+            f"failed to convert '{text}' to an integer for parameter '{key}' — give it a whole "
+            "number as a string_value"
+        ) from None
+
+
 def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
+    """The session options the C++ backend reads from the config, and only those.
+
+    Source: onnxruntime.cc ModelState constructor (optimization.graph.level, execution_mode,
+    intra_op_thread_count, inter_op_thread_count). Parameters it does not know are ignored there,
+    so they are ignored here too (``allow_spinning`` below is the one local-only knob).
+    """
     params = _parameters(config)
     options = ort.SessionOptions()
-    options.intra_op_num_threads = int(params.get("intra_op_thread_count", "0") or 0)
-    options.inter_op_num_threads = int(params.get("inter_op_thread_count", "0") or 0)
-    if params.get("execution_mode", "0") == "1":
+    intra = _int_parameter(params, "intra_op_thread_count")
+    inter = _int_parameter(params, "inter_op_thread_count")
+    options.intra_op_num_threads = max(intra, 0)
+    options.inter_op_num_threads = max(inter, 0)
+    mode = _int_parameter(params, "execution_mode")
+    if mode not in (0, 1):
+        raise pb_utils.TritonModelException(
+            "Invalid configuration value provided. Expected values for  execution_mode are 0 "
+            f"or 1 but got {mode} ."
+        )
+    if mode == 1:
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
-    level = str(config.get("optimization", {}).get("graph", {}).get("level", ""))
-    level = params.get("graph_optimization_level", level) or "99"
+    graph = config.get("optimization", {}).get("graph", {})
+    level = int(graph.get("level", 0) or 0) if isinstance(graph, dict) else 0
     options.graph_optimization_level = _LEVELS.get(level, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
     # Spinning worker threads keep a core busy between runs; in a server that core is needed by
-    # Triton's frontend and the stub's IPC, so spin only when asked to.
+    # Triton's frontend and the stub's IPC, so spin only when asked to. Production ignores this
+    # parameter (its onnxruntime keeps its own default); it changes speed here, never results.
     spin = params.get("allow_spinning", "0")
     options.add_session_config_entry("session.intra_op.allow_spinning", spin)
     options.add_session_config_entry("session.inter_op.allow_spinning", spin)
     return options
 
 
-def _providers(config: dict[str, Any], kind: str, device_id: int) -> list[Any]:
-    available = ort.get_available_providers()
-    requested = _parameters(config).get("execution_providers", "")
-    if requested:
-        names = [p.strip() for p in requested.split(",") if p.strip()]
-        return [p for p in names if p in available] or ["CPUExecutionProvider"]
-    if kind == "GPU" and "CUDAExecutionProvider" in available:
+def _providers(kind: str, device_id: int) -> list[Any]:
+    """CPU, or CUDA for a KIND_GPU instance where this onnxruntime has it (the C++ backend puts
+    KIND_GPU instances on its CUDA execution provider: onnxruntime.cc ModelInstanceState)."""
+    if kind == "GPU" and "CUDAExecutionProvider" in ort.get_available_providers():
         return [("CUDAExecutionProvider", {"device_id": device_id}), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
@@ -385,7 +409,7 @@ class TritonPythonModel:
         kind = args.get("model_instance_kind", "CPU")
         device = int(args.get("model_instance_device_id", 0) or 0)
         self.session = ort.InferenceSession(
-            path, sess_options=_session_options(config), providers=_providers(config, kind, device)
+            path, sess_options=_session_options(config), providers=_providers(kind, device)
         )
         self.output_names = [t.name for t in self.outputs] or [
             o.name for o in self.session.get_outputs()
