@@ -230,13 +230,20 @@ class LocalTriton:
             self._log_handle = None
 
     # -- model control -------------------------------------------------------------------------
-    def load(self, model: str, *, timeout_s: float | None = None) -> None:
-        """Load (or reload) a model; a failure raises ModelLoadError with the server's reason."""
+    def load(
+        self, model: str, *, timeout_s: float | None = None, config: str | None = None
+    ) -> None:
+        """Load (or reload) a model; a failure raises ModelLoadError with the server's reason.
+
+        ``config`` is a JSON model config that the server uses in place of config.pbtxt (Triton's
+        repository API, protocol/extension_model_repository.md "config" parameter).
+        """
         self._require_running()
         mark = self._log_size()
+        body_in: dict[str, object] = {"parameters": {"config": config}} if config else {}
         try:
             status, body = self._post(
-                f"/v2/repository/models/{model}/load", {}, timeout_s or self.load_timeout_s
+                f"/v2/repository/models/{model}/load", body_in, timeout_s or self.load_timeout_s
             )
         except TimeoutError:
             lines = self._log_lines_since(mark, model)
