@@ -299,3 +299,14 @@ def test_unknown_parameters_are_ignored(server: LocalTriton) -> None:
     server.load("unknown_parameter")
     y = _infer(server, "unknown_parameter", x=np.ones((1, 4), dtype=np.float32)).as_numpy("y")
     np.testing.assert_allclose(y, np.ones((1, 4), dtype=np.float32) @ WEIGHTS, rtol=1e-6)
+
+
+def test_without_auto_complete_a_backend_only_config_is_refused(tmp_path: Path) -> None:
+    """With ``--disable-auto-complete-config`` neither backend completes the config (server
+    docs/user_guide/model_configuration.md "Auto-Generated Model Configuration"; python_backend
+    README "auto_complete_config"), so the config declares 0 inputs against the graph's 1.
+    Source: onnxruntime.cc ValidateInputs."""
+    matmul(tmp_path, "bare", BACKEND_ONLY)
+    with LocalTriton(tmp_path, extra_args=["--disable-auto-complete-config"]) as strict:
+        reason = _load_error(strict, "bare")
+    assert "configuration expects 0 inputs, model provides 1" in reason
