@@ -102,3 +102,19 @@ def echo_strings(repo: Path, name: str, config: str | None) -> None:
         None,
         config,
     )
+
+
+def add_start_flag(repo: Path, name: str, config: str | None) -> None:
+    """x [N, 1] + START [N, 1]: the sequence batcher's start flag is a graph input."""
+    save_graph(
+        repo,
+        name,
+        [helper.make_node("Add", ["x", "START"], ["y"])],
+        [
+            helper.make_tensor_value_info("x", FLOAT, ["N", 1]),
+            helper.make_tensor_value_info("START", FLOAT, ["N", 1]),
+        ],
+        [helper.make_tensor_value_info("y", FLOAT, ["N", 1])],
+        None,
+        config,
+    )

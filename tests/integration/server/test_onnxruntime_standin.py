@@ -21,7 +21,15 @@ from numpy.typing import NDArray
 from tritonops.errors import ModelLoadError
 from tritonops.server import LocalTriton
 
-from .standin_models import BIAS, add_bias, echo_strings, matmul, row_sum, square_sum
+from .standin_models import (
+    BIAS,
+    add_bias,
+    add_start_flag,
+    echo_strings,
+    matmul,
+    row_sum,
+    square_sum,
+)
 
 WEIGHTS = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
 
@@ -56,6 +64,18 @@ input [
   {{ name: "b" data_type: TYPE_FP32 dims: [ 2 ] {optional} }}
 ]
 output [ {{ name: "y" data_type: TYPE_FP32 dims: [ 2 ] }} ]
+"""
+
+SEQUENCE = """name: "NAME"
+backend: "onnxruntime"
+max_batch_size: 4
+input [ { name: "x" data_type: TYPE_FP32 dims: [ 1 ] } ]
+output [ { name: "y" data_type: TYPE_FP32 dims: [ 1 ] } ]
+sequence_batching {
+  control_input [
+    { name: "START" control [ { kind: CONTROL_SEQUENCE_START fp32_false_true: [ 0, 1 ] } ] }
+  ]
+}
 """
 
 STRINGS = """name: "NAME"
@@ -93,6 +113,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     matmul(root, "fixed_batch", _matmul(), batch=2)
     matmul(root, "output_wildcard", _matmul(out="-1"))
     echo_strings(root, "strings", STRINGS)
+    add_start_flag(root, "sequence", SEQUENCE)
     matmul(root, "bad_execution_mode", _matmul() + _parameter("execution_mode", "2"))
     matmul(root, "unknown_parameter", _matmul() + _parameter("no_such_knob", "7"))
     return root
@@ -310,3 +331,24 @@ def test_without_auto_complete_a_backend_only_config_is_refused(tmp_path: Path) 
     with LocalTriton(tmp_path, extra_args=["--disable-auto-complete-config"]) as strict:
         reason = _load_error(strict, "bare")
     assert "configuration expects 0 inputs, model provides 1" in reason
+
+
+def test_sequence_control_tensors_are_graph_inputs(server: LocalTriton) -> None:
+    """A control input of the sequence batcher counts as a graph input and is fed to the graph
+    (1.0 on a sequence's first request, 0.0 after). Source: onnxruntime.cc ModelInstanceState
+    (expected input count adds one per control kind and per state); model_config.proto
+    ModelSequenceBatching.Control."""
+    server.load("sequence")
+    client = httpclient.InferenceServerClient(server.http_url)
+    try:
+        answers = []
+        for start in (True, False):
+            item = httpclient.InferInput("x", [1, 1], "FP32")
+            item.set_data_from_numpy(np.array([[5.0]], dtype=np.float32), binary_data=True)
+            result = client.infer(
+                "sequence", [item], sequence_id=7, sequence_start=start, sequence_end=not start
+            )
+            answers.append(float(result.as_numpy("y")[0, 0]))
+    finally:
+        client.close()
+    assert answers == [6.0, 5.0]

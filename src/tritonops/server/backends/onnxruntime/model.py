@@ -287,6 +287,36 @@ def _scalar(model: str, tensor: str, dims: list[int]) -> str | None:
     )
 
 
+_CONTROL_KINDS = {
+    "CONTROL_SEQUENCE_START",
+    "CONTROL_SEQUENCE_END",
+    "CONTROL_SEQUENCE_READY",
+    "CONTROL_SEQUENCE_CORRID",
+}
+
+
+def control_inputs(config: dict[str, Any]) -> list[_Tensor]:
+    """The sequence batcher's control tensors, which the graph takes as inputs.
+
+    Each request carries one value per batch item, typed as the control says (model_config.proto
+    ModelSequenceBatching.Control: fp32/int32/bool false-true pairs, or the CORRID data_type).
+    """
+    sequence = config.get("sequence_batching") or {}
+    tensors = []
+    for entry in sequence.get("control_input") or []:
+        control = (entry.get("control") or [{}])[0]
+        if "fp32_false_true" in control:
+            data_type = "TYPE_FP32"
+        elif "int32_false_true" in control:
+            data_type = "TYPE_INT32"
+        elif "bool_false_true" in control:
+            data_type = "TYPE_BOOL"
+        else:
+            data_type = control.get("data_type") or "TYPE_UINT64"
+        tensors.append(_Tensor({"name": entry["name"], "data_type": data_type, "dims": [1]}))
+    return tensors
+
+
 def load_problems(config: dict[str, Any], graph: Signature) -> list[str]:
     """Everything the C++ backend refuses at load, each in its wording (it stops at the first).
 
@@ -301,6 +331,10 @@ def load_problems(config: dict[str, Any], graph: Signature) -> list[str]:
     batch_outputs = {n for b in config.get("batch_output") or [] for n in b.get("target_name", [])}
     problems = []
     expected = sum(1 for t in inputs if not t.optional) + len(config.get("batch_input") or [])
+    # a sequence model's graph also takes one input per control kind used and one per state
+    sequence = config.get("sequence_batching") or {}
+    kinds = {c.get("kind") for ci in sequence.get("control_input") or [] for c in ci["control"]}
+    expected += len(kinds & _CONTROL_KINDS) + len(sequence.get("state") or [])
     if len(graph.inputs) != expected:
         problems.append(
             f"unable to load model '{model}', configuration expects {expected} inputs, model "
@@ -401,7 +435,7 @@ class TritonPythonModel:
         config = json.loads(args["model_config"])
         self.batching = int(config.get("max_batch_size", 0)) > 0
         self.max_batch_size = int(config.get("max_batch_size", 0))
-        self.inputs = [_Tensor(t) for t in config.get("input", [])]
+        self.inputs = [_Tensor(t) for t in config.get("input", [])] + control_inputs(config)
         self.outputs = [_Tensor(t) for t in config.get("output", [])]
         path = _model_path(args, config)
         if not os.path.exists(path):
