@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -352,11 +353,17 @@ def _is_problem(line: str) -> bool:
     return head in ("E", "W") or "error" in line.lower() or "failed" in line.lower()
 
 
+# The python backend appends the stub's Python stack ("\n\nAt:\n  file(line): function") to a
+# model's exception; the reason is the text before it. In the log the newlines are escaped.
+_STACK = re.compile(r"\s*\n\s*At:\n(?:\s+\S.*\(\d+\): .*(?:\n|$))*\s*")
+_LOGGED_STACK = re.compile(r"(?:\\n)+At:(?:\\n  [^\\]*?\(\d+\): [^\\]*)*(?:\\n)*")
+
+
 def _shorten(line: str) -> str:
-    """Drop protobuf's build-path prefix: the reason is what a user needs."""
+    """Drop protobuf's build-path prefix and the stub's Python stack: the reason is what counts."""
     if line.startswith("[libprotobuf") and "] " in line:
         return line.split("] ", 1)[1]
-    return line
+    return _LOGGED_STACK.sub("", line)
 
 
 def _error_text(body: str) -> str:
@@ -365,5 +372,5 @@ def _error_text(body: str) -> str:
     except ValueError:
         return body.strip() or "no reason given"
     if isinstance(data, dict) and "error" in data:
-        return str(data["error"])
+        return _STACK.sub(" ", str(data["error"])).strip().rstrip(";").strip()
     return body.strip()

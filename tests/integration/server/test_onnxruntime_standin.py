@@ -114,6 +114,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     matmul(root, "output_wildcard", _matmul(out="-1"))
     echo_strings(root, "strings", STRINGS)
     add_start_flag(root, "sequence", SEQUENCE)
+    for name in ("garbage", "garbage_auto"):
+        (root / name / "1").mkdir(parents=True)
+        (root / name / "1" / "model.onnx").write_bytes(b"\x00not an onnx file")
+    (root / "garbage" / "config.pbtxt").write_text(_matmul().replace("NAME", "garbage"))
+    (root / "garbage_auto" / "config.pbtxt").write_text(
+        BACKEND_ONLY.replace("NAME", "garbage_auto")
+    )
     matmul(root, "bad_execution_mode", _matmul() + _parameter("execution_mode", "2"))
     matmul(root, "unknown_parameter", _matmul() + _parameter("no_such_knob", "7"))
     return root
@@ -352,3 +359,15 @@ def test_sequence_control_tensors_are_graph_inputs(server: LocalTriton) -> None:
     finally:
         client.close()
     assert answers == [6.0, 5.0]
+
+
+@pytest.mark.parametrize("model", ["garbage", "garbage_auto"])
+def test_a_file_that_is_not_onnx_fails_with_onnxruntimes_reason_and_no_stack(
+    server: LocalTriton, model: str
+) -> None:
+    """A corrupt model file fails the load (at auto-complete or at initialize) with onnxruntime's
+    own reason, as the C++ backend reports it, without the stub's Python stack."""
+    reason = _load_error(server, model)
+    assert "INVALID_PROTOBUF" in reason
+    assert "At:" not in reason
+    assert ".py(" not in reason
