@@ -36,7 +36,10 @@ from tritonops.repository.validate.report import summary
 @click.option(
     "--load",
     is_flag=True,
-    help="Also load every model in an embedded tritonserver and run one smoke inference each.",
+    help="Also load every model in an embedded tritonserver and run one smoke inference each; "
+    "the server's verdict is reported beside the static findings and decides the exit status. "
+    "On a host without a GPU, KIND_GPU instance groups load as KIND_CPU (reported as not "
+    "checked here).",
 )
 @click.option(
     "--tritonserver",

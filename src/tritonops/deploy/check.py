@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tritonops.deploy.smoke import (
@@ -35,20 +35,24 @@ def load_and_smoke(
     server: LocalTriton,
     models: list[str],
     on_result: Callable[[SmokeResult], None] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> list[SmokeResult]:
-    """Load each model, then smoke it; a failure is recorded and the rest carry on."""
+    """Load each model, then smoke it; a failure is recorded and the rest carry on.
+
+    ``overrides`` maps a model to the JSON config its load uses in place of config.pbtxt.
+    """
     results = []
     for name in models:
-        result = _one(server, name)
+        result = _one(server, name, (overrides or {}).get(name))
         results.append(result)
         if on_result:
             on_result(result)
     return results
 
 
-def _one(server: LocalTriton, name: str) -> SmokeResult:
+def _one(server: LocalTriton, name: str, override: str | None = None) -> SmokeResult:
     try:
-        server.load(name)
+        server.load(name, config=override)
     except ModelLoadError as exc:
         return SmokeResult(name, "", "FAILED", detail=exc.reason)
     versions = served_versions(server.http_url, name)
@@ -69,7 +73,8 @@ def check_repository_loads(
     tritonserver: Path | None = None,
     load_timeout_s: float = 120.0,
     on_result: Callable[[SmokeResult], None] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> list[SmokeResult]:
     """Start an embedded Triton on the repository, load and smoke every model, stop it."""
     with LocalTriton(repo, tritonserver=tritonserver, load_timeout_s=load_timeout_s) as server:
-        return load_and_smoke(server, repository_models(repo), on_result)
+        return load_and_smoke(server, repository_models(repo), on_result, overrides)

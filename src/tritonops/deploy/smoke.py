@@ -102,7 +102,9 @@ def check_outputs(config: ModelConfig, result: Any) -> list[str]:
                 "it — make the model emit that name or fix the config"
             )
             continue
-        expected = batch + list(output.reshape.shape if output.reshape else output.dims)
+        # clients get ``dims``: the server turns the model's reshape shape back into them
+        # (model_config.proto, ModelTensorReshape; checked on the embedded server)
+        expected = batch + list(output.dims)
         if len(array.shape) != len(expected) or any(
             e != -1 and e != g for e, g in zip(expected, array.shape, strict=True)
         ):

@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -230,13 +231,20 @@ class LocalTriton:
             self._log_handle = None
 
     # -- model control -------------------------------------------------------------------------
-    def load(self, model: str, *, timeout_s: float | None = None) -> None:
-        """Load (or reload) a model; a failure raises ModelLoadError with the server's reason."""
+    def load(
+        self, model: str, *, timeout_s: float | None = None, config: str | None = None
+    ) -> None:
+        """Load (or reload) a model; a failure raises ModelLoadError with the server's reason.
+
+        ``config`` is a JSON model config that the server uses in place of config.pbtxt (Triton's
+        repository API, protocol/extension_model_repository.md "config" parameter).
+        """
         self._require_running()
         mark = self._log_size()
+        body_in: dict[str, object] = {"parameters": {"config": config}} if config else {}
         try:
             status, body = self._post(
-                f"/v2/repository/models/{model}/load", {}, timeout_s or self.load_timeout_s
+                f"/v2/repository/models/{model}/load", body_in, timeout_s or self.load_timeout_s
             )
         except TimeoutError:
             lines = self._log_lines_since(mark, model)
@@ -345,11 +353,17 @@ def _is_problem(line: str) -> bool:
     return head in ("E", "W") or "error" in line.lower() or "failed" in line.lower()
 
 
+# The python backend appends the stub's Python stack ("\n\nAt:\n  file(line): function") to a
+# model's exception; the reason is the text before it. In the log the newlines are escaped.
+_STACK = re.compile(r"\s*\n\s*At:\n(?:\s+\S.*\(\d+\): .*(?:\n|$))*\s*")
+_LOGGED_STACK = re.compile(r"(?:\\n)+At:(?:\\n  [^\\]*?\(\d+\): [^\\]*)*(?:\\n)*")
+
+
 def _shorten(line: str) -> str:
-    """Drop protobuf's build-path prefix: the reason is what a user needs."""
+    """Drop protobuf's build-path prefix and the stub's Python stack: the reason is what counts."""
     if line.startswith("[libprotobuf") and "] " in line:
         return line.split("] ", 1)[1]
-    return line
+    return _LOGGED_STACK.sub("", line)
 
 
 def _error_text(body: str) -> str:
@@ -358,5 +372,5 @@ def _error_text(body: str) -> str:
     except ValueError:
         return body.strip() or "no reason given"
     if isinstance(data, dict) and "error" in data:
-        return str(data["error"])
+        return _STACK.sub(" ", str(data["error"])).strip().rstrip(";").strip()
     return body.strip()

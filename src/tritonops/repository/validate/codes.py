@@ -129,4 +129,5 @@ CODES: dict[str, tuple[Severity, str]] = {
     # validate --load: verdicts of a real tritonserver
     "TRITON-X001": ("error", "the model failed to load in tritonserver"),
     "TRITON-X002": ("error", "the model loaded but its smoke inference failed"),
+    "TRITON-X003": ("warning", "not checked here: GPU placement or a GPU-only backend feature"),
 }

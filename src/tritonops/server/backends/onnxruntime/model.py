@@ -13,90 +13,86 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnxruntime as ort
 import triton_python_backend_utils as pb_utils
 from numpy.typing import NDArray
 
+if TYPE_CHECKING:
+    from tritonops.server.backends.onnxruntime.ort_contract import (
+        Signature,
+        Tensor,
+        auto_complete,
+        control_inputs,
+        load_problems,
+    )
+else:  # in the stub, this backend's folder is on sys.path and tritonops need not be importable
+    from ort_contract import Signature, Tensor, auto_complete, control_inputs, load_problems
+
+# optimization.graph.level as the C++ backend maps it (onnxruntime.cc ModelState constructor):
+# -1 basic, 1 extended, 2 none, anything else (0 or unset) all.
 _LEVELS = {
-    "0": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-    "1": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-    "2": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-    "99": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    "-1": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    -1: ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    1: ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    2: ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
 }
-
-_NUMPY = {
-    "TYPE_BOOL": np.bool_,
-    "TYPE_UINT8": np.uint8,
-    "TYPE_UINT16": np.uint16,
-    "TYPE_UINT32": np.uint32,
-    "TYPE_UINT64": np.uint64,
-    "TYPE_INT8": np.int8,
-    "TYPE_INT16": np.int16,
-    "TYPE_INT32": np.int32,
-    "TYPE_INT64": np.int64,
-    "TYPE_FP16": np.float16,
-    "TYPE_FP32": np.float32,
-    "TYPE_FP64": np.float64,
-    "TYPE_STRING": np.object_,
-}
-
-
-class _Tensor:
-    """One declared input or output: name, numpy dtype, per-item dims (-1 = any)."""
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.name: str = spec["name"]
-        self.data_type: str = spec["data_type"]
-        self.dtype = _NUMPY.get(self.data_type)
-        self.dims = [int(d) for d in spec.get("dims", [])]
-        self.optional = bool(spec.get("optional", False))
-        self.fixed = None if -1 in self.dims else tuple(self.dims)
-
-    def check(self, array: NDArray[Any], batching: bool) -> str | None:
-        if self.fixed is not None and (array.shape[1:] if batching else array.shape) == self.fixed:
-            return None  # the common case, without a Python loop over dims
-        shape = list(array.shape[1:] if batching else array.shape)
-        if len(shape) != len(self.dims) or any(
-            want != -1 and want != got for want, got in zip(self.dims, shape, strict=True)
-        ):
-            want = ([-1] if batching else []) + self.dims
-            return f"input '{self.name}' has shape {list(array.shape)}, the model expects {want}"
-        return None
 
 
 def _parameters(config: dict[str, Any]) -> dict[str, str]:
     return {k: v.get("string_value", "") for k, v in config.get("parameters", {}).items()}
 
 
+def _int_parameter(params: dict[str, str], key: str) -> int:
+    """A numeric parameter, refused at load when it is not an integer (as the C++ backend does)."""
+    text = params.get(key, "0") or "0"
+    try:
+        return int(text)
+    except ValueError:
+        raise pb_utils.TritonModelException(
+            f"failed to convert '{text}' to an integer for parameter '{key}' — give it a whole "
+            "number as a string_value"
+        ) from None
+
+
 def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
+    """The session options the C++ backend reads from the config, and only those.
+
+    Source: onnxruntime.cc ModelState constructor (optimization.graph.level, execution_mode,
+    intra_op_thread_count, inter_op_thread_count). Parameters it does not know are ignored there,
+    so they are ignored here too (``allow_spinning`` below is the one local-only knob).
+    """
     params = _parameters(config)
     options = ort.SessionOptions()
-    options.intra_op_num_threads = int(params.get("intra_op_thread_count", "0") or 0)
-    options.inter_op_num_threads = int(params.get("inter_op_thread_count", "0") or 0)
-    if params.get("execution_mode", "0") == "1":
+    intra = _int_parameter(params, "intra_op_thread_count")
+    inter = _int_parameter(params, "inter_op_thread_count")
+    options.intra_op_num_threads = max(intra, 0)
+    options.inter_op_num_threads = max(inter, 0)
+    mode = _int_parameter(params, "execution_mode")
+    if mode not in (0, 1):
+        raise pb_utils.TritonModelException(
+            "Invalid configuration value provided. Expected values for  execution_mode are 0 "
+            f"or 1 but got {mode} ."
+        )
+    if mode == 1:
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
-    level = str(config.get("optimization", {}).get("graph", {}).get("level", ""))
-    level = params.get("graph_optimization_level", level) or "99"
+    graph = config.get("optimization", {}).get("graph", {})
+    level = int(graph.get("level", 0) or 0) if isinstance(graph, dict) else 0
     options.graph_optimization_level = _LEVELS.get(level, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
     # Spinning worker threads keep a core busy between runs; in a server that core is needed by
-    # Triton's frontend and the stub's IPC, so spin only when asked to.
+    # Triton's frontend and the stub's IPC, so spin only when asked to. Production ignores this
+    # parameter (its onnxruntime keeps its own default); it changes speed here, never results.
     spin = params.get("allow_spinning", "0")
     options.add_session_config_entry("session.intra_op.allow_spinning", spin)
     options.add_session_config_entry("session.inter_op.allow_spinning", spin)
     return options
 
 
-def _providers(config: dict[str, Any], kind: str, device_id: int) -> list[Any]:
-    available = ort.get_available_providers()
-    requested = _parameters(config).get("execution_providers", "")
-    if requested:
-        names = [p.strip() for p in requested.split(",") if p.strip()]
-        return [p for p in names if p in available] or ["CPUExecutionProvider"]
-    if kind == "GPU" and "CUDAExecutionProvider" in available:
+def _providers(kind: str, device_id: int) -> list[Any]:
+    """CPU, or CUDA for a KIND_GPU instance where this onnxruntime has it (the C++ backend puts
+    KIND_GPU instances on its CUDA execution provider: onnxruntime.cc ModelInstanceState)."""
+    if kind == "GPU" and "CUDAExecutionProvider" in ort.get_available_providers():
         return [("CUDAExecutionProvider", {"device_id": device_id}), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
@@ -114,89 +110,57 @@ def _to_onnx_strings(array: NDArray[Any]) -> NDArray[Any]:
     return np.array(flat, dtype=object).reshape(array.shape)
 
 
-_ORT_TYPES = {
-    "tensor(bool)": "TYPE_BOOL",
-    "tensor(uint8)": "TYPE_UINT8",
-    "tensor(uint16)": "TYPE_UINT16",
-    "tensor(uint32)": "TYPE_UINT32",
-    "tensor(uint64)": "TYPE_UINT64",
-    "tensor(int8)": "TYPE_INT8",
-    "tensor(int16)": "TYPE_INT16",
-    "tensor(int32)": "TYPE_INT32",
-    "tensor(int64)": "TYPE_INT64",
-    "tensor(float16)": "TYPE_FP16",
-    "tensor(float)": "TYPE_FP32",
-    "tensor(double)": "TYPE_FP64",
-    "tensor(string)": "TYPE_STRING",
-    "tensor(bfloat16)": "TYPE_BF16",
-}
-
-
-def _check_against_model(
-    session: Any, inputs: list[_Tensor], outputs: list[_Tensor], batching: bool
-) -> None:
-    """Refuse at load what Triton's C++ onnxruntime backend refuses, so both behave alike."""
-    problems = []
-    model_io = {t.name: t for t in [*session.get_inputs(), *session.get_outputs()]}
-    model_inputs = {t.name for t in session.get_inputs()}
-    required = session.get_inputs()
-    if inputs and len(inputs) != len(required):
-        problems.append(
-            f"configuration expects {len(inputs)} inputs, model provides {len(required)}"
-        )
-    for spec in [*inputs, *outputs]:
-        found = model_io.get(spec.name)
-        if found is None:
-            kind = "input" if spec in inputs else "output"
-            have = sorted(
-                model_inputs if kind == "input" else {o.name for o in session.get_outputs()}
-            )
-            problems.append(
-                f"unexpected {kind} '{spec.name}' in model configuration, model has {have}"
-            )
-            continue
-        want = _ORT_TYPES.get(found.type)
-        if want and want != spec.data_type:
-            problems.append(
-                f"configuration expects datatype {spec.data_type} for '{spec.name}', model "
-                f"provides {want}"
-            )
-        shape = list(found.shape)
-        rank = len(spec.dims) + (1 if batching else 0)
-        if len(shape) != rank:
-            problems.append(
-                f"'{spec.name}': the model expects {len(shape)} dimensions (shape {shape}) but "
-                f"the model configuration specifies {rank}"
-            )
-        elif batching and isinstance(shape[0], int) and shape[0] > 0:
-            problems.append(
-                f"'{spec.name}': the model's first dimension is fixed at {shape[0]}, so it cannot "
-                "batch — set max_batch_size 0 or export with a dynamic batch axis"
-            )
-    if problems:
-        raise pb_utils.TritonModelException("; ".join(problems))
-
-
 class TritonPythonModel:
+    @staticmethod
+    def auto_complete_config(auto_complete_model_config: Any) -> Any:
+        """Complete a partial config from the graph, as the C++ backend's auto-complete does.
+
+        The python backend calls this for a python-based backend too, unless the server runs with
+        ``--disable-auto-complete-config`` (python_backend README, "auto_complete_config"); the
+        C++ backend likewise skips auto-complete then. ``as_dict()`` is the config the stub sends
+        back, so editing it in place can also write ``reshape`` (``add_output`` cannot).
+        """
+        config = auto_complete_model_config.as_dict()
+        named = len(config.get("input") or []) + len(config.get("batch_input") or [])
+        if named > 0 and config.get("output"):
+            return auto_complete_model_config
+        filename = config.get("default_model_filename") or "model.onnx"
+        path = os.path.join(pb_utils.get_model_dir(), filename)
+        if os.path.isdir(path):
+            path = os.path.join(path, "model.onnx")
+        if not os.path.exists(path):
+            raise pb_utils.TritonModelException(
+                f"unable to find '{path}' for model '{config.get('name', '')}' to auto-complete "
+                "its configuration"
+            )
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(
+            path, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        auto_complete(config, Signature(session))
+        return auto_complete_model_config
+
     def initialize(self, args: dict[str, Any]) -> None:
         config = json.loads(args["model_config"])
         self.batching = int(config.get("max_batch_size", 0)) > 0
         self.max_batch_size = int(config.get("max_batch_size", 0))
-        self.inputs = [_Tensor(t) for t in config.get("input", [])]
-        self.outputs = [_Tensor(t) for t in config.get("output", [])]
+        self.inputs = [Tensor(t) for t in config.get("input", [])] + control_inputs(config)
+        self.outputs = [Tensor(t) for t in config.get("output", [])]
         path = _model_path(args, config)
         if not os.path.exists(path):
             raise pb_utils.TritonModelException(f"unable to find '{path}' for model instance")
         kind = args.get("model_instance_kind", "CPU")
         device = int(args.get("model_instance_device_id", 0) or 0)
         self.session = ort.InferenceSession(
-            path, sess_options=_session_options(config), providers=_providers(config, kind, device)
+            path, sess_options=_session_options(config), providers=_providers(kind, device)
         )
         self.output_names = [t.name for t in self.outputs] or [
             o.name for o in self.session.get_outputs()
         ]
-        self.session_inputs = {i.name for i in self.session.get_inputs()}
-        _check_against_model(self.session, self.inputs, self.outputs, self.batching)
+        problems = load_problems(config, Signature(self.session))
+        if problems:
+            raise pb_utils.TritonModelException("; ".join(problems))
         # The common case (batching; every input required, numeric, fixed-shape; no string
         # outputs) takes one pass with no per-request dicts or grouping keys.
         self.fast = (

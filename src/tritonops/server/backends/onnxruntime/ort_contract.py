@@ -1,0 +1,316 @@
+"""The C++ onnxruntime backend's contract, as rules the local stand-in (model.py) applies.
+
+Pure functions over the model config (as JSON) and the graph's signature: auto-complete, the checks
+at load with the backend's wording, sequence control tensors. The sources are the backend's
+repository (github.com/triton-inference-server/onnxruntime_backend, src/onnxruntime.cc and
+src/onnxruntime_utils.cc) and docs/onnxruntime-standin.md. This file runs inside the python
+backend stub, beside model.py (the stub puts a python-based backend's folder on sys.path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+_NUMPY = {
+    "TYPE_BOOL": np.bool_,
+    "TYPE_UINT8": np.uint8,
+    "TYPE_UINT16": np.uint16,
+    "TYPE_UINT32": np.uint32,
+    "TYPE_UINT64": np.uint64,
+    "TYPE_INT8": np.int8,
+    "TYPE_INT16": np.int16,
+    "TYPE_INT32": np.int32,
+    "TYPE_INT64": np.int64,
+    "TYPE_FP16": np.float16,
+    "TYPE_FP32": np.float32,
+    "TYPE_FP64": np.float64,
+    "TYPE_STRING": np.object_,
+}
+
+
+class Tensor:
+    """One declared input or output as the model sees it: name, numpy dtype, per-item dims.
+
+    Triton's core applies ``reshape`` before a backend sees a request (inputs arrive in the
+    reshape shape) and after it answers (outputs go back to ``dims``), so the shape checked and
+    produced here is the reshape shape when there is one, as the C++ backend compares it
+    (onnxruntime_backend src/onnxruntime.cc, ValidateInputs/ValidateOutputs).
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.name: str = spec["name"]
+        self.data_type: str = spec["data_type"]
+        self.dtype = _NUMPY.get(self.data_type)
+        reshape = spec.get("reshape")
+        source = reshape.get("shape", []) if isinstance(reshape, dict) else spec.get("dims", [])
+        self.dims = [int(d) for d in source]
+        self.optional = bool(spec.get("optional", False))
+        self.ragged = bool(spec.get("allow_ragged_batch", False))
+        self.fixed = None if -1 in self.dims else tuple(self.dims)
+
+    def check(self, array: NDArray[Any], batching: bool) -> str | None:
+        if self.fixed is not None and (array.shape[1:] if batching else array.shape) == self.fixed:
+            return None  # the common case, without a Python loop over dims
+        shape = list(array.shape[1:] if batching else array.shape)
+        if len(shape) != len(self.dims) or any(
+            want != -1 and want != got for want, got in zip(self.dims, shape, strict=True)
+        ):
+            want = ([-1] if batching else []) + self.dims
+            return f"input '{self.name}' has shape {list(array.shape)}, the model expects {want}"
+        return None
+
+
+_ORT_TYPES = {
+    "tensor(bool)": "TYPE_BOOL",
+    "tensor(uint8)": "TYPE_UINT8",
+    "tensor(uint16)": "TYPE_UINT16",
+    "tensor(uint32)": "TYPE_UINT32",
+    "tensor(uint64)": "TYPE_UINT64",
+    "tensor(int8)": "TYPE_INT8",
+    "tensor(int16)": "TYPE_INT16",
+    "tensor(int32)": "TYPE_INT32",
+    "tensor(int64)": "TYPE_INT64",
+    "tensor(float16)": "TYPE_FP16",
+    "tensor(float)": "TYPE_FP32",
+    "tensor(double)": "TYPE_FP64",
+    "tensor(string)": "TYPE_STRING",
+    "tensor(bfloat16)": "TYPE_BF16",
+}
+
+# Triton's --backend-config=default-max-batch-size defaults to 4 (server repository,
+# docs/user_guide/model_configuration.md, "Default Max Batch Size and Dynamic Batcher"). A
+# python-based backend is not handed the backend config, so the stand-in assumes the default.
+DEFAULT_MAX_BATCH_SIZE = 4
+
+
+def onnx_dims(shape: Any) -> list[int]:
+    """ORT reports a dynamic dim as a name or None; Triton and the C++ backend call it -1."""
+    return [d if isinstance(d, int) and d >= 0 else -1 for d in shape]
+
+
+def _shape_text(dims: list[int]) -> str:
+    return "[" + ",".join(str(d) for d in dims) + "]"
+
+
+class Signature:
+    """What the ONNX graph declares: required inputs, overridable initializers, outputs."""
+
+    def __init__(self, session: Any) -> None:
+        def table(items: Any) -> dict[str, tuple[str, list[int]]]:
+            return {t.name: (_ORT_TYPES.get(t.type, t.type), onnx_dims(t.shape)) for t in items}
+
+        self.inputs = table(session.get_inputs())
+        self.initializers = table(session.get_overridable_initializers())
+        self.outputs = table(session.get_outputs())
+
+
+def auto_complete(config: dict[str, Any], graph: Signature) -> None:
+    """Fill ``max_batch_size``, ``input`` and ``output`` in place the way the C++ backend does.
+
+    Source: onnxruntime_backend src/onnxruntime.cc ModelState::AutoCompleteConfig,
+    AutoCompleteMaxBatch and AutoCompleteIO:
+    - nothing is touched when the config already names inputs (or batch inputs) and outputs;
+    - the graph can batch when every input and output has a first dim of -1; then an unset
+      max_batch_size becomes the server's default, and max_batch_size > 1 with no scheduler turns
+      on ``dynamic_batching {}``;
+    - a graph that cannot batch with a non-zero max_batch_size is refused;
+    - a missing input or output list is written from the graph, the batch dim left out; a tensor
+      left with no dims gets ``dims: [1]`` (plus an empty ``reshape`` when batching).
+    """
+    name = config.get("name", "")
+    counted = len(config.get("input") or []) + len(config.get("batch_input") or [])
+    have_outputs = len(config.get("output") or [])
+    if counted > 0 and have_outputs > 0:
+        return
+    tensors = [*graph.inputs.values(), *graph.outputs.values()]
+    can_batch = all(dims and dims[0] == -1 for _, dims in tensors)
+    max_batch = int(config.get("max_batch_size", 0) or 0)
+    if can_batch:
+        if max_batch == 0:
+            max_batch = DEFAULT_MAX_BATCH_SIZE
+            config["max_batch_size"] = max_batch
+        scheduled = "sequence_batching" in config or "dynamic_batching" in config
+        if max_batch > 1 and not scheduled:
+            config["dynamic_batching"] = {}
+    elif max_batch != 0:
+        raise ValueError(
+            f"autofill failed for model '{name}': model does not support batching while "
+            "non-zero max_batch_size is specified"
+        )
+    if not config.get("input"):
+        config["input"] = _complete_io(graph.inputs, max_batch)
+    if not have_outputs:
+        config["output"] = _complete_io(graph.outputs, max_batch)
+
+
+def _complete_io(io: dict[str, tuple[str, list[int]]], max_batch: int) -> list[dict[str, Any]]:
+    entries = []
+    for tensor, (data_type, shape) in io.items():
+        dims = shape[1:] if max_batch > 0 else list(shape)
+        entry: dict[str, Any] = {"name": tensor, "data_type": data_type, "dims": dims or [1]}
+        if not dims and max_batch > 0:
+            entry["reshape"] = {"shape": []}
+        entries.append(entry)
+    return entries
+
+
+def compare_dims(
+    model: str, tensor: str, model_shape: list[int], dims: list[int], max_batch: int, exact: bool
+) -> str | None:
+    """onnxruntime_backend src/onnxruntime_utils.cc CompareDimsSupported, in its own words.
+
+    Inputs compare loosely (a -1 in the graph takes any configured dim); outputs exactly.
+    """
+    if max_batch > 0:
+        if not model_shape or model_shape[0] != -1:
+            return (
+                f"model '{model}', tensor '{tensor}': for the model to support batching the shape "
+                "should have at least 1 dimension and the first dimension must be -1; but shape "
+                f"expected by the model is {_shape_text(model_shape)}"
+            )
+        full = [-1, *dims]
+    else:
+        full = list(dims)
+    same = len(model_shape) == len(full) and all(
+        m == f for m, f in zip(model_shape, full, strict=True) if exact or m != -1
+    )
+    if same:
+        return None
+    if max_batch > 0:
+        return (
+            f"model '{model}', tensor '{tensor}': the model expects {len(model_shape)} dimensions "
+            f"(shape {_shape_text(model_shape)}) but the model configuration specifies "
+            f"{len(full)} dimensions (an initial batch dimension because max_batch_size > 0 "
+            f"followed by the explicit tensor shape, making complete shape {_shape_text(full)})"
+        )
+    return (
+        f"model '{model}', tensor '{tensor}': the model expects {len(model_shape)} dimensions "
+        f"(shape {_shape_text(model_shape)}) but the model configuration specifies "
+        f"{len(full)} dimensions (shape {_shape_text(full)})"
+    )
+
+
+def _scalar(model: str, tensor: str, dims: list[int]) -> str | None:
+    if all(d == 1 for d in dims):
+        return None
+    return (
+        f"unable to load model '{model}', scalar tensor '{tensor}', should only provide 1 in the "
+        "model configuration when the model doesn't support batching. Model configuration "
+        f"provided: {_shape_text(dims)}."
+    )
+
+
+_CONTROL_KINDS = {
+    "CONTROL_SEQUENCE_START",
+    "CONTROL_SEQUENCE_END",
+    "CONTROL_SEQUENCE_READY",
+    "CONTROL_SEQUENCE_CORRID",
+}
+
+
+def control_inputs(config: dict[str, Any]) -> list[Tensor]:
+    """The sequence batcher's control tensors, which the graph takes as inputs.
+
+    Each request carries one value per batch item, typed as the control says (model_config.proto
+    ModelSequenceBatching.Control: fp32/int32/bool false-true pairs, or the CORRID data_type).
+    """
+    sequence = config.get("sequence_batching") or {}
+    tensors = []
+    for entry in sequence.get("control_input") or []:
+        control = (entry.get("control") or [{}])[0]
+        if "fp32_false_true" in control:
+            data_type = "TYPE_FP32"
+        elif "int32_false_true" in control:
+            data_type = "TYPE_INT32"
+        elif "bool_false_true" in control:
+            data_type = "TYPE_BOOL"
+        else:
+            data_type = control.get("data_type") or "TYPE_UINT64"
+        tensors.append(Tensor({"name": entry["name"], "data_type": data_type, "dims": [1]}))
+    return tensors
+
+
+def load_problems(config: dict[str, Any], graph: Signature) -> list[str]:
+    """Everything the C++ backend refuses at load, each in its wording (it stops at the first).
+
+    Source: onnxruntime_backend src/onnxruntime.cc ModelInstanceState (the expected input count
+    skips ``optional`` inputs and adds ``batch_input``s), ValidateInputs, ValidateOutputs; the
+    unknown-name wording is backend src/backend_common.cc CheckAllowedModelInput/Output.
+    """
+    model = config.get("name", "")
+    max_batch = int(config.get("max_batch_size", 0) or 0)
+    inputs = [Tensor(t) for t in config.get("input") or []]
+    outputs = [Tensor(t) for t in config.get("output") or []]
+    batch_outputs = {n for b in config.get("batch_output") or [] for n in b.get("target_name", [])}
+    problems = []
+    expected = sum(1 for t in inputs if not t.optional) + len(config.get("batch_input") or [])
+    # a sequence model's graph also takes one input per control kind used and one per state
+    sequence = config.get("sequence_batching") or {}
+    kinds = {c.get("kind") for ci in sequence.get("control_input") or [] for c in ci["control"]}
+    expected += len(kinds & _CONTROL_KINDS) + len(sequence.get("state") or [])
+    if len(graph.inputs) != expected:
+        problems.append(
+            f"unable to load model '{model}', configuration expects {expected} inputs, model "
+            f"provides {len(graph.inputs)}"
+        )
+    # an initializer that is also a graph input may be fed by a request, so it is an input too
+    allowed = {**graph.inputs, **graph.initializers}
+    for spec in inputs:
+        if spec.optional and max_batch != 0:
+            problems.append(
+                f"unable to load model '{model}', optional input '{spec.name}' is not supported "
+                "for models that support batching"
+            )
+            continue
+        problem = _check_tensor(model, "input", spec, allowed, max_batch)
+        if problem:
+            problems.append(problem)
+    for spec in outputs:
+        if spec.name in batch_outputs:
+            continue  # a batch output's shape need not match the graph
+        problem = _check_tensor(model, "output", spec, graph.outputs, max_batch)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _check_tensor(
+    model: str,
+    kind: str,
+    spec: Tensor,
+    graph: dict[str, tuple[str, list[int]]],
+    max_batch: int,
+) -> str | None:
+    found = graph.get(spec.name)
+    if found is None:
+        return f"unexpected inference {kind} '{spec.name}', allowed {kind}s are: " + ", ".join(
+            sorted(graph)
+        )
+    data_type, shape = found
+    if spec.data_type not in _NUMPY and spec.data_type != "TYPE_BF16":
+        return f"unsupported datatype {spec.data_type} for {kind} '{spec.name}' for model '{model}'"
+    if data_type != spec.data_type:
+        return (
+            f"unable to load model '{model}', configuration expects datatype {spec.data_type} "
+            f"for {kind} '{spec.name}', model provides {data_type}"
+        )
+    if spec.ragged and kind == "input":
+        if spec.optional:
+            return (
+                f"unable to load model '{model}', configuration expects model provides input "
+                f"with shape [-1] for ragged input '{spec.name}', which is not supported for "
+                "optional input"
+            )
+        if shape != [-1]:
+            return (
+                f"unable to load model '{model}', configuration expects model provides input "
+                f"with shape [-1]  for ragged input '{spec.name}', model provides "
+                f"{_shape_text(shape)}"
+            )
+        return None
+    if not shape:
+        return _scalar(model, spec.name, spec.dims)
+    return compare_dims(model, spec.name, shape, spec.dims, max_batch, exact=kind == "output")
