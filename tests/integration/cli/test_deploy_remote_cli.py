@@ -23,12 +23,18 @@ def remote(tmp_path: Path) -> Iterator[LocalTriton]:
         yield server
 
 
-def test_remote_deploy_then_redeploy_is_a_no_op(tmp_path: Path, remote: LocalTriton) -> None:
+def _built_tour(tmp_path: Path) -> Path:
+    """A copy of examples/tour, built: deploy serves what the build store holds."""
     project = tmp_path / "tour"
     shutil.copytree(ROOT / "examples" / "tour", project)
-    runner = CliRunner()
-    built = runner.invoke(cli, ["build", "-f", str(project / "tritonops.yaml")])
+    built = CliRunner().invoke(cli, ["build", "-f", str(project / "tritonops.yaml")])
     assert built.exit_code == 0, built.output
+    return project
+
+
+def test_remote_deploy_then_redeploy_is_a_no_op(tmp_path: Path, remote: LocalTriton) -> None:
+    project = _built_tour(tmp_path)
+    runner = CliRunner()
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
     args += ["--url", remote.http_url, "--model", "classifier", "--model", "preprocess"]
     args += ["--header", "X-Token=s3cret-value"]
@@ -58,8 +64,7 @@ def test_remote_without_a_url_says_how_to_name_one(tmp_path: Path) -> None:
 
 
 def test_the_readme_grpc_header_example_deploys(tmp_path: Path, remote: LocalTriton) -> None:
-    project = tmp_path / "tour"
-    shutil.copytree(ROOT / "examples" / "tour", project)
+    project = _built_tour(tmp_path)
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
     args += ["--url", remote.grpc_url, "--protocol", "grpc", "--model", "preprocess"]
     args += ["--header", "Authorization=Bearer s3cret-token"]
@@ -70,8 +75,7 @@ def test_the_readme_grpc_header_example_deploys(tmp_path: Path, remote: LocalTri
 
 
 def test_credentials_in_the_url_are_never_printed_or_recorded(tmp_path: Path) -> None:
-    project = tmp_path / "tour"
-    shutil.copytree(ROOT / "examples" / "tour", project)
+    project = _built_tour(tmp_path)
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
     args += ["--url", "http://deployer:hunter2-pw@127.0.0.1:9", "--model", "preprocess"]
     result = CliRunner().invoke(cli, args)
