@@ -33,6 +33,9 @@ def test_every_place_names_the_same_lowest_python() -> None:
     assert claims == {f"{major}.{minor}"}
 
 
+CONFORMANCE = ROOT / "tests" / "unit" / "validate" / "conformance"
+
+
 def test_this_interpreter_meets_the_claim() -> None:
     assert sys.version_info[:2] >= _lowest()
 
@@ -43,6 +46,8 @@ def test_sources_parse_with_the_lowest_grammar() -> None:
     failures = []
     for folder in ("src", "tests", "benchmarks"):
         for file in sorted((ROOT / folder).rglob("*.py")):
+            if CONFORMANCE in file.parents:
+                continue  # model.py files for tritonserver's stub, some invalid on purpose
             try:
                 ast.parse(file.read_text(encoding="utf-8"), str(file), feature_version=lowest)
             except SyntaxError as exc:

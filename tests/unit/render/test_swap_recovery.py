@@ -80,6 +80,8 @@ def _project(folder: Path, models: list[str]) -> Path:
     lines = "".join(f"  - {{name: {m}, kind: python, source: model.py}}\n" for m in models)
     path = folder / "tritonops.yaml"
     path.write_text("models:\n" + lines, encoding="utf-8")
+    built = CliRunner().invoke(cli, ["build", "-f", str(path)])  # render lays out the build store
+    assert built.exit_code == 0, built.output
     return path
 
 

@@ -92,10 +92,14 @@ def test_render_command_refuses_a_hostile_override(tmp_path: Path) -> None:
             """
         )
     )
-    result = CliRunner().invoke(cli, ["render", "-f", str(project), "--out", str(tmp_path / "r")])
-    assert result.exit_code == 1, result.output
-    assert not marker.exists()
-    assert f"{tmp_path / 'templates' / 'python.pbtxt.j2'}:3" in result.output
-    assert "sandboxed" in result.output
-    assert "Traceback" not in result.output
-    assert not (tmp_path / "r").exists()
+    # build renders the repository once the model is stored; render then lays out the same store
+    out = tmp_path / "r"
+    for args in (["build", "-f", str(project)], ["render", "-f", str(project), "--out", str(out)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert not marker.exists()
+        assert f"{tmp_path / 'templates' / 'python.pbtxt.j2'}:3" in result.output
+        assert "sandboxed" in result.output
+        assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not (tmp_path / "model_repository").exists()
