@@ -3,9 +3,14 @@ tests/journeys (a fresh project through every command, real tritonserver), tests
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import pytest
+
+from tritonops.errors import ServerError
+from tritonops.server import find_tritonserver
 
 _TIERS = {
     "unit": pytest.mark.unit,
@@ -13,6 +18,7 @@ _TIERS = {
     "journeys": pytest.mark.journeys,
     "gpu": pytest.mark.gpu,
 }
+_SERVER_TIERS = ("integration", "journeys")  # the tiers that start a real tritonserver
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,3 +35,33 @@ def _own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+
+
+@functools.cache
+def _server_missing() -> str | None:
+    """Why no tritonserver can run here (None: one can); CI sets TRITONOPS_REQUIRE_SERVER so a
+    missing server fails those tiers instead of skipping them."""
+    try:
+        find_tritonserver()
+    except ServerError as exc:
+        if os.environ.get("TRITONOPS_REQUIRE_SERVER"):
+            raise
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One backend-directory cache for the whole session (preparing it copies the stub)."""
+    return tmp_path_factory.mktemp("tritonops-cache")
+
+
+@pytest.fixture(autouse=True)
+def _server_tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests of the server tiers need a tritonserver and share one backend-directory cache."""
+    if not any(request.node.get_closest_marker(tier) for tier in _SERVER_TIERS):
+        return
+    missing = _server_missing()
+    if missing is not None:
+        pytest.skip(f"no tritonserver here: {missing}")
+    monkeypatch.setenv("TRITONOPS_CACHE_DIR", str(request.getfixturevalue("session_cache")))

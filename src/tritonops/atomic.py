@@ -22,12 +22,13 @@ folder) renames the old one back — it was complete, and the staged one may not
 checks yet, so going back is the only safe direction.
 
 **Never let temp folders pile up.** Staged and set-aside folders are siblings named
-``.NAME.tritonops-tmp-PID-XXXXXXXX`` / ``.NAME.tritonops-old-PID-XXXXXXXX`` (PID: the writing
-process), and a staged folder gets a marker the moment it is made. ``recover_directory`` removes
-a sibling only when its name matches that pattern exactly AND it carries a tritonops marker (or is
-empty, as when a kill came between ``mkdir`` and the marker write) AND its writer is no longer
-running, so a render in progress next door is left alone. (A leftover named with this process's
-own pid counts as dead: one process does not write the same folder from two threads.)
+``.NAME.tritonops-tmp-PID-RAND`` / ``.NAME.tritonops-old-PID-RAND`` (PID: the writing process,
+RAND: 8 random hex digits), and a staged folder gets a marker the moment it is made.
+``recover_directory`` removes a sibling only when its name matches that pattern exactly AND it
+carries a tritonops marker (or is empty, as when a kill came between ``mkdir`` and the marker
+write) AND its writer is no longer running, so a render in progress next door is left alone. (A
+leftover named with this process's own pid counts as dead: one process does not write the same
+folder from two threads.)
 
 The manifest costs one extra read of what was written (sha256 at about 0.5 GB/s here: 0.58 s for
 256 MiB); the check before a replace compares sizes and hashes only files newer than the marker.
@@ -52,7 +53,7 @@ from tritonops.errors import TritonOpsError
 
 REPOSITORY_MARKER = ".tritonops"  # the marker file of a model repository tritonops wrote
 
-# The pid is absent from names tritonops 0.1 gave (``.NAME.tritonops-old-XXXXXXXX``): those are
+# The pid is absent from names tritonops 0.1 gave (``.NAME.tritonops-old-RAND``): those are
 # recognised too, so an upgrade recovers what the old swap left, and count as dead.
 _TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-(?:(?P<pid>[0-9]+)-)?[0-9a-f]{8}")
 _SHOWN = 10  # files in the way listed in an error before "and N more"

@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
-
-from tritonops.errors import ServerError
-from tritonops.server import find_tritonserver
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _tritonserver_available() -> None:
-    try:
-        find_tritonserver()
-    except ServerError as exc:
-        if os.environ.get("TRITONOPS_REQUIRE_SERVER"):
-            raise
-        pytest.skip(f"no tritonserver here: {exc}")
-
-
-@pytest.fixture(scope="session")
-def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("tritonops-cache")
-
-
-@pytest.fixture(autouse=True)
-def _shared_cache(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRITONOPS_CACHE_DIR", str(session_cache))
 
 
 @pytest.fixture
