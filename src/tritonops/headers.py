@@ -6,7 +6,8 @@
 - gRPC metadata keys must be lower case (gRPC's PROTOCOL-HTTP2.md: ``Custom-Metadata`` keys are
   ``1*( %x30-39 / %x61-7A / "_" / "-" / ".")``, and grpcio rejects others with "Invalid
   metadata"); HTTP/2 carries header names in lower case anyway (RFC 9113 §8.2.1), so lowering
-  them changes nothing a server sees. The client SDK does the same (``client/grpc_messages.py``).
+  them changes nothing a server sees. The client SDK and the deploy path both send metadata
+  through ``grpc_metadata``.
 """
 
 from __future__ import annotations

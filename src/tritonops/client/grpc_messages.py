@@ -27,6 +27,7 @@ from tritonclient.utils import (
 )
 
 from tritonops.errors import ClientError, UnavailableError
+from tritonops.headers import grpc_metadata
 
 # an answer as (outputs, model, version, endpoint): what the Router's fast calls return
 Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
@@ -129,8 +130,7 @@ def answer(response: Any, model: str, endpoint: str) -> Answer:
 
 
 def metadata(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
-    # gRPC refuses upper-case metadata keys; HTTP header names are case-insensitive anyway
-    return tuple((k.lower(), v) for k, v in headers.items()) if headers else None
+    return tuple(grpc_metadata(headers).items()) if headers else None
 
 
 def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | None) -> ClientError:
