@@ -40,6 +40,7 @@ COMMANDS = {
     "tune": "tritonops.cli.perf:tune_command",
     "history": "tritonops.cli.history:history_command",
     "doctor": "tritonops.cli.doctor:doctor_command",
+    "schema": "tritonops.cli.schema:schema_command",
 }
 
 

@@ -1,0 +1,189 @@
+"""Generated docs cannot rot: the committed pages equal what the code makes now, and the schema
+they describe accepts every example project and refuses what the loader refuses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tritonops.cli.main import cli
+from tritonops.docs_gen import PAGES, REGENERATE, stale
+from tritonops.docs_gen.project_file import ROOT as TOP
+from tritonops.docs_gen.project_file import schema_fields
+from tritonops.errors import SpecError
+from tritonops.model_config import DataType, InstanceKind
+from tritonops.spec import load_project
+from tritonops.spec.schema import SCHEMA_PATH, project_schema
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted(ROOT.glob("examples/*/tritonops.yaml"))
+SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((ROOT / SCHEMA_PATH).read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_generated_pages_are_up_to_date() -> None:
+    old = stale(ROOT)
+    assert not old, f"out of date: {', '.join(old)} — run `{REGENERATE}` and commit the result"
+
+
+def test_every_generated_page_is_committed() -> None:
+    for relative in PAGES:
+        assert (ROOT / relative).is_file(), f"{relative} is missing — run `{REGENERATE}`"
+
+
+def test_schema_command_prints_the_committed_schema() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == project_schema()
+    assert result.output == (ROOT / SCHEMA_PATH).read_text(encoding="utf-8")
+
+
+def test_schema_command_writes_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "tritonops.schema.json"
+    result = CliRunner().invoke(cli, ["schema", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["$schema"].endswith("2020-12/schema")
+
+
+def test_schema_command_names_an_unwritable_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["schema", "--out", str(tmp_path / "no" / "such.json")])
+    assert result.exit_code != 0
+    assert "such.json" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_example_points_at_the_committed_schema(example: Path) -> None:
+    first = example.read_text(encoding="utf-8").splitlines()[0]
+    match = SCHEMA_LINE.match(first)
+    assert match, f"{example}: first line must be '# yaml-language-server: $schema=...'"
+    assert (example.parent / match[1]).resolve() == (ROOT / SCHEMA_PATH).resolve()
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_example_validates_against_the_schema(
+    example: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    document = yaml.safe_load(example.read_text(encoding="utf-8"))
+    problems = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+    assert not problems, "\n".join(problems)
+
+
+def test_examples_exist() -> None:
+    assert len(EXAMPLES) >= 3
+
+
+def _minimal(**model: Any) -> dict[str, Any]:
+    return {"models": [{"name": "m", "kind": "python", "source": "m", **model}]}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        _minimal(max_batch_sise=8),  # a typo'd key
+        _minimal(kind="pytorch"),  # not a kind
+        _minimal(max_batch_size=-1),
+        _minimal(versions=[]),
+        _minimal(inputs=[{"name": "x", "data_type": "fp33", "dims": [1]}]),
+        _minimal(instance_group=[{"kind": "tpu"}]),
+        {"models": [{"name": "e", "kind": "ensemble", "steps": []}]},
+        {"targets": {"kubernetes": {"replicas": 0}}},
+        {"experiments": [{"name": "x", "variants": [{"name": "a", "model": "m"}]}]},
+    ],
+)
+def test_schema_refuses_what_the_loader_refuses(
+    document: dict[str, Any], validator: jsonschema.Draft202012Validator, tmp_path: Path
+) -> None:
+    assert list(validator.iter_errors(document)), document
+    project = tmp_path / "tritonops.yaml"
+    project.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"tritonops\.yaml"):
+        load_project(project)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        _minimal(inputs=[{"name": "x", "data_type": "Float32", "dims": [1]}]),
+        _minimal(inputs=[{"name": "x", "data_type": " type_fp16 ", "dims": [1]}]),
+        _minimal(instance_group=[{"kind": "cpu"}], parameters={"threads": 2, "on": True}),
+        {"models": None, "targets": {"kubernetes": {"resources": {"cpu": 2}}}},
+        {
+            "experiments": [
+                {"name": "x", "variants": [{"name": "a", "model": "m"}] * 2, "shadow": "a"}
+            ]
+        },
+    ],
+)
+def test_schema_accepts_the_spellings_the_loader_accepts(
+    document: dict[str, Any], validator: jsonschema.Draft202012Validator
+) -> None:
+    problems = [e.message for e in validator.iter_errors(document)]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("enum", [DataType, InstanceKind])
+def test_enum_schema_and_enum_parser_agree(
+    enum: type[DataType] | type[InstanceKind], validator: jsonschema.Draft202012Validator
+) -> None:
+    enum_schema = {"$defs": validator.schema["$defs"], "$ref": f"#/$defs/{enum.__name__}"}
+    check = jsonschema.Draft202012Validator(enum_schema)
+    words = enum.spellings()
+    candidates = [*words, *(w.lower() for w in words), *(w.title() for w in words)]
+    candidates += ["", "fp", "TYPE_", "KIND_", "fp32x", "gpu0", "TYPE FP32", "int"]
+    for word in candidates:
+        try:
+            enum(word)
+            parsed = True
+        except ValueError:
+            parsed = False
+        assert check.is_valid(word) == parsed, word
+
+
+def test_every_schema_field_has_a_description(schema: dict[str, Any]) -> None:
+    defs = schema["$defs"]
+    missing = []
+    for owner, field in schema_fields(schema):
+        node = (schema if owner == TOP else defs[owner])["properties"][field]
+        ref = node.get("$ref", "").removeprefix("#/$defs/")
+        if not node.get("description") and not defs.get(ref, {}).get("description"):
+            missing.append(f"{owner}.{field}")
+    assert not missing, f"fields without description=: {missing}"
+
+
+def _section(page: str, owner: str) -> str:
+    start = page.index(f'<a id="{owner.lower()}"></a>')
+    end = page.find('<a id="', start + 1)
+    return page[start : end if end > 0 else len(page)]
+
+
+def test_the_reference_names_at_least_95_percent_of_the_schema_fields() -> None:
+    page = (ROOT / "docs/reference/project-file.md").read_text(encoding="utf-8")
+    fields = schema_fields()
+    named = [(o, f) for o, f in fields if f"| `{f}` |" in _section(page, o)]
+    missing = sorted(set(fields) - set(named))
+    assert len(named) >= 0.95 * len(fields), f"{len(named)}/{len(fields)}; missing {missing}"
+
+
+def test_cli_reference_covers_every_command() -> None:
+    page = (ROOT / "docs/reference/cli.md").read_text(encoding="utf-8")
+    for name in cli.list_commands(cli.make_context("tritonops", [], resilient_parsing=True)):
+        assert f"## tritonops {name}\n" in page, name
