@@ -129,7 +129,8 @@ class OnnxBuild(SpecModel):
     )
     fp16: bool = Field(
         default=False,
-        description="Convert float32 weights and tensors to float16 (not with quantize).",
+        description="Convert weights and activations to float16; inputs and outputs stay"
+        " float32, so the config does not change (not with quantize).",
     )
     quantize: Quantize = Field(
         default="none",
