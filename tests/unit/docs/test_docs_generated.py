@@ -187,3 +187,31 @@ def test_cli_reference_covers_every_command() -> None:
     page = (ROOT / "docs/reference/cli.md").read_text(encoding="utf-8")
     for name in cli.list_commands(cli.make_context("tritonops", [], resilient_parsing=True)):
         assert f"## tritonops {name}\n" in page, name
+
+
+def test_readme_links_the_references_and_names_the_regeneration_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in ("docs/reference/cli.md", "docs/reference/project-file.md", "docs/sdk.md"):
+        assert f"]({page})" in readme, page
+        assert (ROOT / page).is_file(), page
+    assert REGENERATE in readme
+    assert "yaml-language-server: $schema=" in readme
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "README.md",
+        "CHANGELOG.md",
+        "docs/project-guide.md",
+        "docs/sdk.md",
+        "docs/reference/project-file.md",
+        "docs/reference/cli.md",
+    ],
+)
+def test_relative_links_resolve(page: str) -> None:
+    path = ROOT / page
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text(encoding="utf-8"))
+    local = [link for link in links if "://" not in link]
+    broken = [link for link in local if not (path.parent / link).exists()]
+    assert not broken, f"{page}: {broken}"
