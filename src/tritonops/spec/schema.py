@@ -29,6 +29,9 @@ from tritonops.spec.targets import Targets
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # where the committed copy lives, relative to the repository root (docs_gen writes it)
 SCHEMA_PATH = "docs/reference/tritonops.schema.json"
+# the name a project keeps its own copy under, and the first line that points editors at it
+SCHEMA_FILE = "tritonops.schema.json"
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 class InlineEnsembleSpec(EnsembleSpec):

@@ -19,6 +19,7 @@ from tritonops.docs_gen.project_file import ROOT as TOP
 from tritonops.docs_gen.project_file import schema_fields
 from tritonops.errors import SpecError
 from tritonops.model_config import DataType, InstanceKind
+from tritonops.quickstart import prepare
 from tritonops.spec import load_project
 from tritonops.spec.schema import SCHEMA_PATH, project_schema
 
@@ -215,3 +216,12 @@ def test_relative_links_resolve(page: str) -> None:
     local = [link for link in links if "://" not in link]
     broken = [link for link in local if not (path.parent / link).exists()]
     assert not broken, f"{page}: {broken}"
+
+
+def test_a_quickstart_copy_points_at_a_schema_it_carries(tmp_path: Path) -> None:
+    project_file = prepare(tmp_path / "qs")
+    match = SCHEMA_LINE.match(project_file.read_text(encoding="utf-8").splitlines()[0])
+    assert match, "the copy lost its schema line"
+    schema_file = project_file.parent / match[1]
+    assert json.loads(schema_file.read_text(encoding="utf-8")) == project_schema()
+    load_project(project_file)  # still a valid project
