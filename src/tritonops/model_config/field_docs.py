@@ -244,14 +244,188 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
 }
 
 
+# one example value per field, as a project file would write it (tests check each against its
+# field's schema)
+FIELD_EXAMPLES: dict[str, dict[str, Any]] = {
+    "Reshape": {"shape": [1, 4]},
+    "ModelInput": {
+        "name": "input",
+        "data_type": "fp32",
+        "format": "FORMAT_NCHW",
+        "dims": [3, 224, 224],
+        "reshape": {"shape": [1, 4]},
+        "is_shape_tensor": False,
+        "allow_ragged_batch": True,
+        "optional": True,
+        "is_non_linear_format_io": False,
+    },
+    "ModelOutput": {
+        "name": "probabilities",
+        "data_type": "fp32",
+        "dims": [10],
+        "reshape": {"shape": [10]},
+        "label_filename": "labels.txt",
+        "is_shape_tensor": False,
+        "is_non_linear_format_io": False,
+    },
+    "BatchInput": {
+        "kind": "BATCH_ACCUMULATED_ELEMENT_COUNT",
+        "target_name": ["INDEX"],
+        "data_type": "fp32",
+        "source_input": ["RAGGED_INPUT"],
+    },
+    "BatchOutput": {
+        "target_name": ["OUTPUT"],
+        "kind": "BATCH_SCATTER_WITH_INPUT_SHAPE",
+        "source_input": ["RAGGED_INPUT"],
+    },
+    "Latest": {"num_versions": 2},
+    "Specific": {"versions": [1, 3]},
+    "VersionPolicy": {"latest": {"num_versions": 1}, "all": {}, "specific": {"versions": [1, 3]}},
+    "RateLimiterResource": {"name": "R1", "global": False, "count": 2},
+    "RateLimiter": {"resources": [{"name": "R1", "count": 2}], "priority": 1},
+    "SecondaryDevice": {"kind": "KIND_NVDLA", "device_id": 0},
+    "InstanceGroup": {
+        "name": "cpu_pool",
+        "kind": "cpu",
+        "count": 2,
+        "rate_limiter": {"resources": [{"name": "R1", "count": 1}]},
+        "gpus": [0, 1],
+        "secondary_devices": [{"kind": "KIND_NVDLA", "device_id": 0}],
+        "profile": ["0"],
+        "passive": False,
+        "host_policy": "numa0",
+    },
+    "QueuePolicy": {
+        "timeout_action": "REJECT",
+        "default_timeout_microseconds": 100000,
+        "allow_timeout_override": True,
+        "max_queue_size": 64,
+    },
+    "DynamicBatching": {
+        "preferred_batch_size": [8, 16],
+        "max_queue_delay_microseconds": 200,
+        "preserve_ordering": True,
+        "priority_levels": 2,
+        "default_priority_level": 2,
+        "default_queue_policy": {"max_queue_size": 64},
+        "priority_queue_policy": {"1": {"timeout_action": "DELAY"}},
+    },
+    "Control": {
+        "kind": "CONTROL_SEQUENCE_START",
+        "int32_false_true": [0, 1],
+        "fp32_false_true": [0.0, 1.0],
+        "bool_false_true": [False, True],
+        "data_type": "uint64",
+    },
+    "ControlInput": {
+        "name": "START",
+        "control": [{"kind": "CONTROL_SEQUENCE_START", "int32_false_true": [0, 1]}],
+    },
+    "InitialState": {
+        "data_type": "fp32",
+        "dims": [16],
+        "zero_data": True,
+        "data_file": "state0.bin",
+        "name": "zeros",
+    },
+    "SequenceState": {
+        "input_name": "INPUT_STATE",
+        "output_name": "OUTPUT_STATE",
+        "data_type": "fp32",
+        "dims": [16],
+        "initial_state": [{"data_type": "fp32", "dims": [16], "zero_data": True, "name": "z"}],
+        "use_same_buffer_for_input_output": False,
+        "use_growable_memory": False,
+    },
+    "StrategyDirect": {"max_queue_delay_microseconds": 100, "minimum_slot_utilization": 0.5},
+    "StrategyOldest": {
+        "max_candidate_sequences": 8,
+        "preferred_batch_size": [4, 8],
+        "max_queue_delay_microseconds": 100,
+        "preserve_ordering": False,
+    },
+    "SequenceBatching": {
+        "direct": {"max_queue_delay_microseconds": 100},
+        "oldest": {"max_candidate_sequences": 8},
+        "max_sequence_idle_microseconds": 5000000,
+        "control_input": [
+            {
+                "name": "START",
+                "control": [{"kind": "CONTROL_SEQUENCE_START", "int32_false_true": [0, 1]}],
+            }
+        ],
+        "state": [
+            {
+                "input_name": "IN_STATE",
+                "output_name": "OUT_STATE",
+                "data_type": "fp32",
+                "dims": [16],
+            }
+        ],
+        "iterative_sequence": False,
+    },
+    "Accelerator": {"name": "tensorrt", "parameters": {"precision_mode": "FP16"}},
+    "ExecutionAccelerators": {
+        "gpu_execution_accelerator": [{"name": "tensorrt"}],
+        "cpu_execution_accelerator": [{"name": "openvino"}],
+    },
+    "GraphSpecShape": {"dim": [1, 4]},
+    "GraphSpecLowerBound": {"batch_size": 1, "input": {"input": {"dim": [4]}}},
+    "GraphSpec": {
+        "batch_size": 8,
+        "input": {"input": {"dim": [4]}},
+        "graph_lower_bound": {"batch_size": 1, "input": {"input": {"dim": [4]}}},
+    },
+    "Cuda": {
+        "graphs": True,
+        "busy_wait_events": False,
+        "graph_spec": [{"batch_size": 8}],
+        "output_copy_stream": True,
+    },
+    "GraphOptimization": {"level": 1},
+    "PinnedMemory": {"enable": False},
+    "Optimization": {
+        "graph": {"level": 1},
+        "priority": "PRIORITY_MAX",
+        "cuda": {"graphs": True},
+        "execution_accelerators": {"gpu_execution_accelerator": [{"name": "tensorrt"}]},
+        "input_pinned_memory": {"enable": False},
+        "output_pinned_memory": {"enable": False},
+        "gather_kernel_buffer_threshold": 4,
+        "eager_batching": True,
+    },
+    "WarmupInput": {
+        "data_type": "fp32",
+        "dims": [4],
+        "zero_data": True,
+        "random_data": True,
+        "input_data_file": "input0.bin",
+    },
+    "ModelWarmup": {
+        "name": "zeros",
+        "batch_size": 4,
+        "inputs": {"input": {"data_type": "fp32", "dims": [4], "zero_data": True}},
+        "count": 2,
+    },
+    "TransactionPolicy": {"decoupled": True},
+    "ResponseCache": {"enable": True},
+}
+
+
 def describe_fields(schema: dict[str, Any], cls: type) -> None:
-    """Fill the descriptions of ``cls``'s JSON Schema from ``FIELD_DOCS`` (hook for pydantic)."""
+    """Fill ``cls``'s JSON Schema from ``FIELD_DOCS`` and ``FIELD_EXAMPLES`` (pydantic's hook)."""
     docs = FIELD_DOCS.get(cls.__name__, {})
+    examples = FIELD_EXAMPLES.get(cls.__name__, {})
     if "" in docs and "description" not in schema:
         schema["description"] = docs[""]
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return
     for name, prop in properties.items():
-        if name in docs and isinstance(prop, dict):
+        if not isinstance(prop, dict):
+            continue
+        if name in docs:
             prop.setdefault("description", docs[name])
+        if name in examples:
+            prop.setdefault("examples", [examples[name]])

@@ -113,7 +113,14 @@ class ExperimentSpec(SpecModel):
         examples=["digits-v2"],
     )
     variants: list[VariantSpec] = Field(
-        min_length=2, description="The arms compared; the first one is the control."
+        examples=[
+            [
+                {"name": "control", "model": "pipeline_v1", "weight": 90},
+                {"name": "candidate", "model": "pipeline_v2", "weight": 10},
+            ]
+        ],
+        min_length=2,
+        description="The arms compared; the first one is the control.",
     )
     sticky_key: NonEmpty | None = Field(
         default=None,

@@ -62,17 +62,53 @@ class ProjectHead(SpecModel):
         examples=[["/mnt/models", "../shared"]],
     )
     models: list[Any] = Field(
+        examples=[[{"name": "classifier", "kind": "onnx", "source": "models/classifier.onnx"}]],
         default_factory=list,
         description="The models built from sources; an entry with kind: ensemble is an ensemble.",
     )
     ensembles: list[Any] = Field(
-        default_factory=list, description="Pipelines of models, run by Triton as one model."
+        examples=[
+            [
+                {
+                    "name": "pipeline",
+                    "steps": [
+                        {
+                            "model": "preprocess",
+                            "inputs": {"RAW": "RAW"},
+                            "outputs": {"FEATURES": "features"},
+                        },
+                        {
+                            "model": "classifier",
+                            "inputs": {"input": "features"},
+                            "outputs": {"probabilities": "SCORES"},
+                        },
+                    ],
+                }
+            ]
+        ],
+        default_factory=list,
+        description="Pipelines of models, run by Triton as one model.",
     )
     experiments: list[Any] = Field(
+        examples=[
+            [
+                {
+                    "name": "classifier-v2",
+                    "variants": [
+                        {"name": "control", "model": "classifier_v1", "weight": 90},
+                        {"name": "candidate", "model": "classifier_v2", "weight": 10},
+                    ],
+                }
+            ]
+        ],
         default_factory=list,
         description="A/B experiments between variants, run by tritonops ab-test.",
     )
-    targets: Any = Field(default=None, description="Where tritonops deploy puts the repository.")
+    targets: Any = Field(
+        default=None,
+        description="Where tritonops deploy puts the repository.",
+        examples=[{"local": {}}],
+    )
 
     @field_validator("models", "ensembles", "experiments", mode="before")
     @classmethod

@@ -108,11 +108,30 @@ class ModelSpec(SpecModel):
         examples=[[{"name": "probabilities", "data_type": "fp32", "dims": [3]}]],
     )
     batch_input: list[BatchInput] = Field(
+        examples=[
+            [
+                {
+                    "kind": "BATCH_ELEMENT_COUNT",
+                    "target_name": ["COUNT"],
+                    "data_type": "fp32",
+                    "source_input": ["RAGGED"],
+                }
+            ]
+        ],
         default_factory=list,
         description="Extra inputs Triton fills from the batch (ragged batching), as in"
         " config.pbtxt.",
     )
     batch_output: list[BatchOutput] = Field(
+        examples=[
+            [
+                {
+                    "target_name": ["OUTPUT"],
+                    "kind": "BATCH_SCATTER_WITH_INPUT_SHAPE",
+                    "source_input": ["RAGGED"],
+                }
+            ]
+        ],
         default_factory=list,
         description="Outputs Triton scatters back per request (ragged batching), as in"
         " config.pbtxt.",
@@ -128,6 +147,7 @@ class ModelSpec(SpecModel):
         examples=[{"preferred_batch_size": [8, 16], "max_queue_delay_microseconds": 200}],
     )
     sequence_batching: SequenceBatching | None = Field(
+        examples=[{"max_sequence_idle_microseconds": 5000000, "direct": {}}],
         default=None,
         description="The sequence batcher, for stateful models that see a sequence of requests.",
     )
@@ -137,6 +157,15 @@ class ModelSpec(SpecModel):
         examples=[{"latest": {"num_versions": 1}}],
     )
     model_warmup: list[ModelWarmup] = Field(
+        examples=[
+            [
+                {
+                    "name": "zeros",
+                    "batch_size": 1,
+                    "inputs": {"input": {"data_type": "fp32", "dims": [4], "zero_data": True}},
+                }
+            ]
+        ],
         default_factory=list,
         description="Requests Triton runs at load time, before the model is marked ready.",
     )
@@ -146,6 +175,7 @@ class ModelSpec(SpecModel):
         examples=[{"enable": True}],
     )
     model_transaction_policy: TransactionPolicy | None = Field(
+        examples=[{"decoupled": True}],
         default=None,
         description="config.pbtxt's model_transaction_policy (decoupled: any number of"
         " responses per request).",
@@ -156,6 +186,7 @@ class ModelSpec(SpecModel):
         examples=[True],
     )
     optimization: Optimization | None = Field(
+        examples=[{"priority": "PRIORITY_MAX", "input_pinned_memory": {"enable": False}}],
         default=None,
         description="config.pbtxt's optimization: priority, CUDA graphs, execution"
         " accelerators, pinned memory.",
@@ -185,9 +216,18 @@ class ModelSpec(SpecModel):
         examples=["envs/preprocess.tar.gz"],
     )
     onnx: OnnxBuild | None = Field(
-        default=None, description="How an onnx model is built (opset, optimize, fp16, parity...)."
+        examples=[{"opset": 17, "optimize": "extended", "parity": {"atol": 0.001}}],
+        default=None,
+        description="How an onnx model is built (opset, optimize, fp16, parity...).",
     )
     tensorrt_llm: TrtLlmBuild | None = Field(
+        examples=[
+            {
+                "checkpoint": "checkpoints/TinyLlama-1.1B-Chat-v1.0",
+                "max_batch_size": 16,
+                "serving": {"streaming": True},
+            }
+        ],
         default=None,
         description="How a tensorrt_llm model's engine is built and served (required for that"
         " kind).",
@@ -247,6 +287,7 @@ class EnsembleSpec(SpecModel):
         description="The ensemble's name: the model clients call.", examples=["pipeline"]
     )
     kind: Literal["ensemble"] = Field(
+        examples=["ensemble"],
         default="ensemble",
         description="Always ensemble; required when the ensemble is written under models:.",
     )
@@ -267,13 +308,32 @@ class EnsembleSpec(SpecModel):
         examples=[[{"name": "SCORES", "data_type": "fp32", "dims": [3]}]],
     )
     steps: list[EnsembleStepSpec] = Field(
-        min_length=1, description="The models it runs, wired by tensor name, in any order."
+        examples=[
+            [
+                {
+                    "model": "preprocess",
+                    "inputs": {"RAW": "RAW"},
+                    "outputs": {"FEATURES": "features"},
+                },
+                {
+                    "model": "classifier",
+                    "inputs": {"input": "features"},
+                    "outputs": {"probabilities": "SCORES"},
+                },
+            ]
+        ],
+        min_length=1,
+        description="The models it runs, wired by tensor name, in any order.",
     )
     version_policy: VersionPolicy | None = Field(
-        default=None, description="Version policy of the ensemble itself (it has version 1)."
+        examples=[{"latest": {"num_versions": 1}}],
+        default=None,
+        description="Version policy of the ensemble itself (it has version 1).",
     )
     parameters: dict[str, ParameterValue] = Field(
-        default_factory=dict, description="config.pbtxt parameters of the ensemble."
+        examples=[{"owner": "search-team"}],
+        default_factory=dict,
+        description="config.pbtxt parameters of the ensemble.",
     )
     response_cache: ResponseCache | None = Field(
         default=None,

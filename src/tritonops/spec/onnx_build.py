@@ -41,6 +41,7 @@ class ParityOptions(SpecModel):
     """
 
     enabled: bool = Field(
+        examples=[False],
         default=True,
         description="Run the gate; a build whose artifact disagrees with its source fails.",
     )
@@ -114,6 +115,7 @@ class OnnxBuild(SpecModel):
         examples=[17],
     )
     dynamic_batch: bool = Field(
+        examples=[False],
         default=True,
         description="Export with a dynamic batch axis (dim 0) on every input and output.",
     )
@@ -128,6 +130,7 @@ class OnnxBuild(SpecModel):
         examples=["extended"],
     )
     fp16: bool = Field(
+        examples=[True],
         default=False,
         description="Convert weights and activations to float16; inputs and outputs stay"
         " float32, so the config does not change (not with quantize).",
@@ -139,6 +142,7 @@ class OnnxBuild(SpecModel):
         examples=["int8_dynamic"],
     )
     parity: ParityOptions = Field(
+        examples=[{"samples": 64, "atol": 0.001, "top1": True}],
         default_factory=ParityOptions,
         description="The numeric gate comparing the artifact with its source.",
     )

@@ -38,7 +38,8 @@ class InlineEnsembleSpec(EnsembleSpec):
     """An ensemble written under ``models:``: there ``kind: ensemble`` is what marks it."""
 
     kind: Literal["ensemble"] = Field(
-        description="Must be ensemble: under models: the kind tells an ensemble from a model."
+        examples=["ensemble"],
+        description="Must be ensemble: under models: the kind tells an ensemble from a model.",
     )
 
 

@@ -65,13 +65,16 @@ class RemoteTarget(SpecModel):
     protocol: Literal["http", "grpc"] = Field(
         default="http", description="Protocol of the repository API calls.", examples=["grpc"]
     )
-    ssl: bool = Field(default=False, description="Use TLS (https, or gRPC over TLS).")
+    ssl: bool = Field(
+        default=False, description="Use TLS (https, or gRPC over TLS).", examples=[True]
+    )
     headers: dict[str, str] = Field(
         default_factory=dict,
         description="Headers sent with every call (e.g. authorization for a gateway).",
         examples=[{"x-api-key": "..."}],
     )
     model_control: Literal["explicit"] = Field(
+        examples=["explicit"],
         default="explicit",
         description="The server's model control mode; tritonops loads and unloads models"
         " itself, so only explicit works.",
@@ -126,6 +129,7 @@ class KubernetesTarget(SpecModel):
         default="default", description="Namespace of every rendered object.", examples=["models"]
     )
     image: NonEmpty = Field(
+        examples=["nvcr.io/nvidia/tritonserver:24.10-py3"],
         default=DEFAULT_IMAGE,
         description="The Triton container image; its tag also picks the Triton release that"
         " validate checks against.",
@@ -151,6 +155,7 @@ class KubernetesTarget(SpecModel):
         examples=[{"min": 1, "max": 4, "target_queue_ms": 20}],
     )
     kserve: bool = Field(
+        examples=[True],
         default=False,
         description="Render a KServe InferenceService instead of a Deployment and Service.",
     )
@@ -180,11 +185,14 @@ class Targets(SpecModel):
         examples=[{}],
     )
     remote: RemoteTarget | None = Field(
+        examples=[{"url": "triton.internal:8001", "protocol": "grpc"}],
         default=None,
         description="A running Triton reached through its repository API (--target remote).",
     )
     kubernetes: KubernetesTarget | None = Field(
-        default=None, description="Rendered Kubernetes manifests (--target kubernetes)."
+        examples=[{"namespace": "models", "repository_uri": "s3://my-bucket/models"}],
+        default=None,
+        description="Rendered Kubernetes manifests (--target kubernetes).",
     )
 
     extra_key_hints: ClassVar[dict[str, str]] = {

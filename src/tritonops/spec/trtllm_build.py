@@ -278,10 +278,14 @@ class TrtLlmBuild(SpecModel):
         examples=[True],
     )
     lora: LoraOptions | None = Field(
-        default=None, description="Compile LoRA support into the engine."
+        examples=[{"dir": "loras", "max_rank": 16}],
+        default=None,
+        description="Compile LoRA support into the engine.",
     )
     speculative: SpeculativeOptions | None = Field(
-        default=None, description="Speculative decoding settings."
+        examples=[{"mode": "medusa", "max_draft_len": 4}],
+        default=None,
+        description="Speculative decoding settings.",
     )
     examples_dir: NonEmpty | None = Field(
         default=None,
@@ -290,7 +294,9 @@ class TrtLlmBuild(SpecModel):
         examples=["/opt/TensorRT-LLM/examples"],
     )
     serving: ServingOptions = Field(
-        default_factory=ServingOptions, description="How Triton serves the engine."
+        examples=[{"streaming": True, "kv_cache_free_gpu_mem_fraction": 0.85}],
+        default_factory=ServingOptions,
+        description="How Triton serves the engine.",
     )
 
     extra_key_hints: ClassVar[dict[str, str]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
+from pydantic import BaseModel, ValidationError
 
 from tritonops.cli.main import cli
 from tritonops.docs_gen import PAGES, REGENERATE, stale
@@ -19,9 +21,10 @@ from tritonops.docs_gen.project_file import ROOT as TOP
 from tritonops.docs_gen.project_file import schema_fields
 from tritonops.errors import SpecError
 from tritonops.model_config import DataType, InstanceKind
+from tritonops.model_config.field_docs import FIELD_EXAMPLES
 from tritonops.quickstart import prepare
 from tritonops.spec import load_project
-from tritonops.spec.schema import SCHEMA_PATH, project_schema
+from tritonops.spec.schema import SCHEMA_PATH, project_file_model, project_schema
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted(ROOT.glob("examples/*/tritonops.yaml"))
@@ -225,3 +228,71 @@ def test_a_quickstart_copy_points_at_a_schema_it_carries(tmp_path: Path) -> None
     schema_file = project_file.parent / match[1]
     assert json.loads(schema_file.read_text(encoding="utf-8")) == project_schema()
     load_project(project_file)  # still a valid project
+
+
+def test_every_schema_field_has_an_example_that_fits_it(schema: dict[str, Any]) -> None:
+    defs = schema["$defs"]
+    missing, wrong = [], []
+    for owner, field in schema_fields(schema):
+        node = (schema if owner == TOP else defs[owner])["properties"][field]
+        examples = node.get("examples")
+        if not examples:
+            missing.append(f"{owner}.{field}")
+            continue
+        check = jsonschema.Draft202012Validator({**node, "$defs": defs})
+        wrong += [f"{owner}.{field}: {e!r}" for e in examples if not check.is_valid(e)]
+    assert not missing, f"fields without an example: {missing}"
+    assert not wrong, f"examples their own field refuses: {wrong}"
+
+
+def _models_under(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and every pydantic model its fields hold, each once."""
+    found: list[type[BaseModel]] = []
+    todo = [model]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.append(current)
+        for info in current.model_fields.values():
+            todo += [t for t in _types_in(info.annotation) if issubclass(t, BaseModel)]
+    return found
+
+
+def _types_in(annotation: Any) -> list[type]:
+    args = typing.get_args(annotation)
+    if not args:
+        return [annotation] if isinstance(annotation, type) else []
+    return [t for arg in args for t in _types_in(arg)]
+
+
+def _field_examples(model: type[BaseModel]) -> dict[str, list[Any]]:
+    """Examples by the name the file uses (the alias, where the mirror has one)."""
+    mirror = FIELD_EXAMPLES.get(model.__name__, {})
+    found: dict[str, list[Any]] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        found[key] = [*(info.examples or []), *([mirror[key]] if key in mirror else [])]
+    return found
+
+
+def test_every_example_passes_the_loaders_own_validation() -> None:
+    """Each example, set alone on an object whose required fields hold their own examples,
+    raises no error at that field (field validators included); errors elsewhere are rules across
+    fields (e.g. a shadow's version needs its model) that a single field cannot show."""
+    wrong = []
+    for model in _models_under(project_file_model()):
+        examples = _field_examples(model)
+        base = {
+            (info.alias or name): examples[info.alias or name][0]
+            for name, info in model.model_fields.items()
+            if info.is_required()
+        }
+        for key, values in examples.items():
+            for example in values:
+                try:
+                    model.model_validate({**base, key: example})
+                except ValidationError as exc:
+                    at_field = [e for e in exc.errors() if e["loc"][:1] == (key,)]
+                    wrong += [f"{model.__name__}.{key}: {example!r}: {e['msg']}" for e in at_field]
+    assert not wrong, "\n".join(wrong)
