@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tritonops.errors import TritonOpsError
 from tritonops.spec.schema import SCHEMA_PATH, schema_text
 
 
@@ -38,5 +39,6 @@ def schema_command(out: Path | None) -> None:
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise click.FileError(str(out), exc.strerror or str(exc)) from exc
+        reason = exc.strerror or str(exc)
+        raise TritonOpsError(f"cannot write {out}: {reason} — choose a writable file") from exc
     click.echo(f"wrote {out} (the committed copy is {SCHEMA_PATH})")

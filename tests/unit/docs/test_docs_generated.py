@@ -69,7 +69,8 @@ def test_schema_command_writes_a_file(tmp_path: Path) -> None:
 
 def test_schema_command_names_an_unwritable_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schema", "--out", str(tmp_path / "no" / "such.json")])
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert "cannot write" in result.output
     assert "such.json" in result.output
     assert "Traceback" not in result.output
 
