@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from tritonops.cli.main import cli
 from tritonops.docs_gen import PAGES, REGENERATE, stale
+from tritonops.docs_gen.__main__ import main as docs_gen_main
 from tritonops.docs_gen.project_file import ROOT as TOP
 from tritonops.docs_gen.project_file import schema_fields
 from tritonops.errors import SpecError
@@ -297,3 +298,21 @@ def test_every_example_passes_the_loaders_own_validation() -> None:
                     at_field = [e for e in exc.errors() if e["loc"][:1] == (key,)]
                     wrong += [f"{model.__name__}.{key}: {example!r}: {e['msg']}" for e in at_field]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_entry_point_checks_then_writes_every_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    assert docs_gen_main(["--check", "--root", str(tmp_path)]) == 1
+    assert f"run `{REGENERATE}`" in capsys.readouterr().err
+    assert docs_gen_main(["--root", str(tmp_path)]) == 0
+    assert docs_gen_main(["--check", "--root", str(tmp_path)]) == 0
+    for relative in PAGES:
+        assert (tmp_path / relative).read_text(encoding="utf-8") == (ROOT / relative).read_text(
+            encoding="utf-8"
+        )
+
+
+def test_the_entry_point_refuses_a_folder_that_is_not_the_repository(tmp_path: Path) -> None:
+    assert docs_gen_main(["--check", "--root", str(tmp_path)]) == 2
