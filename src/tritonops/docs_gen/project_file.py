@@ -146,11 +146,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _prose(text: str) -> str:
+    """Schema prose as Markdown text: one line, and ``<name>`` shown rather than read as HTML."""
+    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _object_section(name: str, defn: Schema, paths: list[str], defs: Schema) -> list[str]:
     title = "Top level" if name == ROOT else name
     lines = [f'<a id="{_anchor(name)}"></a>', f"### {title}", ""]
     if defn.get("description"):
-        lines += [" ".join(str(defn["description"]).split()), ""]
+        lines += [_prose(str(defn["description"])), ""]
     if name != ROOT:
         where = ", ".join(f"`{p}`" for p in paths)
         lines += [f"Where: {where}", ""]
@@ -167,7 +172,7 @@ def _object_section(name: str, defn: Schema, paths: list[str], defs: Schema) -> 
             f"`{field}`",
             _type(node, defs),
             _default(field, node, required),
-            " ".join(str(node.get("description", "")).split()),
+            _prose(str(node.get("description", ""))),
             _example(node),
         ]
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
