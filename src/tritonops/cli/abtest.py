@@ -8,10 +8,10 @@ import click
 
 from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
 from tritonops.abtest.endpoint import DEFAULT_GRPC, resolve_url
-from tritonops.abtest.ramp import RampState, parse_steps
+from tritonops.abtest.ramp import RampState, parse_steps, state_path
 from tritonops.abtest.runner import RequestSample
 from tritonops.cli import options
-from tritonops.cli.output import console
+from tritonops.cli.output import console, report_location
 from tritonops.cli.progress import progress
 
 RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["rollback"]}
@@ -40,7 +40,7 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 @click.option("--rollback", is_flag=True,
               help="Set a ramp (running or done) back to the control; no traffic.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@options.quiet()
 def ab_test_command(
     experiment: str,
     project_file: Path,
@@ -85,10 +85,10 @@ def ab_test_command(
         url, protocol = resolve_url(url, protocol, project_file)
     if ramp_steps is not None or resume or rollback:
         steps = parse_steps(ramp_steps or "1,5,25,50,100")
-        with progress("ramp", len(steps), quiet=quiet) as step:
+        with progress(out, "ramp", len(steps), quiet=quiet) as feedback:
 
             def on_step(state: RampState) -> None:
-                step(f"{state.weights.get(state.candidate, 0):g}% {state.status}", True)
+                feedback.step(f"{state.weights.get(state.candidate, 0):g}% {state.status}")
 
             state = run_ramp(
                 experiment, url=url, project=project_file, protocol=protocol, steps=steps,
@@ -101,12 +101,14 @@ def ab_test_command(
                 mark = "pass" if entry["passed"] else "FAIL"
                 out.print(f"  step {entry['percent']:>5g}%  {mark}  " + "; ".join(entry["reasons"]))
         out.print(f"ramp {state.experiment}: {state.status} (weights {state.weights})")
+        root = project_file.resolve().parent
+        out.print(report_location(state_path(root, state.experiment)))
         raise SystemExit(RAMP_EXIT.get(state.status, EXIT_CODES["hold"]))
 
-    with progress("ab-test", requests, quiet=quiet) as step:
+    with progress(out, "ab-test", requests, quiet=quiet) as feedback:
 
         def on_sample(sample: RequestSample) -> None:
-            step(sample.variant, True)
+            feedback.step(sample.variant)
 
         result = run_experiment(
             experiment, url=url, project=project_file, protocol=protocol, requests=requests,
@@ -142,6 +144,5 @@ def summary_lines(result: ExperimentResult) -> list[str]:
     for verdict in result.verdicts.values():
         lines.append(f"{verdict.candidate} vs {verdict.control}: {verdict.decision.upper()}")
         lines += [f"  - {reason}" for reason in verdict.reasons]
-    if result.files:
-        lines.append(f"report: {result.files['json'].parent}")
+    lines.append(report_location(result.files or None, "pass --report DIR to write one"))
     return lines

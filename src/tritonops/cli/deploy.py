@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -9,6 +10,8 @@ import click
 from tritonops.builders.stored import render_project
 from tritonops.cli import options
 from tritonops.cli.output import console
+from tritonops.cli.progress import progress
+from tritonops.deploy import history
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
@@ -68,6 +71,7 @@ def _row(result: LoadResult) -> str:
     "--kubernetes-version", default=None, help="kubernetes: validate for this version (1.30)."
 )
 @click.option("--dry-run", is_flag=True, help="remote: print the plan and change nothing.")
+@options.quiet()
 def deploy_command(
     project_file: Path,
     target: str,
@@ -83,6 +87,7 @@ def deploy_command(
     out: Path | None,
     kubernetes_version: str | None,
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Deploy every model of the project and smoke each one.
 
@@ -111,12 +116,12 @@ def deploy_command(
       tritonops deploy --target kubernetes --out deploy/k8s
     """
     if target == "remote":
-        _remote(project_file, url, protocol, ssl, headers, models, dry_run)
+        _remote(project_file, url, protocol, ssl, headers, models, dry_run, quiet)
         return
     if target == "kubernetes":
         _kubernetes(project_file, out, kubernetes_version)
         return
-    _local(project_file, http_port, grpc_port, metrics_port, no_serve)
+    _local(project_file, http_port, grpc_port, metrics_port, no_serve, quiet)
 
 
 def _local(
@@ -125,6 +130,7 @@ def _local(
     grpc_port: int | None,
     metrics_port: int | None,
     no_serve: bool,
+    quiet: bool,
 ) -> None:
     out = console()
     local = load_project(project_file).targets.local
@@ -132,21 +138,35 @@ def _local(
     if port is not None and triton_listening(port):
         # a Triton (e.g. `tritonops serve`) already holds the port: deploy into it instead
         out.print(f"reusing the Triton on 127.0.0.1:{port} (its repository API)")
-        _remote(project_file, f"127.0.0.1:{port}", "http", False, (), (), False)
+        _remote(project_file, f"127.0.0.1:{port}", "http", False, (), (), False, quiet)
         return
-    out.print(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
+    root = project_file.resolve().parent
     # the same loop as `tritonops serve`: Ctrl-C or SIGTERM, even while models load, stops
     # tritonserver before this process exits
     with sigterm_stops():
         try:
-            with deploy_local(
-                project_file,
-                http_port=http_port,
-                grpc_port=grpc_port,
-                metrics_port=metrics_port,
-                on_result=lambda r: out.print(_row(r)),
-            ) as deployment:
+            with contextlib.ExitStack() as serving:
+                with progress(out, "deploy", None, quiet=quiet) as feedback:
+                    feedback.step("starting tritonserver", advance=False)
+                    feedback.say(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
+
+                    def on_result(result: LoadResult) -> None:
+                        feedback.step(f"{result.model} {result.state}")
+                        if quiet and not result.passed:  # a failure shows even when quiet
+                            out.print(_row(result))
+                        feedback.say(_row(result))
+
+                    deployment = serving.enter_context(
+                        deploy_local(
+                            project_file,
+                            http_port=http_port,
+                            grpc_port=grpc_port,
+                            metrics_port=metrics_port,
+                            on_result=on_result,
+                        )
+                    )
                 server = deployment.server
+                out.print(f"deploy record: {history.history_path(root)} (tritonops history)")
                 out.print(
                     f"HTTP http://{server.http_url}  gRPC {server.grpc_url}  "
                     f"metrics {server.metrics_url}"
@@ -187,6 +207,7 @@ def _remote(
     headers: tuple[str, ...],
     models: tuple[str, ...],
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     out = console()
     project = load_project(project_file)
@@ -202,16 +223,25 @@ def _remote(
         ssl=ssl if ssl is not None else (target.ssl if target else False),
         headers={**(target.headers if target else {}), **_parse_headers(headers)},
     )
-    rendered = render_project(project_file)
-    result = deploy_remote(
-        rendered.repository,
-        options,
-        models=list(models) or None,
-        dry_run=dry_run,
-        on_step=lambda model, message: out.print(f"  {model}: {message}"),
-        project_root=project.root,
-    )
+    with progress(out, "deploy", None, quiet=quiet) as feedback:
+        feedback.step("rendering", advance=False)
+        rendered = render_project(project_file)
+
+        def on_step(model: str, message: str) -> None:
+            feedback.step(f"{model}: {message}", advance=False)
+            feedback.say(f"  {model}: {message}")
+
+        result = deploy_remote(
+            rendered.repository,
+            options,
+            models=list(models) or None,
+            dry_run=dry_run,
+            on_step=on_step,
+            project_root=project.root,
+        )
     out.print(result.plan.describe() if dry_run else result.describe())
+    if not dry_run:
+        out.print(f"deploy record: {history.history_path(project.root)} (tritonops history)")
 
 
 def _kubernetes(project_file: Path, out_dir: Path | None, kubernetes_version: str | None) -> None:

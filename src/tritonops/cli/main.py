@@ -37,7 +37,7 @@ COMMANDS = {
     "ab-test": "tritonops.cli.abtest:ab_test_command",
     "quickstart": "tritonops.cli.quickstart:quickstart_command",
     "perf": "tritonops.cli.perf:perf_group",
-    "tune": "tritonops.cli.perf:tune_command",
+    "tune": "tritonops.cli.perf:tune_alias",  # hidden: the old name of `perf tune`
     "history": "tritonops.cli.history:history_command",
     "doctor": "tritonops.cli.doctor:doctor_command",
 }

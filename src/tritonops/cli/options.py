@@ -22,3 +22,14 @@ def project_file(help: str = "The project file.") -> Callable[[F], F]:
         show_default=True,
         help=help,
     )
+
+
+def quiet() -> Callable[[F], F]:
+    """``-q/--quiet``: no progress bar and no per-item lines; the summary and the report's
+    location still print. Without a terminal on stdout (CI, a pipe) there is no bar anyway."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress bar or per-item lines; only the summary and where the report is.",
+    )

@@ -1,4 +1,5 @@
-"""``tritonops perf`` (measure, and ``perf compare``) and ``tritonops tune``."""
+"""``tritonops perf``: ``perf run`` (measure; ``perf MODEL`` for short), ``perf compare`` and
+``perf tune`` (``tritonops tune`` stays a hidden alias for one release)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from pathlib import Path
 import click
 
 from tritonops.cli import options
-from tritonops.cli.output import console
+from tritonops.cli.output import console, report_location
+from tritonops.cli.progress import progress
 from tritonops.client.probe import probe
 from tritonops.errors import PerfError
 from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.report import markdown, write_report
-from tritonops.perf.results import PerfResult
+from tritonops.perf.results import LevelResult, PerfResult
 from tritonops.perf.triton import fetch_config, load_with_config, parse_url
-from tritonops.perf.tune import FINALISTS, LevelStats, TuneResult, load_levels, plan, tune
+from tritonops.perf.tune import (
+    FINALISTS,
+    LevelStats,
+    Trial,
+    TuneResult,
+    load_levels,
+    plan,
+    tune,
+)
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
 
@@ -92,6 +102,7 @@ def perf_group() -> None:
       tritonops perf classifier --concurrency 1,2,4,8 --report perf/
       tritonops perf classifier --url http://127.0.0.1:8000 --engine builtin
       tritonops perf compare base/result.json new/result.json --max-p99-rise 10%
+      tritonops perf tune classifier --slo-p99 5 --write
     """
 
 
@@ -130,6 +141,7 @@ def perf_group() -> None:
 )
 @click.option("--batch-size", type=int, default=1, show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's /metrics for server-side times.")
+@options.quiet()
 def perf_command(
     model: str,
     url: str | None,
@@ -143,32 +155,53 @@ def perf_command(
     max_trials: int,
     batch_size: int,
     metrics_url: str | None,
+    quiet: bool,
 ) -> None:
     """Measure MODEL at each load level and print (and with --report, write) a report.
 
     A level whose windows never agree is kept and reported as unstable, with what each window
     saw; the levels measured before and after it stay."""
     out = console()
-    with _server(url, project_file, model) as (target, embedded_metrics):
-        spec = MeasureSpec(
-            model=model,
-            url=target,
-            concurrency=[int(c) for c in _numbers(concurrency)],
-            rates=_numbers(rate) if rate else (),
-            engine=engine,
-            measurement_interval_ms=measurement_interval,
-            stability_percentage=stability_percentage,
-            max_trials=max_trials,
-            batch_size=batch_size,
-            metrics_url=metrics_url or embedded_metrics,
-        )
-        result = measure(spec)
+    spec_levels = _numbers(rate) if rate else [float(c) for c in _numbers(concurrency)]
+    kind = "req/s" if rate else "concurrency"
+    with progress(out, "perf", len(spec_levels), quiet=quiet) as feedback:
+        feedback.step("finding the server", advance=False)
+        with _server(url, project_file, model) as (target, embedded_metrics):
+            spec = MeasureSpec(
+                model=model,
+                url=target,
+                concurrency=[int(c) for c in _numbers(concurrency)],
+                rates=_numbers(rate) if rate else (),
+                engine=engine,
+                measurement_interval_ms=measurement_interval,
+                stability_percentage=stability_percentage,
+                max_trials=max_trials,
+                batch_size=batch_size,
+                metrics_url=metrics_url or embedded_metrics,
+            )
+
+            def on_level(level: LevelResult) -> None:
+                feedback.say(_level_line(kind, level))
+                feedback.step(f"{kind} {level.load:g} done")
+
+            result = measure(
+                spec,
+                on_level_start=lambda load: feedback.step(f"{kind} {load:g}", advance=False),
+                on_level=on_level,
+            )
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     out.print(markdown(result))
-    if report_dir is not None:
-        for kind, path in write_report(result, report_dir).items():
-            out.print(f"{kind:<9} {path}")
+    paths = write_report(result, report_dir) if report_dir is not None else None
+    out.print(report_location(paths, "pass --report DIR to write one"))
+
+
+def _level_line(kind: str, level: LevelResult) -> str:
+    flag = "" if level.stable else "  (unstable)"
+    return (
+        f"  {kind} {level.load:g}: {level.throughput:.0f} infer/s, "
+        f"p99 {level.latency.p99_us / 1000:.2f} ms{flag}"
+    )
 
 
 @perf_group.command("compare")
@@ -195,7 +228,7 @@ def compare_command(
 NO_PICK_EXIT = 3  # tune: no configuration met the SLO
 
 
-@click.command("tune")
+@perf_group.command("tune")
 @click.argument("model")
 @click.option(
     "--url",
@@ -229,6 +262,7 @@ NO_PICK_EXIT = 3  # tune: no configuration met the SLO
     show_default=True,
 )
 @click.option("--write", is_flag=True, help="Apply the pick to the project file.")
+@options.quiet()
 @click.pass_context
 def tune_command(
     ctx: click.Context,
@@ -241,6 +275,7 @@ def tune_command(
     window: int,
     engine: EngineChoice,
     write: bool,
+    quiet: bool,
 ) -> None:
     """Search batching and instance settings of MODEL for the best throughput within the SLO.
 
@@ -250,28 +285,36 @@ def tune_command(
     """
     out = console()
     plan(budget, FINALISTS, load_levels(concurrency))  # a budget too small fails before any server
-    with _server(url, project_file, model) as (target, _metrics):
-        config = fetch_config(parse_url(target), model)
-        measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
-        out.print(f"engine: {used}")
-        try:
-            result = tune(
-                config,
-                measurer,
-                slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
-                budget=budget,
-                concurrency=concurrency,
-                on_trial=lambda t: out.print(
-                    f"  [{t.phase}] c={t.concurrency} {t.candidate.describe()}: "
-                    f"{t.throughput:.0f} infer/s, p99 {t.p99_us / 1000:.1f} ms"
-                ),
-            )
-        except BaseException:
-            with contextlib.suppress(PerfError):  # the first failure is the one to report
-                load_with_config(parse_url(target), config)
-            raise
-        # a server the user runs goes back to the config it served before tuning
-        load_with_config(parse_url(target), config)
+    with progress(out, "tune", budget, quiet=quiet) as feedback:
+        feedback.step("finding the server", advance=False)
+        with _server(url, project_file, model) as (target, _metrics):
+            config = fetch_config(parse_url(target), model)
+            measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
+            feedback.say(f"engine: {used}")
+
+            def on_trial(trial: Trial) -> None:
+                feedback.say(
+                    f"  [{trial.phase}] c={trial.concurrency} {trial.candidate.describe()}: "
+                    f"{trial.throughput:.0f} infer/s, p99 {trial.p99_us / 1000:.1f} ms"
+                )
+                feedback.step(f"{trial.phase} c={trial.concurrency}", advance=False)
+                feedback.advance(trial.windows)
+
+            try:
+                result = tune(
+                    config,
+                    measurer,
+                    slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
+                    budget=budget,
+                    concurrency=concurrency,
+                    on_trial=on_trial,
+                )
+            except BaseException:
+                with contextlib.suppress(PerfError):  # the first failure is the one to report
+                    load_with_config(parse_url(target), config)
+                raise
+            # a server the user runs goes back to the config it served before tuning
+            load_with_config(parse_url(target), config)
     for line in result_lines(result):
         out.print(line)
     if not result.met_slo:
@@ -338,3 +381,19 @@ def result_lines(result: TuneResult) -> list[str]:
             + "; ".join(c.describe() for c in result.within_noise)
         )
     return lines
+
+
+def _tune_alias(**params: object) -> None:
+    click.echo(
+        "note: `tritonops tune` is now `tritonops perf tune`; the old name goes in the next "
+        "release",
+        err=True,
+    )
+    click.get_current_context().invoke(tune_command, **params)
+
+
+# the old spelling, kept one release for scripts; hidden from --help
+tune_alias = click.Command(
+    "tune", params=list(tune_command.params), callback=_tune_alias, hidden=True,
+    help=tune_command.help, epilog="Deprecated: use `tritonops perf tune`.",
+)  # fmt: skip

@@ -10,6 +10,9 @@ from pathlib import Path
 import click
 
 from tritonops.atomic import REPOSITORY_MARKER, recover_directory
+from tritonops.cli import options
+from tritonops.cli.output import console
+from tritonops.cli.progress import progress
 from tritonops.deploy.loadcheck import validate_with_load
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import FORMATS, format_report, validate_repository
@@ -61,6 +64,7 @@ from tritonops.repository.validate.report import summary
     help="Validate for a server started with --disable-auto-complete-config (or "
     "--strict-model-config): every config.pbtxt must exist and be complete as written.",
 )
+@options.quiet()
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -71,6 +75,7 @@ def validate_command(
     tritonserver: Path | None,
     triton_version: str | None,
     no_auto_complete: bool,
+    quiet: bool,
 ) -> None:
     """Validate the model repository REPO (default: model_repository).
 
@@ -87,7 +92,15 @@ def validate_command(
     recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
     try:
         if load:
-            report = validate_with_load(repo, tritonserver=tritonserver)
+            # stdout carries the report (maybe JSON): the bar and its lines go to stderr
+            status = console(stderr=True)
+            with progress(status, "validate --load", None, quiet=quiet) as feedback:
+                feedback.step("starting tritonserver", advance=False)
+                report = validate_with_load(
+                    repo,
+                    tritonserver=tritonserver,
+                    on_result=lambda result: feedback.step(f"{result.model} {result.state}"),
+                )
         else:
             report = validate_repository(
                 repo, triton_version=triton_version, auto_complete=not no_auto_complete
@@ -101,4 +114,5 @@ def validate_command(
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(summary(report))
+        click.echo(f"report: {output}")
     ctx.exit(0 if report.valid else 1)
