@@ -167,3 +167,13 @@ def test_report_md_carries_the_server_counters_of_report_json() -> None:
     assert "## Server side" in text
     assert "| digits_v1 | 1992 | 0 | 1531 | 1.30 | 1.006 | 0.418 | 0.585 |" in text
     assert "No server metrics" in markdown(_report(2.5, {"control": 200}))
+
+
+def test_perf_plot_names_the_unstable_levels_it_leaves_out() -> None:
+    result = _perf(server=True)
+    result.engine = "perf_analyzer"
+    result.levels[0] = LevelResult(load=1, throughput=900, latency=result.levels[0].latency,
+                                   stable=False)  # fmt: skip
+    figure = perf_figure(result)
+    assert "unstable, not plotted: 1" in figure.get_suptitle()
+    assert [t.get_text() for t in figure.axes[2].get_xticklabels()] == ["2", "4", "8"]

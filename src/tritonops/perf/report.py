@@ -58,7 +58,9 @@ def figure(result: PerfResult) -> Figure:
     loads = [lv.load for lv in levels]
     fig = Figure(figsize=(16, 4.8))
     curve, pct, server = fig.subplots(1, 3)
-    fig.suptitle(f"{result.model} ({result.engine})")
+    dropped = [f"{lv.load:g}" for lv in result.levels if lv not in levels]
+    unstable = f" — unstable, not plotted: {', '.join(dropped)} (see report.md)" if dropped else ""
+    fig.suptitle(f"{result.model} ({result.engine}){unstable}")
     if not levels:
         for axes in (curve, pct, server):
             plots.say_empty(axes, "no stable level measured")
@@ -70,6 +72,7 @@ def figure(result: PerfResult) -> Figure:
     load_label = "concurrency" if result.load_kind == "concurrency" else "request rate (req/s)"
     title = f"throughput vs p99 (points: {load_label})"
     curve.set(xlabel="p99 latency (ms)", ylabel="throughput (infer/s)", title=title)
+    curve.margins(x=0.12, y=0.08)  # room for the point labels at the ends
     plots.plain_ms_axis(curve.xaxis, log=False)
     plots.non_negative(curve)
     for name in ("p50_us", "p90_us", "p95_us", "p99_us"):
