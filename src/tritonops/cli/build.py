@@ -8,20 +8,27 @@ import click
 
 from tritonops.builders.run import build_project
 from tritonops.cli import options
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
 from tritonops.cli.progress import progress
 from tritonops.spec import load_project
 
 
-@click.command("build")
+@click.command("build", cls=TritonOpsCommand)
 @options.project_file()
-@click.option("--only", multiple=True, metavar="NAME", help="Build only these models.")
+@click.option("--only", type=options.CommaList(click.STRING), multiple=True,
+              metavar="NAME[,NAME...]", help="Build only these models.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option("--dry-run", is_flag=True, help="Print the exact build steps; build nothing.")
 @click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Models built at once.")
 @options.quiet()
 def build_command(
-    project_file: Path, only: tuple[str, ...], force: bool, dry_run: bool, jobs: int, quiet: bool
+    project_file: Path,
+    only: tuple[list[str], ...],
+    force: bool,
+    dry_run: bool,
+    jobs: int,
+    quiet: bool,
 ) -> None:
     """Build every model from its source, then render and validate the repository.
 
@@ -50,7 +57,12 @@ def build_command(
                 feedback.say(f"  {model}: {what}")
 
         result = build_project(
-            project_file, only=only, force=force, dry_run=dry_run, jobs=jobs, on_event=event
+            project_file,
+            only=options.flatten(only),
+            force=force,
+            dry_run=dry_run,
+            jobs=jobs,
+            on_event=event,
         )
     for note in result.notes:
         out.print(note)

@@ -8,11 +8,12 @@ import click
 
 from tritonops.builders import lineage
 from tritonops.cli import options
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
 from tritonops.deploy import history
 
 
-@click.command("history")
+@click.command("history", cls=TritonOpsCommand)
 @click.argument("model", required=False)
 @options.project_file("The project file (its folder holds .tritonops/history.jsonl).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Newest N records.")

@@ -11,6 +11,7 @@ import click
 
 from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.cli import options
+from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
 from tritonops.cli.output import console
 from tritonops.cli.progress import progress
 from tritonops.deploy.loadcheck import validate_with_load
@@ -19,7 +20,9 @@ from tritonops.repository.validate import FORMATS, format_report, validate_repos
 from tritonops.repository.validate.report import summary
 
 
-@click.command("validate")
+@click.command(
+    "validate", cls=TritonOpsCommand, error_codes={RepositoryError: ExitCode.UNUSABLE_INPUT}
+)
 @click.argument("repo", default="model_repository", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -65,9 +68,7 @@ from tritonops.repository.validate.report import summary
     "--strict-model-config): every config.pbtxt must exist and be complete as written.",
 )
 @options.quiet()
-@click.pass_context
 def validate_command(
-    ctx: click.Context,
     repo: Path,
     fmt: str,
     output: Path | None,
@@ -90,24 +91,20 @@ def validate_command(
       tritonops validate model_repository --triton-version 24.09
     """
     recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
-    try:
-        if load:
-            # stdout carries the report (maybe JSON): the bar and its lines go to stderr
-            status = console(stderr=True)
-            with progress(status, "validate --load", None, quiet=quiet) as feedback:
-                feedback.step("starting tritonserver", advance=False)
-                report = validate_with_load(
-                    repo,
-                    tritonserver=tritonserver,
-                    on_result=lambda result: feedback.step(f"{result.model} {result.state}"),
-                )
-        else:
-            report = validate_repository(
-                repo, triton_version=triton_version, auto_complete=not no_auto_complete
+    if load:
+        # stdout carries the report (maybe JSON): the bar and its lines go to stderr
+        status = console(stderr=True)
+        with progress(status, "validate --load", None, quiet=quiet) as feedback:
+            feedback.step("starting tritonserver", advance=False)
+            report = validate_with_load(
+                repo,
+                tritonserver=tritonserver,
+                on_result=lambda result: feedback.step(f"{result.model} {result.state}"),
             )
-    except RepositoryError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(2)
+    else:
+        report = validate_repository(
+            repo, triton_version=triton_version, auto_complete=not no_auto_complete
+        )
     text = format_report(report, fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -115,4 +112,4 @@ def validate_command(
         output.write_text(text, encoding="utf-8")
         click.echo(summary(report))
         click.echo(f"report: {output}")
-    ctx.exit(0 if report.valid else 1)
+    leave(ExitCode.OK if report.valid else ExitCode.ERROR)
