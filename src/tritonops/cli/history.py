@@ -64,3 +64,8 @@ def history_command(model: str | None, project_file: Path, limit: int) -> None:
         out.print(f"{record.time[:19]}  {record.target:<10} {record.outcome:<11} {summary}")
         if record.detail:
             out.print(f"    {record.detail}")
+        if record.staged:
+            # an interrupted remote deploy may have left these scratch models loaded; the
+            # next remote deploy to the same server unloads them
+            left = "may still be loaded" if record.outcome == "interrupted" else "staged"
+            out.print(f"    staged: {', '.join(record.staged)} ({left})")
