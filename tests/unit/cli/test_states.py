@@ -62,3 +62,16 @@ def test_history_shows_what_an_interrupted_deploy_staged(tmp_path: Path) -> None
     interrupted = lines.index(next(line for line in lines if "interrupted" in line))
     assert "staged: classifier.tritonops-canary (may still be loaded)" in lines[interrupted + 1]
     assert "staged: scorer.tritonops-canary (staged)" in result.output
+
+
+def test_history_as_json_carries_every_state(tmp_path: Path) -> None:
+    import json
+
+    history.append(tmp_path, history.DeployRecord("remote", "in-progress", deploy_id="a",
+                                                  staged=("m.tritonops-canary",)))  # fmt: skip
+    args = ["history", "-f", str(tmp_path / "tritonops.yaml"), "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    [deploy] = json.loads(result.output)["deploys"]
+    assert deploy["outcome"] == "interrupted"
+    assert deploy["staged"] == ["m.tritonops-canary"]
