@@ -269,6 +269,7 @@ def concurrency(help: str, *, many: bool = False, default: Any = None) -> Callab
             "--concurrency",
             type=CommaList(POSITIVE_INT),
             multiple=True,
+            metavar="N[,N...]",
             default=default,
             show_default=default is not None,
             help=help,
@@ -276,6 +277,7 @@ def concurrency(help: str, *, many: bool = False, default: Any = None) -> Callab
     return click.option(
         "--concurrency",
         type=POSITIVE_INT,
+        metavar="N",
         default=default,
         show_default=default is not None,
         help=help,
@@ -285,8 +287,9 @@ def concurrency(help: str, *, many: bool = False, default: Any = None) -> Callab
 def rate(help: str, *, many: bool = False) -> Callable[[F], F]:
     """``--rate``: requests per second offered (open loop); ``many`` for several levels."""
     if many:
-        return click.option("--rate", type=CommaList(POSITIVE_FLOAT), multiple=True, help=help)
-    return click.option("--rate", type=POSITIVE_FLOAT, default=None, help=help)
+        return click.option("--rate", type=CommaList(POSITIVE_FLOAT), multiple=True,
+                            metavar="RATE[,RATE...]", help=help)  # fmt: skip
+    return click.option("--rate", type=POSITIVE_FLOAT, default=None, metavar="RATE", help=help)
 
 
 def requests(help: str = "Requests to send.") -> Callable[[F], F]:

@@ -125,8 +125,8 @@ def perf_group() -> None:
 @options.rate("Open-loop levels, requests/s (instead of --concurrency).", many=True)
 @options.engine()
 @options.report_dir("Write result.json, report.md and report.png here.")
-@click.option("--interval", type=options.Duration(minimum_s=0.05), default=1.0,
-              show_default="1s", metavar="DURATION",
+@click.option("--interval", type=options.Duration(minimum_s=0.05), default="1s",
+              show_default=True, metavar="DURATION",
               help="Measurement window per trial (1s, 500ms).")  # fmt: skip
 @options.deprecated("--measurement-interval", type=click.IntRange(min=50), default=None,
                     new="use --interval (500ms, 1s)")  # fmt: skip
@@ -254,8 +254,8 @@ NO_PICK_EXIT = ExitCode.HOLD  # tune: no configuration met the SLO
 @options.concurrency(
     "Screening load; finalists are compared at 1/4, 1/2, 1 and 2 times it.", default=16
 )
-@click.option("--interval", type=options.Duration(minimum_s=0.01), default=0.3,
-              show_default="300ms", metavar="DURATION",
+@click.option("--interval", type=options.Duration(minimum_s=0.01), default="300ms",
+              show_default=True, metavar="DURATION",
               help="Measurement window (300ms, 1s).")  # fmt: skip
 @options.deprecated("--window", type=click.IntRange(min=10), default=None,
                     new="use --interval (300ms, 1s)")  # fmt: skip
