@@ -52,7 +52,7 @@ def _row(result: LoadResult) -> str:
 @options.protocol_alias()
 @options.deprecated("--ssl", is_flag=True, default=None,
                     new="write https:// or grpcs:// in --url instead")  # fmt: skip
-@options.headers()
+@options.headers("remote: ")
 @click.option("--model", "models", type=options.CommaList(click.STRING), multiple=True,
               metavar="NAME[,NAME...]", help="remote: deploy only these models.")  # fmt: skip
 @click.option(

@@ -241,8 +241,9 @@ def with_protocol(server: ServerUrl | None, protocol: str | None) -> ServerUrl |
     return ServerUrl(server.address, "http" if protocol == "http" else "grpc", server.tls, True)
 
 
-def headers() -> Callable[[F], F]:
-    """``--header NAME=VALUE``, repeated; never printed or recorded."""
+def headers(scope: str = "") -> Callable[[F], F]:
+    """``--header NAME=VALUE``, repeated; never printed or recorded. ``scope`` prefixes the help
+    (``"remote: "``) where only one mode of the command sends it."""
     return click.option(
         "--header",
         "headers",
@@ -251,8 +252,8 @@ def headers() -> Callable[[F], F]:
         envvar=HEADERS_ENVVAR,
         show_envvar=True,
         metavar="NAME=VALUE",
-        help="A header sent on every call (e.g. an auth token), repeatable; never printed or "
-        "recorded.",
+        help=f"{scope}a header sent on every call (e.g. an auth token), repeatable; never printed "
+        "or recorded.",
     )
 
 
