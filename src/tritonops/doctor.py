@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from tritonops.builders import lineage
 from tritonops.errors import ServerError
@@ -22,11 +23,14 @@ from tritonops.server import LocalTriton
 from tritonops.server.backends import prepare_backend_dir
 from tritonops.server.binary import find_tritonserver
 
+# ok: agrees; warn: may differ in behaviour; fail: will not serve (doctor exits 1)
+CheckStatus = Literal["ok", "warn", "fail"]
+
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # ok | warn | fail
+    status: CheckStatus
     detail: str
 
 
