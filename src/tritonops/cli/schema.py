@@ -6,15 +6,17 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.errors import TritonOpsError
 from tritonops.spec.schema import SCHEMA_PATH, schema_text
 
 
-@click.command("schema")
+@click.command("schema", cls=TritonOpsCommand)
 @click.option(
+    "--output",
     "-o",
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write the schema to this file instead of printing it.",
 )
@@ -30,7 +32,7 @@ def schema_command(out: Path | None) -> None:
     \b
     Examples:
       tritonops schema > tritonops.schema.json
-      tritonops schema --out .vscode/tritonops.schema.json
+      tritonops schema -o .vscode/tritonops.schema.json
     """
     text = schema_text()
     if out is None:
