@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tritonops.llm.engine import EngineInputError, Generation, TinyDecoder
     from tritonops.llm.engine_file import EngineFileError
     from tritonops.llm.engine_file import read as read_engine
-    from tritonops.server.backends.tensorrtllm.trtllm_contract import (
+    from tritonops.llm.trtllm_contract import (
         ContractError,
         Parameters,
         Request,

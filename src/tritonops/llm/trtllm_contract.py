@@ -106,12 +106,8 @@ class _Reader:
         """An optional parameter: absent or unparsable means the default and a warning."""
         try:
             return parse(self.text(name))
-        except ContractError as exc:
-            self.warnings.append(f"{name}: {exc}; {note}")
-        except ValueError:
-            self.warnings.append(
-                f"{name}: cannot read {self.params and self.params[name]!r}; {note}"
-            )
+        except ValueError as exc:  # absent (ContractError) or not parsable, as the C++ throws
+            self.warnings.append(f"{name}: {exc}; {note}" if note else f"{name}: {exc}")
         return default
 
 
