@@ -50,13 +50,15 @@ class FakeError:
 
 
 class FakeSender:
-    def __init__(self, cancel_after: int | None = None) -> None:
+    def __init__(self, cancel_after: int | None = None, log: list[str] | None = None) -> None:
         self.sent: list[tuple[FakeResponse | None, int]] = []
         self.cancel_after = cancel_after
         self.done = threading.Event()
+        self.log = log if log is not None else []  # shared by senders: the order of sends
 
     def send(self, response: FakeResponse | None = None, flags: int = 0) -> None:
         self.sent.append((response, flags))
+        self.log.append(str(id(self)))
         if flags & FINAL:
             self.done.set()
 
@@ -87,7 +89,9 @@ def _fake_pb_utils() -> types.ModuleType:
     fake.InferenceResponse = FakeResponse  # type: ignore[attr-defined]
     fake.TritonError = FakeError  # type: ignore[attr-defined]
     fake.TritonModelException = type("TritonModelException", (Exception,), {})  # type: ignore[attr-defined]
-    fake.Logger = types.SimpleNamespace(log_warn=lambda message: None)  # type: ignore[attr-defined]
+    fake.Logger = types.SimpleNamespace(  # type: ignore[attr-defined]
+        log_warn=lambda message: None, log_error=lambda message: None
+    )
 
     def tensor(request: FakeRequest, name: str) -> FakeTensor | None:
         return FakeTensor(name, request.inputs[name]) if name in request.inputs else None
@@ -116,11 +120,14 @@ def model_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return module
 
 
-def _args(tmp_path: Path, decoupled: bool = True, engine_text: str | None = None) -> dict[str, str]:
+def _args(
+    tmp_path: Path, decoupled: bool = True, engine_text: str | None = None, batch: int = 4
+) -> dict[str, str]:
     folder = tmp_path / "repo" / "llm"
     (folder / "1").mkdir(parents=True, exist_ok=True)
     if engine_text is None:
-        engine_text = ENGINE.to_json()
+        limits = {**ENGINE.limits, "max_batch_size": batch}
+        engine_text = engine_file.StandinEngine(ENGINE.decoder, ENGINE.seed, limits, "t").to_json()
     if engine_text:
         (folder / "1" / engine_file.FILE_NAME).write_text(engine_text)
     params = {
@@ -257,3 +264,53 @@ def test_a_real_engine_is_refused_at_load(model_module: types.ModuleType, tmp_pa
     model = model_module.TritonPythonModel()
     with pytest.raises(Exception, match="holds a real TensorRT-LLM engine"):
         model.initialize(args)
+
+
+@pytest.mark.parametrize(("batch", "interleaved"), [(4, True), (1, False)])
+def test_sequences_share_iterations_up_to_the_engines_batch_size(
+    model_module: types.ModuleType, tmp_path: Path, batch: int, interleaved: bool
+) -> None:
+    model = _started(model_module, _args(tmp_path, batch=batch))
+    log: list[str] = []
+    first, second = FakeSender(log=log), FakeSender(log=log)
+    try:
+        # both arrive in one execute: one dynamic batch
+        model.execute(
+            [
+                FakeRequest(_inputs(streaming=[True], request_output_len=[4]), first),
+                FakeRequest(_inputs(streaming=[True], request_output_len=[4]), second),
+            ]
+        )
+        assert first.done.wait(30)
+        assert second.done.wait(30)
+    finally:
+        model.finalize()
+    a, b = str(id(first)), str(id(second))
+    if interleaved:  # in-flight: one token each per iteration
+        assert log[:4] == [a, b, a, b]
+    else:  # a batch of one: the second waits for the first to finish
+        assert log == [a] * 4 + [b] * 4
+
+
+def test_a_stop_request_cancels_the_request_with_its_id(
+    model_module: types.ModuleType, tmp_path: Path
+) -> None:
+    model = _started(model_module, _args(tmp_path))
+    running, stopper, anonymous = FakeSender(), FakeSender(), FakeSender()
+    try:
+        long = _inputs(streaming=[True], request_output_len=[120])
+        model.execute([FakeRequest(long, running, request_id="r1")])
+        model.execute([FakeRequest(_inputs(stop=[True]), stopper, request_id="r1")])
+        model.execute([FakeRequest(_inputs(stop=[True]), anonymous)])
+        assert running.done.wait(30)
+    finally:
+        model.finalize()
+    # handleStopRequest: an empty final response for the stop request itself
+    ((answer, flags),) = stopper.sent
+    assert flags == FINAL
+    assert answer is not None
+    assert answer.outputs == {}
+    assert len([r for r, _ in running.sent if r is not None]) < 120
+    ((refusal, _),) = anonymous.sent
+    assert refusal is not None
+    assert "request ID is not provided" in refusal.error.message
