@@ -84,9 +84,9 @@ class DecoderShape:
 class Sampling:
     """How the next token is chosen; the defaults are greedy.
 
-    As in TensorRT-LLM's sampling config: ``top_k`` 0 with ``top_p`` 0 means greedy
-    (``top_k`` 1); ``temperature`` scales logits only when sampling; ``seed`` makes sampling
-    repeatable per request.
+    Greedy unless ``top_k`` > 1 or 0 < ``top_p`` < 1 (this decoder's rule: a request that
+    names no sampling option gets deterministic tokens); ``temperature`` scales logits only when
+    sampling; ``seed`` makes sampling repeatable per request.
     """
 
     temperature: float = 1.0
