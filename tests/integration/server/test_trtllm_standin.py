@@ -1,6 +1,7 @@
 """examples/llm on the embedded server: build --dry-run, then all five models load and generate.
 
-One server for the module: the same load-and-smoke pass ``validate --load`` runs, a text request
+One server for the module (the five models, and the engine model once more without decoupled
+responses): the same load-and-smoke pass ``validate --load`` runs, a text request
 to the ensemble over HTTP (Triton's generate endpoint), a token stream from the tensorrt_llm
 model over gRPC that matches the stand-in engine's own tokens, and the engine's limit refused in
 the backend's words.
@@ -38,6 +39,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalTrit
     )
     build_project(project / "tritonops.yaml", dry_run=True)
     repository = project / "model_repository"
+    # the same engine served without decoupled responses: one answer per request, over HTTP
+    sync = repository / "tinyllama_sync"
+    shutil.copytree(repository / "tinyllama", sync)
+    config = (sync / "config.pbtxt").read_text()
+    config = config.replace('name: "tinyllama"', 'name: "tinyllama_sync"')
+    (sync / "config.pbtxt").write_text(
+        config.replace("model_transaction_policy { decoupled: true }", "")
+    )
     with LocalTriton(repository) as server:
         yield server, repository
 
@@ -55,6 +64,7 @@ def test_every_model_loads_and_answers_a_generate_smoke(smoked: dict[str, Any]) 
         "tinyllama_ensemble",
         "tinyllama_postprocessing",
         "tinyllama_preprocessing",
+        "tinyllama_sync",
     ]
     failed = {name: f"{r.state}: {r.detail}" for name, r in smoked.items() if not r.passed}
     assert failed == {}
@@ -62,6 +72,7 @@ def test_every_model_loads_and_answers_a_generate_smoke(smoked: dict[str, Any]) 
         assert smoked[name].state == "READY"
         assert "streamed over gRPC" in smoked[name].detail
     assert "generated '" in smoked["tinyllama_ensemble"].detail
+    assert "one response" in smoked["tinyllama_sync"].detail
 
 
 def _generate(server: LocalTriton, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
