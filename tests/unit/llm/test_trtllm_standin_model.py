@@ -314,3 +314,21 @@ def test_a_stop_request_cancels_the_request_with_its_id(
     ((refusal, _),) = anonymous.sent
     assert refusal is not None
     assert "request ID is not provided" in refusal.error.message
+
+
+def test_tensors_of_odd_shapes_fail_their_request_alone(
+    model_module: types.ModuleType, tmp_path: Path
+) -> None:
+    model = _started(model_module, _args(tmp_path))
+    odd, fine = FakeSender(), FakeSender()
+    try:
+        batch = _inputs(input_ids=[[1, 2], [3, 4]], input_lengths=[2])  # one length for two rows
+        model.execute([FakeRequest(batch, odd), FakeRequest(_inputs(), fine)])
+        assert fine.done.wait(30)
+    finally:
+        model.finalize()
+    ((refusal, flags),) = odd.sent
+    assert flags == FINAL
+    assert refusal is not None
+    assert "cannot read the request's tensors" in refusal.error.message
+    assert fine.sent[-1][0] is not None

@@ -147,7 +147,12 @@ class TritonPythonModel:
 
     def _parse(self, request: Any) -> tuple[list[Request], list[str]]:
         inputs = _inputs(request)
-        sequences = requests_from_inputs(inputs, self.params, self.decoupled)
+        try:
+            sequences = requests_from_inputs(inputs, self.params, self.decoupled)
+        except (ContractError, EngineInputError):
+            raise
+        except Exception as exc:  # tensors of odd types or shapes: this request fails, alone
+            raise ContractError(f"cannot read the request's tensors: {exc}") from None
         checked, warnings = [], []
         for sequence in sequences:
             ok, warning = checked_for_engine(sequence, self.limits)
