@@ -145,3 +145,12 @@ def test_validate_load_plans_the_llm_set_and_says_what_it_cannot_check(project: 
     (note,) = plan_load(repository, "tinyllama", gpus=0).not_checked
     assert "the TensorRT-LLM engine and its GPU kernels are not run here" in note
     assert plan_load(repository, "tinyllama_preprocessing", gpus=0).not_checked == ()
+
+
+def test_doctor_tells_a_stand_in_engine_from_a_real_one(project: Path) -> None:
+    from tritonops.doctor import diagnose
+
+    build_project(project, dry_run=True)
+    checks = [c for c in diagnose(project.parent, {"gpu": "no"}) if c.name == "tinyllama v1"]
+    assert [c.status for c in checks if "stand-in" in c.detail] == ["warn"]
+    assert not any("needs an NVIDIA GPU" in c.detail for c in checks)
