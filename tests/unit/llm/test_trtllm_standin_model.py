@@ -332,3 +332,20 @@ def test_tensors_of_odd_shapes_fail_their_request_alone(
     assert refusal is not None
     assert "cannot read the request's tensors" in refusal.error.message
     assert fine.sent[-1][0] is not None
+
+
+def test_unloading_closes_what_is_still_running(
+    model_module: types.ModuleType, tmp_path: Path
+) -> None:
+    model = _started(model_module, _args(tmp_path, batch=1))
+    senders = [FakeSender(), FakeSender()]
+    long = _inputs(streaming=[True], request_output_len=[120])
+    model.execute([FakeRequest(long, sender) for sender in senders])
+    model.finalize()
+    for sender in senders:  # the running one and the waiting one
+        assert sender.done.wait(30)
+        last, flags = sender.sent[-1]
+        assert flags == FINAL
+        if last is not None and last.error is not None:
+            assert "unloaded before generation ended" in last.error.message
+    assert any(s.sent[-1][0] is not None and s.sent[-1][0].error for s in senders)

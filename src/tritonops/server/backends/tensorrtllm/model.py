@@ -287,6 +287,12 @@ class TritonPythonModel:
                     done = True
                 if done:
                     active.remove(item)
+        # finalized with sequences still running: each request still gets its final response
+        for item in active + waiting:
+            try:
+                self._close(item.group, _error("the model was unloaded before generation ended"))
+            except Exception as exc:
+                pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
 
     def _step(self, item: _Active, stopped: set[str]) -> bool:
         """One iteration for one sequence; True when it is finished (its group told)."""
