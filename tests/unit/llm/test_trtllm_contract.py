@@ -22,6 +22,7 @@ from tritonops.llm.trtllm_contract import (
     cpp_float,
     cpp_int,
     locator,
+    logits_type,
     output_arrays,
     read_parameters,
     requests_from_inputs,
@@ -316,3 +317,18 @@ def test_outputs_are_shaped_as_the_backend_fills_them() -> None:
     # log probs only when asked for, batch_index only for a batch of more than one
     plain = output_arrays(_request(), [7], [-0.5], wanted, batch_size=1)
     assert sorted(plain) == ["output_ids", "sequence_length"]
+
+
+def test_logits_come_in_the_type_the_config_declares() -> None:
+    config = {
+        "output": [{"name": "output_ids"}, {"name": "context_logits", "data_type": "TYPE_FP16"}]
+    }
+    assert logits_type(config) == "TYPE_FP16"
+    assert logits_type({"output": []}) == "TYPE_FP32"
+    with pytest.raises(ContractError, match="Logits type is not supported"):
+        logits_type({"output": [{"name": "generation_logits", "data_type": "TYPE_BF16"}]})
+    request = _request(return_context_logits=True)
+    logits = np.ones((10, 49), dtype=np.float32)
+    out = output_arrays(request, [1], [0.0], {"context_logits"}, logits, logits_type="TYPE_FP16")
+    assert out["context_logits"].dtype == np.float16
+    assert out["context_logits"].shape == (1, 10, 49)

@@ -349,3 +349,29 @@ def test_unloading_closes_what_is_still_running(
         if last is not None and last.error is not None:
             assert "unloaded before generation ended" in last.error.message
     assert any(s.sent[-1][0] is not None and s.sent[-1][0].error for s in senders)
+
+
+class BrokenSender(FakeSender):
+    """A client gone mid-stream: every send fails."""
+
+    def send(self, response: FakeResponse | None = None, flags: int = 0) -> None:
+        self.sent.append((response, flags))
+        raise RuntimeError("the stream is closed")
+
+
+def test_a_failing_client_never_stops_the_others(
+    model_module: types.ModuleType, tmp_path: Path
+) -> None:
+    model = _started(model_module, _args(tmp_path))
+    broken, fine = BrokenSender(), FakeSender()
+    try:
+        stream = _inputs(streaming=[True])
+        model.execute([FakeRequest(stream, broken), FakeRequest(stream, fine)])
+        assert fine.done.wait(30)
+    finally:
+        model.finalize()
+    tokens = [r for r, _ in fine.sent if r is not None and r.outputs["output_ids"].size]
+    assert len(tokens) == 6
+    # the broken one was tried once for its token, once for the error that ends it
+    assert len(broken.sent) == 2
+    assert broken.sent[-1][1] == FINAL

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Request,
         checked_for_engine,
         locator,
+        logits_type,
         output_arrays,
         read_parameters,
         requests_from_inputs,
@@ -50,6 +51,7 @@ else:  # in the stub, this backend's folder (with the llm modules copied in) is 
         Request,
         checked_for_engine,
         locator,
+        logits_type,
         output_arrays,
         read_parameters,
         requests_from_inputs,
@@ -76,6 +78,7 @@ class _Active:
     group: _Group
     stream: Generation
     tokens: list[int] = field(default_factory=list)
+    closed: bool = False  # its group was told it ended (so an error later is not sent twice)
 
 
 def _inputs(request: Any) -> dict[str, NDArray[Any]]:
@@ -128,6 +131,7 @@ class TritonPythonModel:
             self.params: Parameters = read_parameters(
                 config, locator(Path(args["model_repository"]))
             )
+            self.logits_type = logits_type(config)
             engine = read_engine(Path(self.params.engine_path))
             self.decoder = TinyDecoder(engine.decoder, engine.seed)
         except (ContractError, EngineFileError, EngineInputError) as exc:
@@ -229,6 +233,7 @@ class TritonPythonModel:
                 set(request.requested_output_names()),
                 stream.context_logits,
                 stream.generation_logits,
+                logits_type=self.logits_type,
             )
         )
 
@@ -282,30 +287,41 @@ class TritonPythonModel:
             for item in list(active):
                 try:
                     done = self._step(item, stopped)
-                except Exception as exc:  # a failing client must not stop the others' tokens
+                except Exception as exc:  # one failing sequence must not stop the others
                     pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
+                    self._end(item, _error(f"tensorrtllm stand-in failed: {exc}"), quiet=True)
                     done = True
                 if done:
                     active.remove(item)
         # finalized with sequences still running: each request still gets its final response
         for item in active + waiting:
-            try:
-                self._close(item.group, _error("the model was unloaded before generation ended"))
-            except Exception as exc:
-                pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
+            message = "the model was unloaded before generation ended"
+            self._end(item, _error(message), quiet=True)
+
+    def _end(self, item: _Active, response: Any | None, quiet: bool = False) -> None:
+        """Tell the sequence's group it ended (once); ``quiet`` logs a failing send instead."""
+        if item.closed:
+            return
+        item.closed = True
+        try:
+            self._close(item.group, response)
+        except Exception as exc:
+            if not quiet:
+                raise
+            pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
 
     def _step(self, item: _Active, stopped: set[str]) -> bool:
         """One iteration for one sequence; True when it is finished (its group told)."""
         group = item.group
         if group.sender.is_cancelled() or (group.request_id and group.request_id in stopped):
-            self._close(group, None)
+            self._end(item, None)
             return True
         try:
             token: int | None = next(item.stream)
         except StopIteration:
             token = None
         except EngineInputError as exc:
-            self._close(group, _error(str(exc)))
+            self._end(item, _error(str(exc)))
             return True
         if token is not None:
             item.tokens.append(token)
@@ -315,14 +331,14 @@ class TritonPythonModel:
             log_probs = item.stream.log_probs[-1:] if token is not None else []
             arrays = self._arrays(item, piece, log_probs)
             if last:
-                self._close(group, _response(arrays))
+                self._end(item, _response(arrays))
             else:
                 group.sender.send(_response(arrays))
         elif last:
             shown = item.tokens
             if not item.request.exclude_input_in_output:
                 shown = item.request.input_ids + item.tokens
-            self._close(group, _response(self._arrays(item, shown, item.stream.log_probs)))
+            self._end(item, _response(self._arrays(item, shown, item.stream.log_probs)))
         return last
 
     def _arrays(self, item: _Active, tokens: list[int], log_probs: list[float]) -> Any:
@@ -335,6 +351,7 @@ class TritonPythonModel:
             item.stream.context_logits if first or not item.request.streaming else None,
             item.stream.generation_logits[-len(tokens) :] if tokens else None,
             item.group.size,
+            self.logits_type,
         )
 
     def finalize(self) -> None:
