@@ -357,7 +357,8 @@ def requests_from_inputs(
         ids = ids.reshape(1, -1)
     batch = ids.shape[0]
     streaming = bool(_scalar(inputs, "streaming", 0) or False)
-    # the stop and streaming tensors are read before the others (utils.cc readInputsTensors)
+    # streaming is read on its own, from the first element (getRequestBooleanInputTensor);
+    # readInputsTensors skips it and stop
     if not decoupled and batch > 1:
         raise ContractError(
             "Batch size > 1 requires the tensorrt_llm backend to be using decoupled "
