@@ -40,6 +40,7 @@ COMMANDS = {
     "tune": "tritonops.cli.perf:tune_command",
     "history": "tritonops.cli.history:history_command",
     "doctor": "tritonops.cli.doctor:doctor_command",
+    "monitoring": "tritonops.cli.monitoring:monitoring_group",
 }
 
 

@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from tritonops.spec.fields import Count, Fraction, Millis, NonEmpty, SpecModel, Version
+from tritonops.spec.fields import Count, NonEmpty, SpecModel, Version
+from tritonops.spec.slo import ExperimentSlo
 
 
 class VariantSpec(SpecModel):
@@ -44,14 +45,8 @@ class ShadowSpec(SpecModel):
         return self
 
 
-class SloSpec(SpecModel):
-    """Limits a variant must stay within to be promoted."""
-
-    p50_ms: Millis | None = None
-    p95_ms: Millis | None = None
-    p99_ms: Millis | None = None
-    max_error_rate: Fraction | None = None
-    min_accuracy: Fraction | None = None
+# an experiment's SLO: the one SLO type of tritonops.spec.slo (kept under its old name)
+SloSpec = ExperimentSlo
 
 
 class ExperimentSpec(SpecModel):

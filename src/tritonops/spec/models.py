@@ -35,6 +35,7 @@ from tritonops.spec.fields import (
     Version,
 )
 from tritonops.spec.onnx_build import OnnxBuild
+from tritonops.spec.slo import ModelSlo
 from tritonops.spec.trtllm_build import TrtLlmBuild
 
 ModelKind = Literal["onnx", "python", "tensorrt_llm"]
@@ -77,6 +78,7 @@ class ModelSpec(SpecModel):
     execution_env: str | None = None
     onnx: OnnxBuild | None = None
     tensorrt_llm: TrtLlmBuild | None = None
+    slo: ModelSlo | None = None
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "steps": "only ensembles have steps; set kind: ensemble or move it under ensembles:",
@@ -121,6 +123,7 @@ class EnsembleSpec(SpecModel):
     version_policy: VersionPolicy | None = None
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     response_cache: ResponseCache | None = None
+    slo: ModelSlo | None = None
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "source": "an ensemble runs other models and has no source; remove it",
