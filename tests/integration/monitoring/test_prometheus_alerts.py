@@ -1,0 +1,96 @@
+"""A real Prometheus scrapes the embedded Triton with the generated rules loaded: healthy traffic
+records a zero error ratio, a model driven into errors makes the fast-burn alert fire.
+
+The rules are the production rules with every window scaled by 1/60 (``Timing(scale=1/60)``:
+1 h → 1 min, 5 min → 5 s) so the test waits seconds, not hours; the waits are bounded, and
+nothing asserts how long anything took.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from tritonops.client import Client
+from tritonops.errors import ClientError
+from tritonops.monitoring import Timing, write_rules
+from tritonops.monitoring.names import error_ratio
+from tritonops.server import LocalTriton
+
+from .models import FLAKY, write_project
+from .prometheus import LocalPrometheus
+
+SCALE = 1 / 60
+WAIT_S = 180.0
+
+
+def _send(client: Client, fail: bool, count: int) -> None:
+    x = np.full((1, 4), -1.0 if fail else 1.0, dtype=np.float32)
+    for _ in range(count):
+        try:
+            client.infer(FLAKY, {"x": x})
+        except ClientError:
+            if not fail:
+                raise
+
+
+def _until(check: Callable[[], bool], step: Callable[[], None], what: str, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what} within {WAIT_S:g} s; prometheus log:\n{log.read_text()[-2000:]}"
+            )
+        step()
+        time.sleep(0.5)
+
+
+def test_errors_on_triton_fire_the_burn_rate_alert(triton: LocalTriton, tmp_path: Path) -> None:
+    project = write_project(tmp_path / "project")
+    written = write_rules(
+        project,
+        tmp_path / "rules.yml",
+        labels={"job": "triton"},
+        timing=Timing(SCALE),
+        check=True,
+    )
+    assert {a.name for a in written.rules.alerts} >= {"TritonErrorBudgetFastBurn"}
+    target = triton.metrics_url.removeprefix("http://").removesuffix("/metrics")
+    ratio = error_ratio(Timing(SCALE).duration(300))
+    with (
+        Client(triton.grpc_url, protocol="grpc", retries=0) as client,
+        LocalPrometheus(tmp_path, target, [written.path]) as prometheus,
+    ):
+        api = prometheus.api
+
+        def recorded() -> list[float]:
+            return [s.value for s in api.query(f'{ratio}{{model="{FLAKY}"}}')]
+
+        # healthy traffic: the recorded ratio exists and is 0, and nothing fires
+        _until(
+            lambda: recorded() == [0.0],
+            lambda: _send(client, False, 5),
+            "a 0 error ratio",
+            prometheus.log,
+        )
+        assert not [a for a in api.alerts() if a["labels"].get("model") == FLAKY]
+
+        def firing() -> bool:
+            return any(
+                a["labels"]["alertname"] == "TritonErrorBudgetFastBurn"
+                and a["labels"].get("model") == FLAKY
+                and a["state"] == "firing"
+                for a in api.alerts()
+            )
+
+        _until(firing, lambda: _send(client, True, 5), "the fast-burn alert firing", prometheus.log)
+        alert = next(
+            a for a in api.alerts() if a["labels"]["alertname"] == "TritonErrorBudgetFastBurn"
+        )
+        assert alert["labels"]["severity"] == "critical"
+        assert alert["labels"]["version"] == "1"
+        assert alert["annotations"]["runbook_url"].endswith("#tritonerrorbudgetfastburn")
+        assert recorded()[0] > 14.4 * 0.05
