@@ -25,6 +25,8 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
               "project, else 127.0.0.1:8001.")  # fmt: skip
 @click.option("--protocol", type=click.Choice(["grpc", "http"]), default="grpc", show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's metrics host:port (adds its counters).")
+@click.option("--prometheus-url", default=None,
+              help="Ramp: Triton counters of every replica, from Prometheus.")  # fmt: skip
 @click.option("--requests", type=click.IntRange(min=1), default=None, help="Requests to send.")
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds to send for (instead of, or as well as, --requests).")  # fmt: skip
@@ -47,6 +49,7 @@ def ab_test_command(
     url: str | None,
     protocol: str,
     metrics_url: str | None,
+    prometheus_url: str | None,
     requests: int | None,
     duration: float | None,
     concurrency: int | None,
@@ -73,11 +76,14 @@ def ab_test_command(
       tritonops ab-test digits-v2 --rate 200 --duration 60
       tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
       tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
+      tritonops ab-test digits-v2 --ramp 5,50,100 --prometheus-url http://prometheus:9090
     """
     if concurrency is not None and rate is not None:
         raise click.UsageError("give --concurrency (closed loop) or --rate (open loop), not both")
     if resume and rollback:
         raise click.UsageError("--resume and --rollback exclude each other")
+    if prometheus_url and ramp_steps is None and not resume:
+        raise click.UsageError("--prometheus-url guards a ramp: add --ramp (or --resume)")
     out = console()
     if rollback:  # sends no traffic: no server to find
         url = url or DEFAULT_GRPC
@@ -94,7 +100,7 @@ def ab_test_command(
                 experiment, url=url, project=project_file, protocol=protocol, steps=steps,
                 resume=resume, rollback=rollback, requests=requests, duration_s=duration,
                 concurrency=concurrency, rate=rate, seed=seed, metrics_url=metrics_url,
-                on_step=on_step,
+                prometheus_url=prometheus_url, on_step=on_step,
             )  # fmt: skip
         for entry in state.history:
             if entry.get("event") == "step":

@@ -1,4 +1,4 @@
-"""One tritonserver for the folder, serving the fail-on-demand model of ``models``."""
+"""One tritonserver for the folder, serving the fail-on-demand models of ``models``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tritonops.server import LocalTriton
 
-from .models import FLAKY, write_repository
+from .models import MODELS, write_repository
 
 
 @pytest.fixture(scope="package")
@@ -18,5 +18,5 @@ def triton(tmp_path_factory: pytest.TempPathFactory, session_cache: Path) -> Ite
     log = tmp_path_factory.mktemp("monitoring-log") / "server.log"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TRITONOPS_CACHE_DIR", str(session_cache))
-        with LocalTriton(repo, load=[FLAKY], log_file=log) as server:
+        with LocalTriton(repo, load=list(MODELS), log_file=log) as server:
             yield server

@@ -1,14 +1,20 @@
-"""A tiny python model that fails on demand: ``y = x + 1``, or an error when ``x[0] < 0``.
+"""Tiny python models that fail on demand: ``y = x + 1``, or an error when ``x[0] < 0``.
 
-Its errors are the backend's (an ``InferenceResponse`` carrying a ``TritonError``), which Triton
-counts in ``nv_inference_request_failure`` with ``reason="BACKEND"``.
+``flaky`` and ``steady`` run the same code (a canary's candidate and control). A failure is an
+exception raised from ``execute()``, which tritonserver 2.51 counts in
+``nv_inference_request_failure{reason="BACKEND"}``; an ``InferenceResponse(error=...)`` would be
+counted as a success there (seen on the embedded server), so it would not test an error ratio.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 FLAKY = "flaky"
+STEADY = "steady"
+MODELS = (STEADY, FLAKY)
 
 _CODE = """
 import numpy as np
@@ -34,30 +40,45 @@ output [ {{ name: "y" data_type: TYPE_FP32 dims: [ 4 ] }} ]
 instance_group [ {{ kind: KIND_CPU count: 1 }} ]
 """
 
+_MODEL = """  - name: {name}
+    kind: python
+    source: models/{name}/model.py
+    max_batch_size: 8
+    inputs: [{{ name: x, data_type: fp32, dims: [4] }}]
+    outputs: [{{ name: y, data_type: fp32, dims: [4] }}]
+"""
+
+# flaky's own SLO drives the alert test; the experiment's drives the canary ramp's guard
 PROJECT = """repository: model_repository
 models:
-  - name: flaky
-    kind: python
-    source: models/flaky/model.py
-    max_batch_size: 8
-    inputs: [{ name: x, data_type: fp32, dims: [4] }]
-    outputs: [{ name: y, data_type: fp32, dims: [4] }]
-    slo: { p99_ms: 5000, max_error_rate: 0.05 }
+{models}    slo: {{ p99_ms: 5000, max_error_rate: 0.05 }}
+experiments:
+  - name: canary
+    variants:
+      - {{ name: control, model: steady }}
+      - {{ name: candidate, model: flaky }}
+    slo: {{ max_error_rate: 0.05 }}
+    dataset: data.npz
 """
 
 
 def write_repository(repo: Path) -> Path:
-    """A model repository holding ``flaky`` version 1."""
-    (repo / FLAKY / "1").mkdir(parents=True)
-    (repo / FLAKY / "config.pbtxt").write_text(_CONFIG.format(name=FLAKY))
-    (repo / FLAKY / "1" / "model.py").write_text(_CODE)
+    """A model repository holding version 1 of every model of ``MODELS``."""
+    for name in MODELS:
+        (repo / name / "1").mkdir(parents=True)
+        (repo / name / "config.pbtxt").write_text(_CONFIG.format(name=name))
+        (repo / name / "1" / "model.py").write_text(_CODE)
     return repo
 
 
 def write_project(root: Path) -> Path:
-    """A project file declaring ``flaky`` with an SLO; returns its path."""
-    (root / "models" / FLAKY).mkdir(parents=True)
-    (root / "models" / FLAKY / "model.py").write_text(_CODE)
+    """A project declaring both models (``flaky`` last, with an SLO of its own), a ``canary``
+    experiment steady → flaky, and its dataset of inputs that never fail; returns its path."""
+    for name in MODELS:
+        (root / "models" / name).mkdir(parents=True)
+        (root / "models" / name / "model.py").write_text(_CODE)
+    x = np.random.default_rng(0).random((64, 4), dtype=np.float32) + 1
+    np.savez(root / "data.npz", x=x)
     path = root / "tritonops.yaml"
-    path.write_text(PROJECT)
+    path.write_text(PROJECT.format(models="".join(_MODEL.format(name=n) for n in MODELS)))
     return path

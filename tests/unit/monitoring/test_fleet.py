@@ -1,0 +1,65 @@
+"""fleet_counters' queries and waiting, against a fake Prometheus API (unit tier: no server)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tritonops.errors import MonitoringError
+from tritonops.monitoring.fleet import fleet_counters, wait_for_scrape
+from tritonops.monitoring.query import PrometheusApi, Sample
+
+
+class FakePrometheus(PrometheusApi):
+    """Answers queries from a table; records what was asked."""
+
+    def __init__(self, newest: float, samples: int = 5) -> None:
+        super().__init__("fake:9090")
+        self.newest, self.samples = newest, samples
+        self.asked: list[str] = []
+
+    def query(self, expr: str, at: float | None = None) -> list[Sample]:
+        self.asked.append(expr)
+        if expr.startswith("min(timestamp("):
+            return [Sample({}, self.newest)]
+        if expr.startswith("min(count_over_time("):
+            return [Sample({}, float(self.samples))]
+        if "nv_inference_request_success{" in expr:
+            return [Sample({"model": "a"}, 90.0), Sample({"model": "b"}, math.nan)]
+        if "nv_inference_request_failure{" in expr:
+            return [Sample({"model": "a"}, 10.0)]
+        return []
+
+
+def test_counters_are_summed_over_replicas_by_model() -> None:
+    api = FakePrometheus(newest=2000.0)
+    found = fleet_counters(api, ["a", "b.c"], 1000.0, 1990.0, labels={"job": "triton"})
+    assert found["a"].failure_rate == pytest.approx(0.1)
+    assert "b" not in found  # NaN (no samples) is not a measurement
+    increase = next(
+        q
+        for q in api.asked
+        if q.startswith("sum by (model) (increase(nv_inference_request_failure")
+    )
+    assert 'job="triton", model=~"a|b\\\\.c"' in increase
+
+
+def test_a_window_prometheus_has_not_scraped_yet_times_out_cleanly() -> None:
+    api = FakePrometheus(newest=1000.0)  # last scrape before the window's end
+    clock = iter(float(t) for t in range(2000, 3000, 10))
+    with pytest.raises(MonitoringError, match="has not scraped a since the window ended"):
+        wait_for_scrape(
+            api,
+            ["a"],
+            1500.0,
+            1999.0,
+            timeout_s=30,
+            clock=lambda: next(clock),
+            sleep=lambda _: None,
+        )
+
+
+def test_an_unreachable_prometheus_names_the_flag() -> None:
+    with pytest.raises(MonitoringError, match="--prometheus-url"):
+        PrometheusApi("127.0.0.1:9", timeout_s=2).query("up")
