@@ -14,17 +14,19 @@ from tritonops.monitoring.query import PrometheusApi, Sample
 class FakePrometheus(PrometheusApi):
     """Answers queries from a table; records what was asked."""
 
-    def __init__(self, newest: float, samples: int = 5) -> None:
+    def __init__(self, newest: float) -> None:
         super().__init__("fake:9090")
-        self.newest, self.samples = newest, samples
+        self.newest = newest
         self.asked: list[str] = []
 
     def query(self, expr: str, at: float | None = None) -> list[Sample]:
         self.asked.append(expr)
         if expr.startswith("min(timestamp("):
-            return [Sample({}, self.newest)]
+            # the latest scrape at or before `at`: every 10 s up to `newest`
+            latest = min(self.newest, (at or self.newest) // 10 * 10)
+            return [Sample({}, latest)]
         if expr.startswith("min(count_over_time("):
-            return [Sample({}, float(self.samples))]
+            return [Sample({}, 3.0)]
         if "nv_inference_request_success{" in expr:
             return [Sample({"model": "a"}, 90.0), Sample({"model": "b"}, math.nan)]
         if "nv_inference_request_failure{" in expr:
@@ -34,7 +36,9 @@ class FakePrometheus(PrometheusApi):
 
 def test_counters_are_summed_over_replicas_by_model() -> None:
     api = FakePrometheus(newest=2000.0)
-    found = fleet_counters(api, ["a", "b.c"], 1000.0, 1990.0, labels={"job": "triton"})
+    found = fleet_counters(
+        api, ["a", "b.c"], 995.0, 1990.0, labels={"job": "triton"}, clock=lambda: 2000.0
+    )
     assert found["a"].failure_rate == pytest.approx(0.1)
     assert "b" not in found  # NaN (no samples) is not a measurement
     increase = next(
@@ -43,6 +47,8 @@ def test_counters_are_summed_over_replicas_by_model() -> None:
         if q.startswith("sum by (model) (increase(nv_inference_request_failure")
     )
     assert 'job="triton", model=~"a|b\\\\.c"' in increase
+    # from the last scrape before the window (990) to the query time (2000), plus 1 ms
+    assert "[1010001ms]" in increase
 
 
 def test_a_window_prometheus_has_not_scraped_yet_times_out_cleanly() -> None:
