@@ -1,5 +1,6 @@
 """A real Prometheus scrapes the embedded Triton with the generated rules loaded: healthy traffic
-records a zero error ratio, a model driven into errors makes the fast-burn alert fire.
+records a zero error ratio, a model driven into errors makes the fast-burn alert fire, and every
+query of the dashboard runs there.
 
 The rules are the production rules with every window scaled by 1/60 (``Timing(scale=1/60)``:
 1 h → 1 min, 5 min → 5 s) so the test waits seconds, not hours; the waits are bounded, and
@@ -16,9 +17,10 @@ import numpy as np
 
 from tritonops.client import Client
 from tritonops.errors import ClientError
-from tritonops.monitoring import Timing, write_rules
+from tritonops.monitoring import Timing, build_dashboard, scope_of, write_rules
 from tritonops.monitoring.names import error_ratio
 from tritonops.server import LocalTriton
+from tritonops.spec import load_project
 
 from .models import FLAKY, write_project
 from .prometheus import LocalPrometheus
@@ -94,3 +96,12 @@ def test_errors_on_triton_fire_the_burn_rate_alert(triton: LocalTriton, tmp_path
         assert alert["labels"]["version"] == "1"
         assert alert["annotations"]["runbook_url"].endswith("#tritonerrorbudgetfastburn")
         assert recorded()[0] > 14.4 * 0.05
+
+        # every dashboard query runs on this Prometheus; the flaky model's panels have data
+        scope = scope_of(load_project(project), {"job": "triton"})
+        board = build_dashboard(scope, Timing(SCALE))
+        panels = [p for p in board["panels"] if p["type"] == "timeseries"]
+        answered = {t["expr"]: api.query(t["expr"]) for p in panels for t in p["targets"]}
+        flaky = [e for e, found in answered.items() if f'model="{FLAKY}"' in e and found]
+        for metric in ("request:rate", "failure:ratio_rate", "request_ms:p99", "batch_size"):
+            assert any(metric in e for e in flaky), (metric, flaky)

@@ -3,14 +3,25 @@ tests (synthetic series from the same SLOs) pass — and fail when the rules are
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from tritonops.cli.main import cli
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.errors import MonitoringError
-from tritonops.monitoring import Timing, check_rules, run_rule_tests, write_rules
+from tritonops.monitoring import (
+    Timing,
+    build_dashboard,
+    check_rules,
+    run_rule_tests,
+    scope_of,
+    write_rules,
+)
 from tritonops.monitoring.files import dump_yaml
 from tritonops.spec import load_project
 
@@ -110,3 +121,45 @@ def test_a_missing_promtool_names_the_install(
     monkeypatch.setenv("TRITONOPS_PROMTOOL", str(tmp_path / "nothing"))
     with pytest.raises(MonitoringError, match="apt-get install prometheus"):
         check_rules(tmp_path / "rules.yml")
+
+
+def test_deploy_kubernetes_of_the_quickstart_writes_checked_rules_and_a_dashboard(
+    tmp_path: Path, promtool: Path
+) -> None:
+    project = tmp_path / "quickstart"
+    shutil.copytree(EXAMPLES / "quickstart", project)
+    data = yaml.safe_load((project / "tritonops.yaml").read_text())
+    data["targets"]["kubernetes"] = {"repository_uri": "s3://bucket/digits"}
+    (project / "tritonops.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "k8s"
+    args = ["deploy", "--target", "kubernetes", "-f", str(project / "tritonops.yaml")]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+    rule = yaml.safe_load((out / "prometheusrule-quickstart.yaml").read_text())
+    alerts = [r for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r]
+    assert len(alerts) >= 2
+    # the rules read only what the ServiceMonitor scrapes: job = the Service, its namespace
+    assert 'job="quickstart", namespace="default"' in rule["spec"]["groups"][0]["rules"][0]["expr"]
+    plain = tmp_path / "rules.yml"
+    plain.write_text(dump_yaml(rule["spec"]))
+    assert "SUCCESS" in check_rules(plain)
+
+    board = yaml.safe_load((out / "configmap-quickstart-dashboard.yaml").read_text())
+    assert board["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(board["data"]["quickstart.json"])
+    assert dashboard["title"] == "tritonops: quickstart"
+    kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
+    assert "prometheusrule-quickstart.yaml" in kustomization["resources"]
+    assert "configmap-quickstart-dashboard.yaml" in kustomization["resources"]
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path, promtool: Path) -> None:
+    """promtool has no query checker, so the dashboard's queries go through it as recording
+    rules: PromQL that does not parse fails `promtool check rules`."""
+    board = build_dashboard(scope_of(load_project(FULL), {"job": "triton"}))
+    exprs = sorted({t["expr"] for p in board["panels"] for t in p.get("targets", [])})
+    rules = [{"record": f"dashboard:query:{i}", "expr": e} for i, e in enumerate(exprs)]
+    path = tmp_path / "dashboard-queries.yml"
+    path.write_text(dump_yaml({"groups": [{"name": "dashboard", "rules": rules}]}))
+    assert f"SUCCESS: {len(rules)} rules found" in check_rules(path)
