@@ -11,10 +11,30 @@ for the burn-rate alerts.
 from __future__ import annotations
 
 import itertools
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from tritonops.spec.fields import Fraction, Millis, SpecModel
+from tritonops.spec.fields import SpecModel
+
+
+def _plain_number(unit: str) -> Any:
+    def check(value: Any) -> Any:
+        # YAML reads `yes`/`true` as a boolean and `40ms` as text: neither is a limit
+        if isinstance(value, bool):
+            raise ValueError(f"YAML read this as {str(value).lower()} — write a number of {unit}")
+        if isinstance(value, str):
+            raise ValueError(
+                f"{value!r} is text — write a plain number of {unit}, without unit or quotes"
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Millis = Annotated[float, _plain_number("milliseconds, e.g. 40"), Field(gt=0)]
+Ratio = Annotated[float, _plain_number("the ratio, e.g. 0.001 for 0.1 %"), Field(ge=0, le=1)]
+PerSecond = Annotated[float, _plain_number("requests per second, e.g. 20"), Field(gt=0)]
 
 # the quantiles a latency limit names, in order: a lower quantile cannot sit above a higher one
 LATENCY_QUANTILES: tuple[tuple[str, float], ...] = (
@@ -35,10 +55,10 @@ class Slo(SpecModel):
     p50_ms: Millis | None = None
     p95_ms: Millis | None = None
     p99_ms: Millis | None = None
-    max_error_rate: Fraction | None = None
-    min_throughput_rps: float | None = Field(default=None, gt=0)
+    max_error_rate: Ratio | None = None
+    min_throughput_rps: PerSecond | None = None
     queue_p99_ms: Millis | None = None
-    min_accuracy: Fraction | None = None
+    min_accuracy: Ratio | None = None
 
     @model_validator(mode="after")
     def _quantiles_in_order(self) -> Slo:
@@ -82,7 +102,11 @@ class ModelSlo(Slo):
 
 
 class ExperimentSlo(Slo):
-    """An experiment's SLO, judged per variant on the experiment's own traffic."""
+    """An experiment's SLO, judged per variant on the experiment's own traffic.
+
+    The verdict and the ramp measure latency, errors and accuracy per variant; a throughput floor
+    and a queue-time limit are watched only by the model's alert rules, so they belong there.
+    """
 
     @model_validator(mode="after")
     def _no_fleet_limits(self) -> ExperimentSlo:
@@ -90,5 +114,10 @@ class ExperimentSlo(Slo):
             raise ValueError(
                 "min_throughput_rps is a floor for the whole model, but an experiment splits"
                 " traffic between variants — set it under the model's slo"
+            )
+        if self.queue_p99_ms is not None:
+            raise ValueError(
+                "queue_p99_ms is watched by the model's alert rules, not by an experiment's"
+                " verdict — set it under the model's slo"
             )
         return self

@@ -58,14 +58,19 @@ def test_slo_errors_are_located(issues_of: LoadIssues) -> None:
           - name: ab
             variants: [{name: a, model: m}, {name: b, model: n}]
             slo: {min_throughput_rps: 10}
+          - name: cd
+            variants: [{name: a, model: m}, {name: b, model: n}]
+            slo: {queue_p99_ms: 10}
         """
     )
     assert "must be <= 1" in at(issues, "models[0].slo.max_error_rate").message
     assert "must be > 0" in at(issues, "models[1].slo.min_throughput_rps").message
     assert "must be > 0" in at(issues, "models[1].slo.queue_p99_ms").message
     assert at(issues, "models[1].slo.p90_ms").line == 9
-    experiment = at(issues, "experiments[0].slo")
-    assert "under the model's slo" in str(experiment)
+    assert "splits traffic" in str(at(issues, "experiments[0].slo"))
+    queue = at(issues, "experiments[1].slo")
+    assert "under the model's slo" in str(queue)
+    assert queue.line == 16
 
 
 def test_quantile_order_and_accuracy_rules(issues_of: LoadIssues) -> None:
@@ -86,3 +91,18 @@ def test_quantile_order_and_accuracy_rules(issues_of: LoadIssues) -> None:
     assert "p50_ms (50) is above p99_ms (10)" in str(order)
     assert order.line == 5
     assert "only an experiment" in str(at(issues, "models[1].slo"))
+
+
+def test_a_limit_must_be_a_plain_number(issues_of: LoadIssues) -> None:
+    issues = issues_of(
+        """
+        models:
+          - name: m
+            kind: python
+            source: model.py
+            slo: {p99_ms: 40ms, max_error_rate: true, min_throughput_rps: "20"}
+        """
+    )
+    assert "without unit or quotes" in str(at(issues, "models[0].slo.p99_ms"))
+    assert "YAML read this as true" in str(at(issues, "models[0].slo.max_error_rate"))
+    assert "'20' is text" in str(at(issues, "models[0].slo.min_throughput_rps"))
