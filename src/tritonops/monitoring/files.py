@@ -38,6 +38,7 @@ def _project(project: Project | Path | str) -> Project:
 def _write(path: Path, text: str) -> None:
     """Replace ``path`` in one step, so a reader never sees half a file."""
     path = Path(os.path.abspath(path))
+    scratch: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -45,6 +46,8 @@ def _write(path: Path, text: str) -> None:
             out.write(text)
         os.replace(scratch, path)
     except OSError as exc:
+        if scratch is not None and os.path.exists(scratch):
+            os.unlink(scratch)
         raise MonitoringError(
             f"cannot write {path}: {exc.strerror or exc} — choose a writable output path"
         ) from exc

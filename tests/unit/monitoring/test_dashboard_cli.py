@@ -58,3 +58,13 @@ def test_dashboard_command_writes_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["title"] == "tritonops: quickstart"
+
+
+def test_an_unwritable_output_is_a_clean_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    args = ["monitoring", "rules", "-f", str(QUICKSTART), "-o", str(blocker / "rules.yml")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "cannot write" in result.output
+    assert "Traceback" not in result.output
