@@ -1,11 +1,12 @@
 """The project's SLO alerts and dashboard as Kubernetes objects for Prometheus Operator and Grafana.
 
 A ``PrometheusRule`` (monitoring.coreos.com/v1) holds the rules of ``tritonops.monitoring``; its
-rules read only the series the project's ServiceMonitor scrapes: Prometheus Operator sets ``job``
-to the Service's name and ``namespace`` to its namespace (prometheus-operator's ServiceMonitor
-docs, "job label"). A ``ConfigMap`` labelled ``grafana_dashboard: "1"`` carries the dashboard
-JSON, the label the Grafana Helm chart's dashboard sidecar looks for by default
-(grafana/helm-charts, charts/grafana values ``sidecar.dashboards.label``).
+rules read only the series the project's ServiceMonitor scrapes: with no ``jobLabel`` (ours sets
+none) Prometheus Operator labels them ``job=<the Service's name>`` (ServiceMonitorSpec.jobLabel in
+prometheus-operator's API reference) and ``namespace=<its namespace>``. A ``ConfigMap`` labelled
+``grafana_dashboard: "1"`` carries the dashboard JSON: ``grafana_dashboard`` is the Grafana chart's
+default ``sidecar.dashboards.label``, and kube-prometheus-stack (from chart 32.2.0) also requires
+the value ``"1"`` (``sidecar.dashboards.labelValue``).
 """
 
 from __future__ import annotations
