@@ -115,7 +115,11 @@ def _series(rules: Rules, model: str, case: _Case, steps: int) -> list[dict[str,
     alert = case.alert
     ratio = (slo.max_error_rate or 0.0) * HEALTHY
     if alert is not None and alert.kind == "burn" and alert.burn is not None:
-        ratio = min(1.0, alert.burn.factor * alert.limit * case.factor)
+        threshold = alert.burn.factor * alert.limit
+        if threshold == 0:  # a zero budget: any failure breaks it, none is the near miss
+            ratio = 0.01 if case.factor > 1 else 0.0
+        else:
+            ratio = min(1.0, threshold * case.factor)
     ok, failed = _PER_STEP * (1 - ratio), _PER_STEP * ratio
     if slo.min_throughput_rps is not None:
         # both replicas together serve the floor / HEALTHY: twice it

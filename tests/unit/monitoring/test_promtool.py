@@ -39,6 +39,10 @@ models:
     kind: python
     source: model.py
     slo: {max_error_rate: 0.1}
+  - name: strict
+    kind: python
+    source: model.py
+    slo: {max_error_rate: 0}
 """
 
 
