@@ -46,13 +46,15 @@ _MODEL = """  - name: {name}
     max_batch_size: 8
     inputs: [{{ name: x, data_type: fp32, dims: [4] }}]
     outputs: [{{ name: y, data_type: fp32, dims: [4] }}]
+    slo: {slo}
 """
 
-# flaky's own SLO drives the alert test; the experiment's drives the canary ramp's guard
+# the models' own SLOs drive the alert test (flaky: its error budget; steady: a p50 no request
+# can meet, 1 µs); the experiment's drives the canary ramp's guard
+SLOS = {STEADY: "{ p50_ms: 0.001 }", FLAKY: "{ p99_ms: 5000, max_error_rate: 0.05 }"}
 PROJECT = """repository: model_repository
 models:
-{models}    slo: {{ p99_ms: 5000, max_error_rate: 0.05 }}
-experiments:
+{models}experiments:
   - name: canary
     variants:
       - {{ name: control, model: steady }}
@@ -72,7 +74,7 @@ def write_repository(repo: Path) -> Path:
 
 
 def write_project(root: Path) -> Path:
-    """A project declaring both models (``flaky`` last, with an SLO of its own), a ``canary``
+    """A project declaring both models (each with the SLO of ``SLOS``), a ``canary``
     experiment steady → flaky, and its dataset of inputs that never fail; returns its path."""
     for name in MODELS:
         (root / "models" / name).mkdir(parents=True)
@@ -80,5 +82,6 @@ def write_project(root: Path) -> Path:
     x = np.random.default_rng(0).random((64, 4), dtype=np.float32) + 1
     np.savez(root / "data.npz", x=x)
     path = root / "tritonops.yaml"
-    path.write_text(PROJECT.format(models="".join(_MODEL.format(name=n) for n in MODELS)))
+    models = "".join(_MODEL.format(name=n, slo=SLOS[n]) for n in MODELS)
+    path.write_text(PROJECT.format(models=models))
     return path

@@ -1,5 +1,6 @@
 """A real Prometheus scrapes the embedded Triton with the generated rules loaded: healthy traffic
-records a zero error ratio, a model driven into errors makes the fast-burn alert fire, and every
+records a zero error ratio, a p50 limit no request can meet makes the latency alert fire on
+Triton's real summaries, a model driven into errors makes the fast-burn alert fire, and every
 query of the dashboard runs there.
 
 The rules are the production rules with every window scaled by 1/60 (``Timing(scale=1/60)``:
@@ -22,18 +23,18 @@ from tritonops.monitoring.names import error_ratio
 from tritonops.server import LocalTriton
 from tritonops.spec import load_project
 
-from .models import FLAKY, write_project
+from .models import FLAKY, STEADY, write_project
 from .prometheus import LocalPrometheus
 
 SCALE = 1 / 60
 WAIT_S = 180.0
 
 
-def _send(client: Client, fail: bool, count: int) -> None:
+def _send(client: Client, fail: bool, count: int, model: str = FLAKY) -> None:
     x = np.full((1, 4), -1.0 if fail else 1.0, dtype=np.float32)
     for _ in range(count):
         try:
-            client.infer(FLAKY, {"x": x})
+            client.infer(model, {"x": x})
         except ClientError:
             if not fail:
                 raise
@@ -71,24 +72,35 @@ def test_errors_on_triton_fire_the_burn_rate_alert(triton: LocalTriton, tmp_path
         def recorded() -> list[float]:
             return [s.value for s in api.query(f'{ratio}{{model="{FLAKY}"}}')]
 
-        # healthy traffic: the recorded ratio exists and is 0, and nothing fires
-        _until(
-            lambda: recorded() == [0.0],
-            lambda: _send(client, False, 5),
-            "a 0 error ratio",
-            prometheus.log,
-        )
-        assert not [a for a in api.alerts() if a["labels"].get("model") == FLAKY]
-
-        def firing() -> bool:
+        def fires(alertname: str, model: str) -> bool:
             return any(
-                a["labels"]["alertname"] == "TritonErrorBudgetFastBurn"
-                and a["labels"].get("model") == FLAKY
+                a["labels"]["alertname"] == alertname
+                and a["labels"].get("model") == model
                 and a["state"] == "firing"
                 for a in api.alerts()
             )
 
-        _until(firing, lambda: _send(client, True, 5), "the fast-burn alert firing", prometheus.log)
+        def healthy_traffic() -> None:
+            _send(client, False, 5)
+            _send(client, False, 5, STEADY)
+
+        # healthy traffic: flaky's recorded ratio exists and is 0 and nothing of flaky's fires,
+        # while steady's p50 (from Triton's real summary) breaks its 1 µs limit and pages
+        _until(lambda: recorded() == [0.0], healthy_traffic, "a 0 error ratio", prometheus.log)
+        _until(
+            lambda: fires("TritonLatencyP50High", STEADY),
+            healthy_traffic,
+            "steady's p50 latency alert firing",
+            prometheus.log,
+        )
+        assert not [a for a in api.alerts() if a["labels"].get("model") == FLAKY]
+
+        _until(
+            lambda: fires("TritonErrorBudgetFastBurn", FLAKY),
+            lambda: _send(client, True, 5),
+            "the fast-burn alert firing",
+            prometheus.log,
+        )
         alert = next(
             a for a in api.alerts() if a["labels"]["alertname"] == "TritonErrorBudgetFastBurn"
         )
