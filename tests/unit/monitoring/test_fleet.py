@@ -1,14 +1,20 @@
-"""fleet_counters' queries and waiting, against a fake Prometheus API (unit tier: no server)."""
+"""fleet_counters' queries and waiting against a fake Prometheus API, and how the ramp takes
+--prometheus-url (unit tier: no server)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tritonops.errors import MonitoringError
+from tritonops.abtest import run_ramp
+from tritonops.cli.main import cli
+from tritonops.errors import ExperimentError, MonitoringError
 from tritonops.monitoring.fleet import fleet_counters, wait_for_scrape
 from tritonops.monitoring.query import PrometheusApi, Sample
+from tritonops.spec import ExperimentSpec, VariantSpec
 
 
 class FakePrometheus(PrometheusApi):
@@ -69,3 +75,21 @@ def test_a_window_prometheus_has_not_scraped_yet_times_out_cleanly() -> None:
 def test_an_unreachable_prometheus_names_the_flag() -> None:
     with pytest.raises(MonitoringError, match="--prometheus-url"):
         PrometheusApi("127.0.0.1:9", timeout_s=2).query("up")
+
+
+def test_prometheus_url_without_a_ramp_is_a_usage_error(tmp_path: Path) -> None:
+    args = ["ab-test", "x", "-f", str(tmp_path / "tritonops.yaml"), "--prometheus-url", "p:9090"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "--prometheus-url guards a ramp" in result.output
+
+
+def test_one_server_page_and_prometheus_exclude_each_other(tmp_path: Path) -> None:
+    experiment = ExperimentSpec(
+        name="e", variants=[VariantSpec(name="a", model="m"), VariantSpec(name="b", model="m")]
+    )
+    with pytest.raises(ExperimentError, match="not both"):
+        run_ramp(
+            experiment, url="127.0.0.1:1", project=tmp_path / "tritonops.yaml",
+            metrics_url="127.0.0.1:2", prometheus_url="127.0.0.1:3",
+        )  # fmt: skip
