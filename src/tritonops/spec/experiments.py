@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from tritonops.spec.fields import Count, Fraction, Millis, NonEmpty, SpecModel, Version
+from tritonops.spec.fields import Count, NonEmpty, SpecModel, Version
+from tritonops.spec.slo import ExperimentSlo
 
 
 def _shadow_shorthand_schema(schema: dict[str, Any]) -> None:
@@ -79,30 +80,8 @@ class ShadowSpec(SpecModel):
         return self
 
 
-class SloSpec(SpecModel):
-    """Limits a variant must stay within to be promoted."""
-
-    p50_ms: Millis | None = Field(
-        default=None, description="Highest median latency allowed, in ms.", examples=[20]
-    )
-    p95_ms: Millis | None = Field(
-        default=None, description="Highest 95th-percentile latency allowed, in ms.", examples=[50]
-    )
-    p99_ms: Millis | None = Field(
-        default=None,
-        description="Highest 99th-percentile latency allowed, in ms.",
-        examples=[100],
-    )
-    max_error_rate: Fraction | None = Field(
-        default=None,
-        description="Highest share of failed requests allowed (0..1).",
-        examples=[0.01],
-    )
-    min_accuracy: Fraction | None = Field(
-        default=None,
-        description="Lowest accuracy against the dataset's labels (0..1); needs labels.",
-        examples=[0.9],
-    )
+# an experiment's SLO: the one SLO type of tritonops.spec.slo (kept under its old name)
+SloSpec = ExperimentSlo
 
 
 class ExperimentSpec(SpecModel):
