@@ -110,6 +110,7 @@ def _classifier(label: str, probabilities: str = "") -> str:
 ACCEPTED = (
     "accumulator",
     "accumulator_from_file",
+    "accumulator_listed",
     "auto_default_batch",
     "classifier_no_zipmap",
     "over_time",
@@ -128,6 +129,15 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     accumulator(
         root, "accumulator_from_file", ACCUMULATOR.replace("INITIAL", 'data_file: "hundred"')
     )
+    # the state output listed as an output; one instance whose direct batcher waits (up to 5 s)
+    # for all four sequence slots, so the four sequences below run as one batch each step
+    listed = ACCUMULATOR.replace("INITIAL", "zero_data: true").replace(
+        "dims: [ 1 ] } ]\nsequence_batching {",
+        'dims: [ 1 ] },\n  { name: "OUTPUT_STATE" data_type: TYPE_INT32 dims: [ 1 ] } ]\n'
+        "instance_group [ { count: 1 kind: KIND_CPU } ]\nsequence_batching {\n"
+        "  direct { max_queue_delay_microseconds: 5000000 minimum_slot_utilization: 1.0 }",
+    )
+    accumulator(root, "accumulator_listed", listed)
     (root / "accumulator_from_file" / "initial_state").mkdir()
     (root / "accumulator_from_file" / "initial_state" / "hundred").write_bytes(
         np.array([100], dtype=np.int32).tobytes()
@@ -195,11 +205,14 @@ def _input(name: str, array: NDArray[Any]) -> httpclient.InferInput:
     return item
 
 
-def _served(server: LocalTriton, model: str) -> dict[str, Any]:
-    url = f"http://{server.http_url}/v2/models/{model}/config"
-    with urllib.request.urlopen(url, timeout=30) as response:
+def _json(server: LocalTriton, path: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://{server.http_url}{path}", timeout=30) as response:
         data: dict[str, Any] = json.loads(response.read())
     return data
+
+
+def _served(server: LocalTriton, model: str) -> dict[str, Any]:
+    return _json(server, f"/v2/models/{model}/config")
 
 
 def _load_error(server: LocalTriton, model: str) -> str:
@@ -262,6 +275,43 @@ def test_implicit_state_starts_from_the_initial_state_file(server: LocalTriton) 
     finally:
         client.close()
     assert sums == [101, 103]
+
+
+def test_concurrent_sequences_batched_together_keep_their_own_state(server: LocalTriton) -> None:
+    """Requests of several sequences executed as one batch each get their own state, and a state
+    output listed under ``output`` reaches the client. Sources: implicit_state_management.md (the
+    output state is returned when listed as an output); onnxruntime.cc ReadOutputTensors
+    (BackendOutputResponder::ProcessStateTensor splits the batch's state per request)."""
+    server.load("accumulator_listed")
+    client = httpclient.InferenceServerClient(server.http_url, concurrency=4)
+    sequences = {21: [1, 2, 3], 22: [10, 20, 30], 23: [100, 200, 300], 24: [5, 5, 5]}
+    answers: dict[int, list[tuple[int, int]]] = {key: [] for key in sequences}
+    try:
+        for step in range(3):
+            pending = {
+                key: client.async_infer(
+                    "accumulator_listed",
+                    [_input("INPUT", np.array([[values[step]]], dtype=np.int32))],
+                    sequence_id=key,
+                    sequence_start=step == 0,
+                    sequence_end=step == 2,
+                )
+                for key, values in sequences.items()
+            }
+            for key, request in pending.items():
+                result = request.get_result()
+                out, state = result.as_numpy("OUTPUT"), result.as_numpy("OUTPUT_STATE")
+                assert out is not None
+                assert state is not None
+                answers[key].append((int(out[0, 0]), int(state[0, 0])))
+    finally:
+        client.close()
+    for key, values in sequences.items():
+        sums = np.cumsum(values).tolist()
+        assert answers[key] == list(zip(sums, sums, strict=True))
+    stats = _json(server, "/v2/models/accumulator_listed/stats")["model_stats"][0]
+    assert stats["inference_count"] == 12
+    assert stats["execution_count"] < 12  # requests of different sequences shared executions
 
 
 def test_the_onnxruntime_default_max_batch_size_overrides_the_global_one(
