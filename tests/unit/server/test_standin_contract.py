@@ -132,3 +132,32 @@ def test_a_graph_value_that_is_not_a_tensor_refuses_the_model(type_: str, kind: 
     config["input"] = [{"name": "X", "data_type": "TYPE_FP32", "dims": [4]}]
     config["output"] = [{"name": "output_label", "data_type": "TYPE_INT64", "dims": [1]}]
     assert load_problems(config, graph) == [expected]
+
+
+def test_serve_hands_backend_config_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tritonops serve --backend-config X`` starts tritonserver with ``--backend-config=X``."""
+    from click.testing import CliRunner
+
+    from tritonops.cli import serve as serve_cli
+    from tritonops.cli.main import cli
+
+    started: list[list[str]] = []
+
+    class FakeLocalTriton:
+        """Records how the command builds the server (unit tests only)."""
+
+        def __init__(self, repository: Path, **options: object) -> None:
+            extra = options.get("extra_args") or []
+            assert isinstance(extra, list)
+            started.append([str(a) for a in extra])
+
+    monkeypatch.setattr(serve_cli, "LocalTriton", FakeLocalTriton)
+    monkeypatch.setattr(serve_cli, "serve_forever", lambda server, ready: None)
+    result = CliRunner().invoke(
+        cli,
+        ["serve", str(tmp_path), "--backend-config", "onnxruntime,default-max-batch-size=8"],
+    )
+    assert result.exit_code == 0, result.output
+    assert started == [["--backend-config=onnxruntime,default-max-batch-size=8"]]
