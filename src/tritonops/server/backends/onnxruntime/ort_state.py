@@ -47,7 +47,9 @@ def state_specs(config: dict[str, Any]) -> list[StateSpec]:
 
 
 def _live_sequences(config: dict[str, Any]) -> int:
-    """How many sequences one instance can hold at once (the core's sequence slots)."""
+    """How many sequences one instance can hold at once, at least: the core's sequence slots
+    (core sequence_batch_scheduler.cc: max(1, max_batch_size), or the oldest strategy's
+    max_candidate_sequences when set)."""
     sequence = config.get("sequence_batching") or {}
     slots = max(int(config.get("max_batch_size", 0) or 0), 1)  # direct: one slot per batch item
     oldest = sequence.get("oldest")
