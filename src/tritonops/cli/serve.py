@@ -28,6 +28,14 @@ from tritonops.server.serve import LoadOutcome, serve_forever
     help="A tritonserver binary (default: $TRITONSERVER, PATH, then the embedded one).",
 )
 @click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option(
+    "--backend-config",
+    "backend_config",
+    multiple=True,
+    metavar="[BACKEND,]SETTING=VALUE",
+    help="Passed to tritonserver as --backend-config (repeatable), e.g. "
+    "onnxruntime,default-max-batch-size=8.",
+)
 def serve_command(
     repository: Path,
     http_port: int | None,
@@ -35,6 +43,7 @@ def serve_command(
     metrics_port: int | None,
     tritonserver: Path | None,
     log_file: Path | None,
+    backend_config: tuple[str, ...],
 ) -> None:
     """Serve REPOSITORY (default: model_repository) on the embedded Triton until Ctrl-C.
 
@@ -64,6 +73,7 @@ def serve_command(
         metrics_port=metrics_port,
         tritonserver=tritonserver,
         log_file=log_file,
+        extra_args=[f"--backend-config={value}" for value in backend_config],
     )
     serve_forever(server, ready)
     out.print("stopped")

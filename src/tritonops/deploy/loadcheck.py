@@ -8,9 +8,9 @@ static findings that may explain it still beside it.
 What a CPU host cannot judge is said, never passed silently (TRITON-X003): instance groups
 of ``KIND_GPU`` are loaded as ``KIND_CPU`` through a config override, so the rest of the config is
 still checked by the server; and the onnxruntime features the local stand-in cannot run (GPU
-execution accelerators, CUDA graphs, CUDA-only parameters, implicit state) are listed as not
-checked here (docs/onnxruntime-standin.md); so is the real TensorRT-LLM engine behind a
-``tensorrtllm`` model, which the stand-in replaces with a tiny CPU decoder (docs/llm.md).
+execution accelerators, CUDA graphs, CUDA-only parameters, growable implicit-state memory) are
+listed as not checked here (docs/onnxruntime-standin.md); so is the real TensorRT-LLM engine behind
+a ``tensorrtllm`` model, which the stand-in replaces with a tiny CPU decoder (docs/llm.md).
 """
 
 from __future__ import annotations
@@ -125,8 +125,14 @@ def _stand_in_limits(message: Any) -> list[str]:
     gpu_keys = sorted(k for k in message.parameters if k in _GPU_PARAMETERS or k.startswith("trt_"))
     if gpu_keys:
         notes.append(f"GPU-only parameters {', '.join(gpu_keys)} are not applied here")
-    if message.sequence_batching.state:
-        notes.append("implicit state (sequence_batching.state) is not run by the stand-in here")
+    # Implicit state runs here (the stand-in keeps each sequence's state, ort_state.py), except
+    # growable state memory, which Triton's core allocates only for KIND_GPU instances.
+    growable = [s.input_name for s in message.sequence_batching.state if s.use_growable_memory]
+    if growable:
+        notes.append(
+            f"growable implicit-state memory (use_growable_memory) of {', '.join(growable)} "
+            "needs a KIND_GPU instance and is not run here"
+        )
     return notes
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from tritonops import __version__
@@ -88,3 +89,45 @@ def prepare_backend_dir(install: TritonInstall, root: Path | None = None) -> Pat
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+# The python backend does not pass its backend config to a python-based backend's model.py, so
+# the launcher hands the stand-ins what the C++ backend of the same name would read, through the
+# environment the stub inherits (checked on the embedded 2.51 server).
+ORT_DEFAULT_MAX_BATCH_SIZE_ENV = "TRITONOPS_ORT_DEFAULT_MAX_BATCH_SIZE"
+
+
+def backend_settings(argv: Sequence[str], backend: str) -> dict[str, str]:
+    """The ``--backend-config`` settings tritonserver resolves for ``backend``.
+
+    Sources: server src/command_line_parser.cc ParseBackendConfigOption (``<backend>,<setting>=
+    <value>`` for one backend, ``<setting>=<value>`` for all, text before the first comma naming
+    the backend) and core src/backend_model.cc ResolveBackendConfigs (global settings first, the
+    backend's own override them) and SetBackendConfigDefaults (default-max-batch-size is 4).
+    """
+    values: list[str] = []
+    args = list(argv)
+    for index, arg in enumerate(args):
+        if arg.startswith("--backend-config="):
+            values.append(arg.split("=", 1)[1])
+        elif arg == "--backend-config" and index + 1 < len(args):
+            values.append(args[index + 1])
+    global_settings: dict[str, str] = {}
+    own: dict[str, str] = {}
+    for value in values:
+        comma = value.find(",")
+        name, rest = (value[:comma], value[comma + 1 :]) if comma > 0 else ("", value)
+        setting, sep, setting_value = rest.partition("=")
+        if not sep:
+            continue  # tritonserver itself refuses the option at start-up, with its own message
+        if name == "":
+            global_settings[setting] = setting_value
+        elif name == backend:
+            own[setting] = setting_value
+    return {"default-max-batch-size": "4", **global_settings, **own}
+
+
+def stand_in_environment(argv: Sequence[str]) -> dict[str, str]:
+    """Environment variables that carry the server's backend config to the stand-in backends."""
+    settings = backend_settings(argv, "onnxruntime")
+    return {ORT_DEFAULT_MAX_BATCH_SIZE_ENV: settings["default-max-batch-size"]}

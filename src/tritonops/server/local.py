@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tritonops.errors import ModelLoadError, ServerError
-from tritonops.server.backends import prepare_backend_dir
+from tritonops.server.backends import prepare_backend_dir, stand_in_environment
 from tritonops.server.binary import TritonInstall, find_tritonserver, python_library_dir
 from tritonops.server.ports import free_port, port_in_use
 
@@ -190,6 +190,9 @@ class LocalTriton:
         # this interpreter's bin first, a venv's pyvenv.cfg is honoured and models see its packages.
         bindir = str(Path(sys.executable).parent)
         env["PATH"] = os.pathsep.join([bindir, env.get("PATH", "")])
+        # the stand-in backends read the server's --backend-config from here (always set, so a
+        # value left in the caller's environment never reaches them)
+        env.update(stand_in_environment(self.options.extra_args))
         return env
 
     def _wait_ready(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -118,3 +119,86 @@ def add_start_flag(repo: Path, name: str, config: str | None) -> None:
         None,
         config,
     )
+
+
+INT32 = TensorProto.INT32
+
+
+def accumulator(repo: Path, name: str, config: str | None) -> None:
+    """An implicit-state running sum: OUTPUT_STATE = INPUT + INPUT_STATE, OUTPUT = OUTPUT_STATE
+    (int32 [N, 1] each), the way Triton's own implicit-state qa models accumulate."""
+    save_graph(
+        repo,
+        name,
+        [
+            helper.make_node("Add", ["INPUT", "INPUT_STATE"], ["OUTPUT_STATE"]),
+            helper.make_node("Identity", ["OUTPUT_STATE"], ["OUTPUT"]),
+        ],
+        [
+            helper.make_tensor_value_info("INPUT", INT32, ["N", 1]),
+            helper.make_tensor_value_info("INPUT_STATE", INT32, ["N", 1]),
+        ],
+        [
+            helper.make_tensor_value_info("OUTPUT", INT32, ["N", 1]),
+            helper.make_tensor_value_info("OUTPUT_STATE", INT32, ["N", 1]),
+        ],
+        None,
+        config,
+    )
+
+
+def sum_over_time(repo: Path, name: str, config: str | None) -> None:
+    """x [N, T] float -> y [N]: a symbolic non-batch dimension T, served with ``dims: [-1]``."""
+    axes = numpy_helper.from_array(np.array([1], dtype=np.int64), "axes")
+    save_graph(
+        repo,
+        name,
+        [helper.make_node("ReduceSum", ["x", "axes"], ["y"], keepdims=0)],
+        [helper.make_tensor_value_info("x", FLOAT, ["N", "T"])],
+        [helper.make_tensor_value_info("y", FLOAT, ["N"])],
+        [axes],
+        config,
+    )
+
+
+IRIS_LIKE = (
+    np.array(
+        [
+            [5.1, 3.5, 1.4, 0.2],
+            [4.9, 3.0, 1.4, 0.2],
+            [7.0, 3.2, 4.7, 1.4],
+            [6.4, 3.2, 4.5, 1.5],
+            [6.3, 3.3, 6.0, 2.5],
+            [5.8, 2.7, 5.1, 1.9],
+            [5.0, 3.6, 1.4, 0.3],
+            [6.9, 3.1, 4.9, 1.5],
+            [7.1, 3.0, 5.9, 2.1],
+        ],
+        dtype=np.float32,
+    ),
+    np.array([0, 0, 1, 1, 2, 2, 0, 1, 2], dtype=np.int64),
+)
+
+
+def fit_classifier() -> Any:
+    """A scikit-learn logistic regression on IRIS_LIKE (deterministic: lbfgs, no shuffling)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = IRIS_LIKE
+    return LogisticRegression(max_iter=500).fit(features, labels)
+
+
+def sklearn_classifier(repo: Path, name: str, config: str | None, zipmap: bool) -> None:
+    """fit_classifier() exported by skl2onnx, as users export one: with the default ZipMap
+    (``output_probability`` is a sequence of maps) or with ``zipmap: False`` (a [N, 3]
+    probability tensor)."""
+    from skl2onnx import to_onnx
+
+    features, _ = IRIS_LIKE
+    estimator = fit_classifier()
+    options = None if zipmap else {id(estimator): {"zipmap": False}}
+    model = to_onnx(estimator, features[:1], options=options, target_opset=17)
+    (repo / name / "1").mkdir(parents=True)
+    (repo / name / "1" / "model.onnx").write_bytes(model.SerializeToString())
+    if config is not None:
+        (repo / name / "config.pbtxt").write_text(config.replace("NAME", name))

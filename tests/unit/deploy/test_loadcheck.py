@@ -82,3 +82,26 @@ def test_an_unreadable_config_is_left_to_the_server(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "config.pbtxt").write_text("max_batch_sizee: 2\n")
     assert plan_load(tmp_path, "m", gpus=0) == LoadPlan("m")
+
+
+STATE_CONFIG = """name: "m"
+backend: "onnxruntime"
+max_batch_size: 4
+sequence_batching {
+  state [ { input_name: "IN" output_name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] GROWABLE } ]
+}
+"""
+
+
+def test_implicit_state_is_run_here_but_growable_state_memory_is_not(tmp_path: Path) -> None:
+    """The stand-in keeps implicit state itself (server/backends/onnxruntime/ort_state.py); Triton's
+    core allocates growable state memory only for KIND_GPU instances (core src/sequence_state.cc
+    SequenceStates::Initialize), which a CPU host cannot run."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.pbtxt").write_text(STATE_CONFIG.replace("GROWABLE", ""))
+    assert plan_load(tmp_path, "m", gpus=0).not_checked == ()
+    growable = "use_same_buffer_for_input_output: true use_growable_memory: true"
+    (tmp_path / "m" / "config.pbtxt").write_text(STATE_CONFIG.replace("GROWABLE", growable))
+    (note,) = plan_load(tmp_path, "m", gpus=0).not_checked
+    assert "use_growable_memory" in note
+    assert "IN" in note

@@ -26,10 +26,22 @@ if TYPE_CHECKING:
         Tensor,
         auto_complete,
         control_inputs,
+        default_max_batch_size,
         load_problems,
+        parse_int,
     )
+    from tritonops.server.backends.onnxruntime.ort_state import SequenceStore
 else:  # in the stub, this backend's folder is on sys.path and tritonops need not be importable
-    from ort_contract import Signature, Tensor, auto_complete, control_inputs, load_problems
+    from ort_contract import (
+        Signature,
+        Tensor,
+        auto_complete,
+        control_inputs,
+        default_max_batch_size,
+        load_problems,
+        parse_int,
+    )
+    from ort_state import SequenceStore
 
 # optimization.graph.level as the C++ backend maps it (onnxruntime.cc ModelState constructor):
 # -1 basic, 1 extended, 2 none, anything else (0 or unset) all.
@@ -45,15 +57,21 @@ def _parameters(config: dict[str, Any]) -> dict[str, str]:
 
 
 def _int_parameter(params: dict[str, str], key: str) -> int:
-    """A numeric parameter, refused at load when it is not an integer (as the C++ backend does)."""
-    text = params.get(key, "0") or "0"
+    """A numeric parameter, refused at load when it is not an integer, as the C++ backend reads
+    it (backend src/backend_common.cc TryParseModelStringParameter and ParseIntValue)."""
+    if key not in params:
+        return 0
     try:
-        return int(text)
-    except ValueError:
-        raise pb_utils.TritonModelException(
-            f"failed to convert '{text}' to an integer for parameter '{key}' — give it a whole "
-            "number as a string_value"
-        ) from None
+        return parse_int(params[key])
+    except ValueError as exc:
+        raise pb_utils.TritonModelException(str(exc)) from None
+
+
+def _default_max_batch_size() -> int:
+    try:
+        return default_max_batch_size(os.environ)
+    except ValueError as exc:
+        raise pb_utils.TritonModelException(str(exc)) from None
 
 
 def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
@@ -110,6 +128,10 @@ def _to_onnx_strings(array: NDArray[Any]) -> NDArray[Any]:
     return np.array(flat, dtype=object).reshape(array.shape)
 
 
+# one request of a dynamic batch: its index in the batch, the request, what is fed to the graph
+_Member = tuple[int, Any, dict[str, NDArray[Any]]]
+
+
 class TritonPythonModel:
     @staticmethod
     def auto_complete_config(auto_complete_model_config: Any) -> Any:
@@ -138,11 +160,15 @@ class TritonPythonModel:
         session = ort.InferenceSession(
             path, sess_options=options, providers=["CPUExecutionProvider"]
         )
-        auto_complete(config, Signature(session))
+        try:
+            auto_complete(config, Signature(session), _default_max_batch_size())
+        except ValueError as exc:
+            raise pb_utils.TritonModelException(str(exc)) from None
         return auto_complete_model_config
 
     def initialize(self, args: dict[str, Any]) -> None:
         config = json.loads(args["model_config"])
+        _default_max_batch_size()  # the C++ backend refuses a bad value when it starts
         self.batching = int(config.get("max_batch_size", 0)) > 0
         self.max_batch_size = int(config.get("max_batch_size", 0))
         self.inputs = [Tensor(t) for t in config.get("input", [])] + control_inputs(config)
@@ -155,9 +181,15 @@ class TritonPythonModel:
         self.session = ort.InferenceSession(
             path, sess_options=_session_options(config), providers=_providers(kind, device)
         )
-        self.output_names = [t.name for t in self.outputs] or [
+        self.reply_names = [t.name for t in self.outputs] or [
             o.name for o in self.session.get_outputs()
         ]
+        self.states = SequenceStore(config)
+        # the graph is asked for the replied outputs and every output state (onnxruntime.cc
+        # ModelState::Create: model_outputs_ holds both); only the replied ones reach clients
+        extra = [n for n in self.states.output_names if n not in self.reply_names]
+        self.output_names = self.reply_names + extra
+        self.replied = len(self.reply_names)
         problems = load_problems(config, Signature(self.session))
         if problems:
             raise pb_utils.TritonModelException("; ".join(problems))
@@ -165,6 +197,7 @@ class TritonPythonModel:
         # outputs) takes one pass with no per-request dicts or grouping keys.
         self.fast = (
             self.batching
+            and not self.states
             and bool(self.inputs)
             and all(t.fixed is not None and t.dtype not in (None, np.object_) for t in self.inputs)
             and not any(t.optional for t in self.inputs)
@@ -186,6 +219,20 @@ class TritonPythonModel:
             if spec.data_type == "TYPE_STRING":
                 array = _to_onnx_strings(array)
             feed[spec.name] = array
+        if self.states:
+            kept = self.states.inputs(request)
+            for state in self.states.specs:
+                if kept is not None:
+                    feed[state.input_name] = kept[state.input_name]
+                    continue
+                # the sequence's first request: the core's initial state (initial_state)
+                tensor = pb_utils.get_input_tensor_by_name(request, state.input_name)
+                if tensor is None:
+                    return None, f"implicit state '{state.input_name}' is missing"
+                array = tensor.as_numpy()
+                if state.data_type == "TYPE_STRING":
+                    array = _to_onnx_strings(array)
+                feed[state.input_name] = array
         return feed, None
 
     def execute(self, requests: list[Any]) -> list[Any]:
@@ -237,7 +284,7 @@ class TritonPythonModel:
     def _execute_general(self, requests: list[Any]) -> list[Any]:
         responses: list[Any] = [None] * len(requests)
         # group requests whose non-batch shapes match: only those can share one run
-        groups: dict[tuple[Any, ...], list[tuple[int, dict[str, NDArray[Any]]]]] = {}
+        groups: dict[tuple[Any, ...], list[_Member]] = {}
         for index, request in enumerate(requests):
             feed, problem = self._read(request)
             if feed is None:
@@ -246,46 +293,49 @@ class TritonPythonModel:
                 )
                 continue
             if not self.batching:
-                responses[index] = self._run_one(feed)
+                responses[index] = self._run_one(request, feed)
                 continue
             key = tuple(sorted((name, a.shape[1:], a.dtype.str) for name, a in feed.items()))
-            groups.setdefault(key, []).append((index, feed))
+            groups.setdefault(key, []).append((index, request, feed))
         for members in groups.values():
             self._run_group(members, responses)
         return responses
 
-    def _run_one(self, feed: dict[str, NDArray[Any]]) -> Any:
+    def _run_one(self, request: Any, feed: dict[str, NDArray[Any]]) -> Any:
         try:
             results = self.session.run(self.output_names, feed)
         except Exception as exc:  # onnxruntime's errors are per request, not per model
             return pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc)))
-        return self._response(results)
+        return self._finish(request, results)
 
-    def _run_group(
-        self, members: list[tuple[int, dict[str, NDArray[Any]]]], responses: list[Any]
-    ) -> None:
+    def _run_group(self, members: list[_Member], responses: list[Any]) -> None:
         if len(members) == 1:
-            index, feed = members[0]
-            responses[index] = self._run_one(feed)
+            index, request, feed = members[0]
+            responses[index] = self._run_one(request, feed)
             return
-        names = members[0][1].keys()
-        merged = {n: np.concatenate([feed[n] for _, feed in members], axis=0) for n in names}
+        names = members[0][2].keys()
+        merged = {n: np.concatenate([m[2][n] for m in members], axis=0) for n in names}
         try:
             results = self.session.run(self.output_names, merged)
         except Exception:  # one bad member must not fail the rest: fall back to one by one
-            for index, feed in members:
-                responses[index] = self._run_one(feed)
+            for index, request, feed in members:
+                responses[index] = self._run_one(request, feed)
             return
         # slice views per request: no copies, no np.split bookkeeping
         start = 0
-        for index, feed in members:
+        for index, request, feed in members:
             stop = start + next(iter(feed.values())).shape[0]
-            responses[index] = self._response([r[start:stop] for r in results])
+            responses[index] = self._finish(request, [r[start:stop] for r in results])
             start = stop
+
+    def _finish(self, request: Any, results: list[NDArray[Any]]) -> Any:
+        if self.states:
+            self.states.keep(request, dict(zip(self.output_names, results, strict=True)))
+        return self._response(results[: self.replied])
 
     def _response(self, results: list[NDArray[Any]]) -> Any:
         tensors = []
-        for name, value in zip(self.output_names, results, strict=True):
+        for name, value in zip(self.reply_names, results, strict=True):
             if value.dtype.kind in ("U", "O"):
                 value = np.array(
                     [str(x).encode("utf-8") for x in value.ravel()], dtype=object

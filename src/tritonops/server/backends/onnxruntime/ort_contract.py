@@ -9,6 +9,8 @@ backend stub, beside model.py (the stub puts a python-based backend's folder on 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -81,9 +83,32 @@ _ORT_TYPES = {
 }
 
 # Triton's --backend-config=default-max-batch-size defaults to 4 (server repository,
-# docs/user_guide/model_configuration.md, "Default Max Batch Size and Dynamic Batcher"). A
-# python-based backend is not handed the backend config, so the stand-in assumes the default.
+# docs/user_guide/model_configuration.md, "Default Max Batch Size and Dynamic Batcher"; core
+# src/backend_model.cc backend_config_defaults). The python backend does not hand its backend
+# config to a python-based backend's model.py, so the launcher (tritonops.server.local) resolves
+# the value from the server's argv as the C++ backend would see it and passes it in this variable.
 DEFAULT_MAX_BATCH_SIZE = 4
+DEFAULT_MAX_BATCH_SIZE_ENV = "TRITONOPS_ORT_DEFAULT_MAX_BATCH_SIZE"
+
+_STOI = re.compile(r"\s*[+-]?\d+")
+
+
+def parse_int(text: str) -> int:
+    """A number as the C++ backend parses one (backend src/backend_common.cc ParseIntValue:
+    std::stoi, so leading blanks and a sign are read and trailing text is ignored)."""
+    found = _STOI.match(text)
+    if found is None:
+        raise ValueError(f"failed to convert '{text}' to integral number")
+    return int(found.group())
+
+
+def default_max_batch_size(environ: Mapping[str, str]) -> int:
+    """The server's default-max-batch-size; the C++ backend uses max(value, 0) (onnxruntime.cc
+    AutoCompleteMaxBatch) and refuses a value that is not a number when it starts."""
+    text = environ.get(DEFAULT_MAX_BATCH_SIZE_ENV)
+    if text is None:
+        return DEFAULT_MAX_BATCH_SIZE
+    return max(parse_int(text), 0)
 
 
 def onnx_dims(shape: Any) -> list[int]:
@@ -95,8 +120,30 @@ def _shape_text(dims: list[int]) -> str:
     return "[" + ",".join(str(d) for d in dims) + "]"
 
 
+# onnxruntime's Python API names a non-tensor value's type by its prefix; the C++ backend names
+# it by ONNXType (onnxruntime_utils.cc OnnxTypeName; ONNX_TYPE_OPTIONAL falls to UNKNOWN there).
+_ONNX_TYPES = (
+    ("seq(", "ONNX_TYPE_SEQUENCE"),
+    ("map(", "ONNX_TYPE_MAP"),
+    ("sparse_tensor(", "ONNX_TYPE_SPARSETENSOR"),
+    ("opaque(", "ONNX_TYPE_OPAQUE"),
+)
+
+
+def _onnx_type(ort_type: str) -> str:
+    if ort_type.startswith("tensor("):
+        return "ONNX_TYPE_TENSOR"
+    return next((name for prefix, name in _ONNX_TYPES if ort_type.startswith(prefix)), "")
+
+
 class Signature:
-    """What the ONNX graph declares: required inputs, overridable initializers, outputs."""
+    """What the ONNX graph declares: required inputs, overridable initializers, outputs.
+
+    ``unsupported`` is the C++ backend's refusal of a graph input or output that is not a tensor
+    (a scikit-learn classifier's ZipMap output is a sequence of maps): onnxruntime_utils.cc
+    InputOutputInfos, reached from auto-complete and from ValidateInputs/ValidateOutputs, so
+    such a model never loads there, whatever its config lists.
+    """
 
     def __init__(self, session: Any) -> None:
         def table(items: Any) -> dict[str, tuple[str, list[int]]]:
@@ -105,9 +152,20 @@ class Signature:
         self.inputs = table(session.get_inputs())
         self.initializers = table(session.get_overridable_initializers())
         self.outputs = table(session.get_outputs())
+        self.unsupported: str | None = None
+        for item in [*session.get_inputs(), *session.get_outputs()]:
+            kind = _onnx_type(item.type)
+            if kind != "ONNX_TYPE_TENSOR":
+                self.unsupported = (
+                    f"Unsupported ONNX Type '{kind or 'ONNX_TYPE_UNKNOWN'}' for I/O "
+                    f"'{item.name}', expected 'ONNX_TYPE_TENSOR'."
+                )
+                break
 
 
-def auto_complete(config: dict[str, Any], graph: Signature) -> None:
+def auto_complete(
+    config: dict[str, Any], graph: Signature, default_max_batch: int = DEFAULT_MAX_BATCH_SIZE
+) -> None:
     """Fill ``max_batch_size``, ``input`` and ``output`` in place the way the C++ backend does.
 
     Source: onnxruntime_backend src/onnxruntime.cc ModelState::AutoCompleteConfig,
@@ -125,12 +183,14 @@ def auto_complete(config: dict[str, Any], graph: Signature) -> None:
     have_outputs = len(config.get("output") or [])
     if counted > 0 and have_outputs > 0:
         return
+    if graph.unsupported:
+        raise ValueError(graph.unsupported)
     tensors = [*graph.inputs.values(), *graph.outputs.values()]
     can_batch = all(dims and dims[0] == -1 for _, dims in tensors)
     max_batch = int(config.get("max_batch_size", 0) or 0)
     if can_batch:
         if max_batch == 0:
-            max_batch = DEFAULT_MAX_BATCH_SIZE
+            max_batch = default_max_batch
             config["max_batch_size"] = max_batch
         scheduled = "sequence_batching" in config or "dynamic_batching" in config
         if max_batch > 1 and not scheduled:
@@ -241,6 +301,8 @@ def load_problems(config: dict[str, Any], graph: Signature) -> list[str]:
     unknown-name wording is backend src/backend_common.cc CheckAllowedModelInput/Output.
     """
     model = config.get("name", "")
+    if graph.unsupported:
+        return [graph.unsupported]
     max_batch = int(config.get("max_batch_size", 0) or 0)
     inputs = [Tensor(t) for t in config.get("input") or []]
     outputs = [Tensor(t) for t in config.get("output") or []]
@@ -293,9 +355,12 @@ def _check_tensor(
     if spec.data_type not in _NUMPY and spec.data_type != "TYPE_BF16":
         return f"unsupported datatype {spec.data_type} for {kind} '{spec.name}' for model '{model}'"
     if data_type != spec.data_type:
+        # the backend names the graph's type by Triton's API name (TRITONSERVER_DataTypeString),
+        # so a string tensor reads TYPE_BYTES here although configs call it TYPE_STRING
+        provided = "TYPE_BYTES" if data_type == "TYPE_STRING" else data_type
         return (
             f"unable to load model '{model}', configuration expects datatype {spec.data_type} "
-            f"for {kind} '{spec.name}', model provides {data_type}"
+            f"for {kind} '{spec.name}', model provides {provided}"
         )
     if spec.ragged and kind == "input":
         if spec.optional:
