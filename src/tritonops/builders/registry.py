@@ -20,12 +20,16 @@ def builder_for(spec: ModelSpec) -> Builder | None:
         from tritonops.builders.tensorrt_llm import TensorRTLLMBuilder
 
         return TensorRTLLMBuilder()
+    if spec.kind == "vllm":
+        from tritonops.builders.vllm import VllmBuilder
+
+        return VllmBuilder()
     return None
 
 
 def needs_artifact(spec: ModelSpec) -> bool:
     """Models whose version folders hold built files (a TRT-LLM engine is referenced instead)."""
-    return spec.kind in ("python", "onnx")
+    return spec.kind in ("python", "onnx", "vllm")
 
 
 def extra_plans(project: Project, spec: ModelSpec, plan: ModelPlan) -> list[ModelPlan]:

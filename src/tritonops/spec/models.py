@@ -36,9 +36,10 @@ from tritonops.spec.fields import (
 )
 from tritonops.spec.onnx_build import OnnxBuild
 from tritonops.spec.trtllm_build import TrtLlmBuild
+from tritonops.spec.vllm import VllmEngineArgs
 
-ModelKind = Literal["onnx", "python", "tensorrt_llm"]
-MODEL_KINDS: tuple[str, ...] = ("onnx", "python", "tensorrt_llm", "ensemble")
+ModelKind = Literal["onnx", "python", "tensorrt_llm", "vllm"]
+MODEL_KINDS: tuple[str, ...] = ("onnx", "python", "tensorrt_llm", "vllm", "ensemble")
 
 
 class ModelSpec(SpecModel):
@@ -77,6 +78,7 @@ class ModelSpec(SpecModel):
     execution_env: str | None = None
     onnx: OnnxBuild | None = None
     tensorrt_llm: TrtLlmBuild | None = None
+    vllm: VllmEngineArgs | None = None
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "steps": "only ensembles have steps; set kind: ensemble or move it under ensembles:",
