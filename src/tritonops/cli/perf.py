@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from tritonops.cli import options
 from tritonops.cli.output import console
 from tritonops.client.probe import probe
 from tritonops.errors import PerfError
+from tritonops.model_config import ModelConfig
 from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
+from tritonops.perf.llm import LlmSpec, is_llm, measure_llm
+from tritonops.perf.llm_metrics import markdown as llm_markdown
 from tritonops.perf.report import markdown, write_report
 from tritonops.perf.results import PerfResult
 from tritonops.perf.triton import fetch_config, load_with_config, parse_url
@@ -130,6 +134,20 @@ def perf_group() -> None:
 )
 @click.option("--batch-size", type=int, default=1, show_default=True)
 @click.option("--metrics-url", default=None, help="Triton's /metrics for server-side times.")
+@click.option(
+    "--prompt-length",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="LLM models: prompt length in characters (one token each on the stand-in tokenizers).",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="LLM models: tokens each request generates.",
+)
 def perf_command(
     model: str,
     url: str | None,
@@ -143,13 +161,38 @@ def perf_command(
     max_trials: int,
     batch_size: int,
     metrics_url: str | None,
+    prompt_length: int,
+    max_tokens: int,
 ) -> None:
     """Measure MODEL at each load level and print (and with --report, write) a report.
 
     A level whose windows never agree is kept and reported as unstable, with what each window
-    saw; the levels measured before and after it stay."""
+    saw; the levels measured before and after it stay. A streaming LLM model (decoupled, with a
+    text_input) is measured with GenAI-Perf's figures instead: time to first token, inter-token
+    latency, request latency and output tokens/s, over gRPC streaming."""
     out = console()
     with _server(url, project_file, model) as (target, embedded_metrics):
+        config = fetch_config(parse_url(target), model)
+        if is_llm(config):
+            if parse_url(target).protocol != "grpc":
+                raise PerfError(
+                    f"{model!r} streams its tokens, which Triton serves over gRPC only — give "
+                    "--url HOST:PORT with the gRPC port"
+                )
+            _perf_llm(
+                LlmSpec(
+                    model=model,
+                    address=parse_url(target).address,
+                    concurrency=[int(c) for c in _numbers(concurrency)],
+                    rates=_numbers(rate) if rate else (),
+                    prompt_length=prompt_length,
+                    max_tokens=max_tokens,
+                    duration_s=3 * measurement_interval / 1000,
+                ),
+                config,
+                report_dir,
+            )
+            return
         spec = MeasureSpec(
             model=model,
             url=target,
@@ -162,13 +205,25 @@ def perf_command(
             batch_size=batch_size,
             metrics_url=metrics_url or embedded_metrics,
         )
-        result = measure(spec)
+        result = measure(spec, config=config)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     out.print(markdown(result))
     if report_dir is not None:
         for kind, path in write_report(result, report_dir).items():
             out.print(f"{kind:<9} {path}")
+
+
+def _perf_llm(spec: LlmSpec, config: ModelConfig, report_dir: Path | None) -> None:
+    levels = measure_llm(spec, config)
+    kind = "rate" if spec.rates else "concurrency"
+    console().print(llm_markdown(spec.model, levels, kind))
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        path = report_dir / "llm.json"
+        data = {"model": spec.model, "load_kind": kind, "levels": [lv.to_dict() for lv in levels]}
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        console().print(f"json      {path}")
 
 
 @perf_group.command("compare")

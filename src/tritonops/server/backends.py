@@ -19,6 +19,11 @@ from tritonops.errors import ServerError
 from tritonops.server.binary import TritonInstall
 
 _OWN_BACKENDS = Path(__file__).resolve().parent / "backends"
+# The LLM stand-ins run TinyDecoder inside the stub, where tritonops may be another install (or
+# none): the engine module (numpy and the standard library only) is copied beside their model.py.
+_ENGINE = Path(__file__).resolve().parents[1] / "llm" / "engine.py"
+ENGINE_MODULE = "tritonops_llm_engine"
+_ENGINE_USERS = ("vllm",)
 
 
 def cache_root() -> Path:
@@ -34,7 +39,7 @@ def _fingerprint(install: TritonInstall) -> str:
     digest.update(str(install.binary.resolve()).encode())
     digest.update(sys.version.encode())
     digest.update(__version__.encode())
-    for source in sorted(_OWN_BACKENDS.rglob("*.py")):
+    for source in [*sorted(_OWN_BACKENDS.rglob("*.py")), _ENGINE]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -70,6 +75,8 @@ def prepare_backend_dir(install: TritonInstall, root: Path | None = None) -> Pat
                 shutil.copytree(
                     backend, staging / backend.name, ignore=shutil.ignore_patterns("__pycache__")
                 )
+                if backend.name in _ENGINE_USERS:
+                    shutil.copy2(_ENGINE, staging / backend.name / f"{ENGINE_MODULE}.py")
         try:
             staging.rename(target)
         except OSError:
