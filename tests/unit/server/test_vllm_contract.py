@@ -21,7 +21,8 @@ _FILE = Path(__file__).parents[3] / "src/tritonops/server/backends/vllm/vllm_con
 
 def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("vllm_contract", _FILE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["vllm_contract"] = module
     spec.loader.exec_module(module)
@@ -59,7 +60,7 @@ def test_an_unknown_key_fails_as_vllms_engine_args_would() -> None:
 
 
 def test_model_json_must_be_in_the_version_folder(tmp_path: Path) -> None:
-    with pytest.raises(C.ContractError, match="'model.json' containing vllm engine args"):
+    with pytest.raises(C.ContractError, match=r"'model\.json' containing vllm engine args"):
         C.read_engine_args(str(tmp_path))
     (tmp_path / "model.json").write_text("[1]")
     with pytest.raises(C.ContractError, match="JSON object"):
