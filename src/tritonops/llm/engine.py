@@ -127,7 +127,9 @@ class Generation:
     generation_logits: list[Array] = field(default_factory=list)
     prefill_flops: int = 0
     decode_flops: int = 0
-    finish_reason: str = ""  # "length" | "end_id" | "stop_words" | "" while running
+    # "length" | "stop_words" (set as the last token is yielded) | "end_id" (set when the stream
+    # ends without a token) | "" while more may come
+    finish_reason: str = ""
 
     def __iter__(self) -> Iterator[int]:
         return self
@@ -331,12 +333,13 @@ class TinyDecoder:
             out.log_probs.append(log_prob)
             if keep_generation:
                 out.generation_logits.append(last)
-            yield token
+            # known before the token leaves, so a streaming server can flag it as the last one
             if any(produced[-len(w) :] == w for w in stops):
                 out.finish_reason = "stop_words"
-                return
-            if len(produced) >= max_new_tokens:
+            elif len(produced) >= max_new_tokens:
                 out.finish_reason = "length"
+            yield token
+            if out.finish_reason:
                 return
             position = len(prompt) + len(produced) - 1
             last = self._forward([token], position, cache)[-1]

@@ -58,7 +58,7 @@ else:
 if TYPE_CHECKING:
     from tritonops.llm.engine import EngineInputError, TinyDecoder
 else:  # tritonops' engine module, copied beside this file by the backend-directory setup
-    from tritonops_llm_engine import EngineInputError, TinyDecoder
+    from engine import EngineInputError, TinyDecoder
 
 
 def _input(request: Any, name: str) -> Any:
