@@ -1,4 +1,6 @@
-"""LLM figures from response timestamps, with GenAI-Perf's definitions (its README, "Metrics"):
+"""LLM figures from response timestamps, with GenAI-Perf's definitions (its README, "Metrics").
+
+The timestamps are ``Trace``s recorded by ``tritonops.client.llm_stream``.
 
 - time to first token (TTFT): from sending a request to receiving its first response that
   carries tokens, one value per request. Responses with no token (an empty final response) do not
@@ -16,39 +18,14 @@ Times are seconds in, milliseconds out.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-
-@dataclass
-class Trace:
-    """One request as the client saw it: when it was sent and each response (time, tokens)."""
-
-    sent_s: float
-    responses: list[tuple[float, int]] = field(default_factory=list)
-    final_s: float | None = None
-    error: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.final_s is not None and self.error is None
-
-    @property
-    def tokens(self) -> int:
-        return sum(n for _, n in self.responses)
-
-    def ttft_s(self) -> float | None:
-        first = next((t for t, n in self.responses if n > 0), None)
-        return None if first is None else first - self.sent_s
-
-    def itl_s(self) -> list[float]:
-        timed = [(t, n) for t, n in self.responses if n > 0]
-        return [(t2 - t1) / n2 for (t1, _), (t2, n2) in itertools.pairwise(timed)]
+from tritonops.client.llm_stream import Trace
 
 
 @dataclass(frozen=True)

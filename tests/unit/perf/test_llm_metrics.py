@@ -6,9 +6,10 @@ import math
 
 import pytest
 
+from tritonops.client.llm_stream import Trace
 from tritonops.model_config import DataType, ModelConfig, ModelInput, TransactionPolicy
 from tritonops.perf.llm import is_llm, prompt_of
-from tritonops.perf.llm_metrics import Spread, Trace, markdown, summarize_traces
+from tritonops.perf.llm_metrics import Spread, markdown, summarize_traces
 
 
 def trace(sent: float, responses: list[tuple[float, int]], final: float | None = None) -> Trace:
