@@ -171,7 +171,7 @@ class LlmStream:
             trace.error = error
         self.finished.put(rid)
 
-    def send(self, model: str, inputs: Sequence[Any]) -> str:
+    def send(self, model: str, inputs: Sequence[Any], version: str = "") -> str:
         """Send one request to ``model``; its id (the key of its trace in ``traces``)."""
         with self.lock:
             rid = str(self.next_id)
@@ -179,7 +179,11 @@ class LlmStream:
             self.traces[rid] = Trace(sent_s=time.perf_counter(), model=model)
         try:
             self.client.async_stream_infer(
-                model, list(inputs), request_id=rid, enable_empty_final_response=True
+                model,
+                list(inputs),
+                model_version=version,
+                request_id=rid,
+                enable_empty_final_response=True,
             )
         except InferenceServerException as exc:
             raise ClientError(f"sending to {model!r} failed: {exc}") from exc
@@ -241,11 +245,11 @@ def run_open(stream: LlmStream, send: Callable[[], str], rate: float, count: int
     return sent
 
 
-def served_config(address: str, model: str) -> ModelConfig:
+def served_config(address: str, model: str, version: str = "") -> ModelConfig:
     """The config the server loaded for ``model`` (auto-completed fields included)."""
     client = grpcclient.InferenceServerClient(address)
     try:
-        data = client.get_model_config(model, as_json=True)
+        data = client.get_model_config(model, version, as_json=True)
     except InferenceServerException as exc:
         raise ClientError(f"cannot read the config of {model!r} at {address}: {exc}") from exc
     finally:

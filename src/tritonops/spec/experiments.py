@@ -52,6 +52,14 @@ class SloSpec(SpecModel):
     p99_ms: Millis | None = None
     max_error_rate: Fraction | None = None
     min_accuracy: Fraction | None = None
+    # streaming LLM variants (GenAI-Perf's figures; see tritonops.abtest.llm)
+    ttft_p50_ms: Millis | None = None
+    ttft_p95_ms: Millis | None = None
+    ttft_p99_ms: Millis | None = None
+    itl_p50_ms: Millis | None = None
+    itl_p95_ms: Millis | None = None
+    itl_p99_ms: Millis | None = None
+    min_tokens_per_s: Millis | None = None  # median per-request output tokens/s
 
 
 class ExperimentSpec(SpecModel):

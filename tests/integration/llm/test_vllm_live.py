@@ -30,13 +30,26 @@ models:
       max_model_len: 1024
       gpu_memory_utilization: 0.5
       enable_prefix_caching: true
+experiments:
+  - name: chat-aa
+    variants:
+      - {name: control, model: chat}
+      - {name: candidate, model: chat}
+    min_samples: 20
+    slo: {ttft_p99_ms: 60000, itl_p99_ms: 60000, min_tokens_per_s: 0.001}
 """
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTriton]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("vllm-project")
     (root / "tritonops.yaml").write_text(PROJECT)
+    return root / "tritonops.yaml"
+
+
+@pytest.fixture(scope="module")
+def server(project: Path) -> Iterator[LocalTriton]:
+    root = project.parent
     result = build_project(root / "tritonops.yaml")
     assert result.report is not None
     assert result.report.valid
@@ -166,3 +179,24 @@ def test_the_perf_command_prints_the_llm_table(server: LocalTriton, tmp_path: Pa
     assert "output tokens/s" in result.output
     data = json.loads((tmp_path / "llm.json").read_text())
     assert data["levels"][0]["prompt_length"] == 16
+
+
+def test_ab_test_judges_llm_variants_on_ttft_and_itl(
+    server: LocalTriton, project: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tritonops.cli.main import cli
+
+    argv = ["ab-test", "chat-aa", "-f", str(project), "--url", server.grpc_url,
+            "--requests", "60", "--concurrency", "2", "--prompt-length", "8",
+            "--max-tokens", "4", "--report", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(cli, argv)
+    # the same model on both arms: never a rollback (limits far above anything measured)
+    assert result.exit_code in (0, 3), result.output
+    assert "TTFT p50" in result.output
+    report = json.loads((tmp_path / "llm-report.json").read_text())
+    families = report["verdicts"]["candidate"]["families"]
+    assert set(families) == {"ttft", "itl", "request latency", "time per output token"}
+    assert len(report["samples"]) == 60
+    assert all(s["ok"] for s in report["samples"])
