@@ -20,16 +20,12 @@ def builder_for(spec: ModelSpec) -> Builder | None:
         from tritonops.builders.tensorrt_llm import TensorRTLLMBuilder
 
         return TensorRTLLMBuilder()
-    if spec.kind == "vllm":
-        from tritonops.builders.vllm import VllmBuilder
-
-        return VllmBuilder()
     return None
 
 
 def needs_artifact(spec: ModelSpec) -> bool:
     """Models whose version folders hold built files (a TRT-LLM engine is referenced instead)."""
-    return spec.kind in ("python", "onnx", "vllm")
+    return spec.kind in ("python", "onnx")
 
 
 def extra_plans(project: Project, spec: ModelSpec, plan: ModelPlan) -> list[ModelPlan]:
@@ -38,4 +34,8 @@ def extra_plans(project: Project, spec: ModelSpec, plan: ModelPlan) -> list[Mode
         from tritonops.builders.tensorrt_llm import engine_dir_for, trtllm_model_plans
 
         return trtllm_model_plans(project, spec, engine_dir_for(project, spec))
+    if spec.kind == "vllm":  # model.json is rendered from the project file, nothing is built
+        from tritonops.builders.vllm import vllm_plans
+
+        return vllm_plans(project, spec, plan)
     return [plan]

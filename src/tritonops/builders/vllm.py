@@ -1,44 +1,38 @@
 """vLLM models: the version folder holds ``model.json``, the engine arguments vLLM starts from.
 
-Nothing is compiled: vLLM loads (or downloads) ``vllm.model`` itself when Triton loads the model.
-The file is written into the build store like any artifact, so ``render`` and ``deploy`` place
-exactly what the last build wrote.
+Nothing is built: vLLM loads (or downloads) ``vllm.model`` itself when Triton loads the model, so
+model.json is a rendering of the project file. It is written into the build store's folder of the
+model (replaced only when its text changes) whenever the repository's plans are made, so
+``build`` (dry run included), ``render`` and ``deploy`` all place the current one.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
+import os
+import tempfile
+from dataclasses import replace
 
-from tritonops.builders.base import Artifact, BuildContext
+from tritonops.builders.store import artifact_dir
 from tritonops.errors import BuildError
-from tritonops.spec.vllm import ENGINE_ARGS_FILE, VllmEngineArgs
+from tritonops.spec import ModelPlan, ModelSpec, Project
+from tritonops.spec.vllm import ENGINE_ARGS_FILE
 
-BUILDER_VERSION = "1"
 
-
-class VllmBuilder:
-    kind = "vllm"
-
-    def fingerprint(self, ctx: BuildContext) -> dict[str, Any]:
-        text = self._args(ctx).engine_json()
-        return {
-            "builder": f"vllm/{BUILDER_VERSION}",
-            "engine_args": hashlib.sha256(text.encode()).hexdigest(),
-        }
-
-    def plan(self, ctx: BuildContext) -> list[str]:
-        return [f"write {ctx.model.name}/{ctx.version}/{ENGINE_ARGS_FILE} (vLLM engine arguments)"]
-
-    def build(self, ctx: BuildContext) -> Artifact:
-        (ctx.work_dir / ENGINE_ARGS_FILE).write_text(self._args(ctx).engine_json())
-        return Artifact(files=(ENGINE_ARGS_FILE,))
-
-    @staticmethod
-    def _args(ctx: BuildContext) -> VllmEngineArgs:
-        if ctx.model.vllm is None:
-            raise BuildError(
-                f"model {ctx.model.name!r} (kind vllm) has no vllm: section — add vllm: with "
-                "model: <Hugging Face id or model folder>"
-            )
-        return ctx.model.vllm
+def vllm_plans(project: Project, spec: ModelSpec, plan: ModelPlan) -> list[ModelPlan]:
+    """``plan`` with ``<version>/model.json`` from the model's ``vllm:`` section."""
+    if spec.vllm is None:
+        raise BuildError(
+            f"model {spec.name!r} (kind vllm) has no vllm: section — add vllm: with "
+            "model: <Hugging Face id or model folder>"
+        )
+    text = spec.vllm.engine_json()
+    folder = artifact_dir(project.root, spec.name)
+    path = folder / ENGINE_ARGS_FILE
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        # write then rename: a reader never sees half a file
+        fd, staged = tempfile.mkstemp(prefix=".model-", suffix=".json", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(staged, path)
+    return [replace(plan, version_files={ENGINE_ARGS_FILE: path})]

@@ -49,7 +49,7 @@ RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["roll
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--prompt-length", type=click.IntRange(min=1), default=64, show_default=True,
-              help="LLM variants: prompt length in characters.")  # fmt: skip
+              help="LLM variants: prompt length in words.")  # fmt: skip
 @click.option("--max-tokens", type=click.IntRange(min=1), default=16, show_default=True,
               help="LLM variants: tokens each request generates.")  # fmt: skip
 def ab_test_command(

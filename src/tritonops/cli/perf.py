@@ -139,7 +139,7 @@ def perf_group() -> None:
     type=click.IntRange(min=1),
     default=64,
     show_default=True,
-    help="LLM models: prompt length in characters (one token each on the stand-in tokenizers).",
+    help="LLM models: prompt length in words (one token each on the stand-in tokenizers).",
 )
 @click.option(
     "--max-tokens",

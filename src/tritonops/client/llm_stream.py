@@ -28,7 +28,8 @@ from tritonops.model_config import DataType, ModelConfig, from_proto
 from tritonops.model_config.proto import ProtoConfig
 
 _TEXT = "text_input"
-_PROMPT_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# words every stand-in vocabulary knows (examples/llm's tokenizer.json holds them all)
+_PROMPT_WORDS = ("hello", "world", "the", "model", "is", "a", "fast", "small", "engine", "for")
 
 
 def is_llm(config: ModelConfig) -> bool:
@@ -67,8 +68,9 @@ class Trace:
 
 
 def prompt_of(length: int) -> str:
-    """A prompt of ``length`` characters (letters only: one token each on a byte tokenizer)."""
-    return "".join(_PROMPT_LETTERS[i % len(_PROMPT_LETTERS)] for i in range(length))
+    """A prompt of ``length`` words: one token each on a word-level tokenizer (both stand-ins),
+    roughly one each on a production subword tokenizer."""
+    return " ".join(_PROMPT_WORDS[i % len(_PROMPT_WORDS)] for i in range(length))
 
 
 def _shape(config: ModelConfig, dims: Sequence[int]) -> list[int]:

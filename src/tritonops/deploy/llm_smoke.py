@@ -3,7 +3,8 @@
 Two kinds of model are recognised from their served config:
 
 - a text generator: inputs ``text_input`` and ``max_tokens``, output ``text_output`` (the
-  TensorRT-LLM ensemble and BLS models, Triton's vLLM backend models);
+  TensorRT-LLM ensemble and BLS models), or ``text_input`` and ``sampling_parameters`` (Triton's
+  vLLM backend, whose ``max_tokens`` travels in that JSON: vllm_backend src/utils/request.py);
 - a ``tensorrtllm`` backend model: ``input_ids`` / ``request_output_len`` in, ``output_ids`` out.
 
 A decoupled one is asked to stream over gRPC (``stream``/``streaming`` true where the model has
@@ -13,6 +14,7 @@ over HTTP. Either way the answer must hold generated text (or tokens), or the sm
 
 from __future__ import annotations
 
+import json
 import queue
 import time
 from dataclasses import dataclass
@@ -55,7 +57,8 @@ def _names(config: ModelConfig) -> tuple[set[str], set[str]]:
 
 def is_text_generator(config: ModelConfig) -> bool:
     inputs, outputs = _names(config)
-    return {"text_input", "max_tokens"} <= inputs and "text_output" in outputs
+    budget = "max_tokens" in inputs or "sampling_parameters" in inputs
+    return "text_input" in inputs and budget and "text_output" in outputs
 
 
 def is_trtllm_engine(config: ModelConfig) -> bool:
@@ -87,6 +90,9 @@ def _request(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray[Any, 
         }
         if "min_tokens" in inputs:  # an end token straight away would smoke nothing
             arrays["min_tokens"] = np.array([1], dtype=np.int32)
+        if "sampling_parameters" in inputs:
+            params = json.dumps({"max_tokens": MAX_TOKENS, "min_tokens": 1})
+            arrays["sampling_parameters"] = np.array([params.encode()], dtype=np.object_)
         if "stream" in inputs:
             arrays["stream"] = np.array([streaming], dtype=np.bool_)
     else:

@@ -2,7 +2,7 @@
 
 A model counts as an LLM when it is decoupled and takes a ``text_input`` string (Triton's vLLM
 backend, a TensorRT-LLM ensemble or BLS). Each request asks for ``max_tokens`` tokens after a
-prompt of ``prompt_length`` characters (one token per character on the stand-in tokenizers), with
+prompt of ``prompt_length`` words (one token per word on the stand-in tokenizers), with
 streaming on, so every token arrives as its own response. Closed loop keeps ``concurrency``
 requests in flight; open loop sends ``rate`` requests per second on a fixed schedule whatever
 comes back. Figures: ``tritonops.perf.llm_metrics``.

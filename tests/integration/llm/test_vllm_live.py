@@ -106,7 +106,9 @@ def _text(result: Any) -> str:
 def test_streaming_sends_one_token_per_response(server: LocalTriton) -> None:
     responses = _ask(server, "Hello", stream=True, max_tokens=6, ignore_eos=True, temperature=0)
     assert len(responses) == 6
-    assert all(len(_text(r)) == 1 for r in responses)
+    # one word per token (a special token, which ignore_eos lets through, reads as nothing)
+    assert all(len(_text(r).split()) <= 1 for r in responses)
+    assert any(_text(r) for r in responses)
     assert responses[-1].as_numpy("finish_reason")[0] == b"length"
     # greedy decoding is deterministic, and the whole answer equals the streamed pieces
     whole = _ask(server, "Hello", stream=False, max_tokens=6, ignore_eos=True, temperature=0)

@@ -74,6 +74,6 @@ def test_an_llm_model_is_decoupled_with_a_string_text_input() -> None:
     assert not is_llm(ModelConfig(name="m", input=[ids], model_transaction_policy=decoupled))
 
 
-def test_prompts_have_the_asked_length() -> None:
-    assert len(prompt_of(512)) == 512
-    assert prompt_of(3) == "abc"
+def test_prompts_have_the_asked_number_of_words() -> None:
+    assert len(prompt_of(512).split()) == 512
+    assert prompt_of(3) == "hello world the"

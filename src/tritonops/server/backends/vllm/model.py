@@ -145,7 +145,7 @@ class TritonPythonModel:
                 "return_num_output_tokens",
             )
         }
-        ids = encode(prompt)
+        ids = encode(prompt, self.decoder.shape.vocab_size)
         budget = min(sampling.max_tokens, self.max_model_len - len(ids))
         if budget < 1:
             raise ContractError(

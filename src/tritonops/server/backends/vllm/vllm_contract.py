@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,9 +18,17 @@ from typing import Any
 
 # the tokens every request and the stand-in tokenizer share
 BOS_ID, EOS_ID = 1, 2
-_FIRST_BYTE = 3  # byte b is token b + 3; 0..2 are <unk>, <s>, </s>
-_PRINTABLE = [chr(c) for c in range(32, 127)]
-MIN_VOCAB = _FIRST_BYTE + 256
+_FIRST_WORD = 3  # 0..2 are <unk>, <s>, </s>
+# one token per word or run of punctuation, as a Hugging Face ``Whitespace`` pre-tokenizer splits
+# (the TensorRT-LLM stand-in's word-level tokenizer counts the same way), so a prompt of N words
+# is N tokens on both stand-ins
+_PIECES = re.compile(r"\w+|[^\w\s]+")
+# what generated tokens read as: any id maps to one of these words
+WORDS = (
+    "the", "model", "server", "answers", "fast", "and", "small", "engine", "text", "with",
+    "a", "token", "stream", "is", "good", "for", "triton", "request", "of", "large",
+)  # fmt: skip
+MIN_VOCAB = _FIRST_WORD + 253
 # the decoder the stand-in runs: small enough for a CPU, whatever the checkpoint's size
 SMALL = {
     "hidden_size": 96,
@@ -36,17 +45,20 @@ class ContractError(ValueError):
 # ---- the tokenizer: bytes in, one printable character per generated token out ------------------
 
 
-def encode(text: str) -> list[int]:
-    """``<s>`` then one token per UTF-8 byte: any text round-trips, and its token count is known."""
-    return [BOS_ID, *(b + _FIRST_BYTE for b in text.encode("utf-8"))]
+def encode(text: str, vocab_size: int = MIN_VOCAB) -> list[int]:
+    """``<s>`` then one token per word (or run of punctuation), its id a stable hash of the
+    lower-cased word: any text encodes, and its length in tokens is its length in words."""
+    span = vocab_size - _FIRST_WORD
+    pieces = _PIECES.findall(text)
+    return [BOS_ID, *(_FIRST_WORD + zlib.crc32(p.lower().encode()) % span for p in pieces)]
 
 
 def decode_token(token: int) -> str:
-    """A generated token's text: special tokens are empty, others one printable ASCII character
-    (so streamed pieces are always valid UTF-8, whatever the decoder picks)."""
-    if token < _FIRST_BYTE:
+    """A generated token's text: special tokens are empty, any other a space and one word (so
+    streamed pieces are always whole words, whatever the decoder picks)."""
+    if token < _FIRST_WORD:
         return ""
-    return _PRINTABLE[(token - _FIRST_BYTE) % len(_PRINTABLE)]
+    return " " + WORDS[(token - _FIRST_WORD) % len(WORDS)]
 
 
 # ---- model.json ---------------------------------------------------------------------------------
