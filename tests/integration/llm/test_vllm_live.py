@@ -116,6 +116,48 @@ def test_streaming_sends_one_token_per_response(server: LocalTriton) -> None:
     assert _text(whole[0]) == "Hello" + "".join(_text(r) for r in responses)
 
 
+@pytest.mark.parametrize(
+    ("engine_args", "words"),
+    [
+        ({"model": "m", "max_seq_len": 8}, "unexpected keyword argument 'max_seq_len'"),
+        ({"model": "m", "gpu_memory_utilization": 1.5}, "gpu_memory_utilization must be in"),
+    ],
+)
+def test_model_json_vllm_would_refuse_fails_the_load(
+    server: LocalTriton, engine_args: dict[str, Any], words: str
+) -> None:
+    from tritonops.errors import ModelLoadError
+
+    # the rendered model with a hand-edited model.json, loaded beside the served one
+    repo = server.options.repository
+    bad = repo / "chat_edited"
+    (bad / "1").mkdir(parents=True, exist_ok=True)
+    text = (repo / "chat/config.pbtxt").read_text().replace('name: "chat"', 'name: "chat_edited"')
+    (bad / "config.pbtxt").write_text(text)
+    (bad / "1/model.json").write_text(json.dumps(engine_args))
+    with pytest.raises(ModelLoadError, match=words):
+        server.load("chat_edited")
+
+
+def test_a_cancelled_stream_stops_generating(server: LocalTriton) -> None:
+    got: queue.Queue[Any] = queue.Queue()
+    client = grpcclient.InferenceServerClient(server.grpc_url)
+    client.start_stream(callback=lambda result=None, error=None: got.put(result))
+    params = {"max_tokens": 900, "ignore_eos": True}
+    client.async_stream_infer("chat", _inputs("hello", stream=True, params=params))
+    got.get(timeout=60)  # generation is under way
+    client.stop_stream(cancel_requests=True)
+    client.close()
+    deadline = time.monotonic() + 30
+    stopped: list[str] = []
+    while not stopped and time.monotonic() < deadline:
+        stopped = [line for line in server.log_tail(400).splitlines() if "Cancelling" in line]
+        time.sleep(0.05)
+    assert stopped, server.log_tail(40)
+    count = int(stopped[-1].split("after ")[1].split(" ")[0])
+    assert count < 900
+
+
 def test_requests_vllm_refuses_are_errors(server: LocalTriton) -> None:
     (error,) = _ask(server, "Hi", stream=True, max_tokens=0)
     assert "max_tokens must be at least 1" in error

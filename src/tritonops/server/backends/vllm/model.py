@@ -165,6 +165,7 @@ class TritonPythonModel:
         pending: tuple[str, int] | None = None  # streaming: hold one piece to flag the last one
         for token in tokens:
             if sender.is_cancelled():
+                self.logger.log_info(f"[vllm] Cancelling the request after {count} token(s)")
                 sender.send(
                     pb_utils.InferenceResponse(
                         error=pb_utils.TritonError(
