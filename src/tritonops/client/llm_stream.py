@@ -1,9 +1,9 @@
-"""Streaming LLM requests over one gRPC stream, each response timed and filed under its request.
+"""Streaming LLM requests over gRPC, each response timed and filed under its request.
 
 Triton serves a decoupled model's responses over gRPC streaming only. ``LlmStream`` sends
-requests (to any model on the server) with an id each and records, per request, when it was sent
-and when each response came back with how many tokens; ``perf`` and ``abtest`` build their
-figures from those ``Trace``s.
+requests (to any model on the server) and records, per request, when it was sent and when each
+response came back with how many tokens; ``perf`` and ``abtest`` build their figures from those
+``Trace``s.
 """
 
 from __future__ import annotations
@@ -122,65 +122,104 @@ def _tokens(result: Any) -> int:
     return 1 if response.outputs else 0
 
 
+class _Lane:
+    """One gRPC stream carrying at most one request at a time.
+
+    tritonclient hands a stream's error responses to the callback without the response (so
+    without the request id); with one request per stream the error still belongs to a request.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.client = grpcclient.InferenceServerClient(address)
+        self.rid: str | None = None
+        self.broken = False
+
+    def close(self) -> None:
+        self.client.stop_stream()
+        self.client.close()
+
+
 class LlmStream:
-    """One gRPC stream: requests go out with an id, each response is filed under its trace."""
+    """Streaming requests to one server, each response filed under its request's ``Trace``.
+
+    Requests go out on lanes (gRPC streams) that carry one request at a time; a lane is reused
+    once its request finished, and a new one opens when every lane is busy."""
 
     def __init__(self, address: str, timeout_s: float = 60.0) -> None:
         self.address = address
         self.timeout_s = timeout_s
-        self.client = grpcclient.InferenceServerClient(address)
         self.traces: dict[str, Trace] = {}
         self.finished: queue.Queue[str] = queue.Queue()
         self.lock = threading.Lock()
         self.next_id = 0
-        try:
-            self.client.start_stream(callback=self._on_response)
-        except InferenceServerException as exc:
-            raise ClientError(f"cannot open a gRPC stream to {address}: {exc}") from exc
+        self.lanes: list[_Lane] = []
+        self.idle: list[_Lane] = []
+        self.idle.append(self._open_lane())  # fail early when the server cannot be reached
 
-    # tritonclient calls back with keyword arguments (result=..., error=...) on its own thread
-    def _on_response(self, result: Any = None, error: Any = None) -> None:
+    def _open_lane(self) -> _Lane:
+        lane = _Lane(self.address)
+
+        # tritonclient calls back with keyword arguments (result=..., error=...) on its thread
+        def callback(result: Any = None, error: Any = None) -> None:
+            self._on_response(lane, result, error)
+
+        try:
+            lane.client.start_stream(callback=callback)
+        except InferenceServerException as exc:
+            lane.client.close()
+            raise ClientError(f"cannot open a gRPC stream to {self.address}: {exc}") from exc
+        with self.lock:
+            self.lanes.append(lane)
+        return lane
+
+    def _on_response(self, lane: _Lane, result: Any, error: Any) -> None:
         at = time.perf_counter()
-        if result is None:
-            # an error without a request id cannot be filed; it fails the level
-            with self.lock:
-                open_ids = [i for i, t in self.traces.items() if t.final_s is None]
-            for rid in open_ids[:1]:
-                self._finish(rid, at, str(error))
+        rid = lane.rid
+        if rid is None:
+            return
+        if error is not None or result is None:
+            # an error response ends its request; the stream itself may be gone, so the lane
+            # is not reused
+            lane.broken = True
+            self._finish(lane, rid, at, str(error))
             return
         response = result.get_response()
-        rid = response.id
         with self.lock:
             trace = self.traces.get(rid)
         if trace is None:
-            return
-        if error is not None:
-            self._finish(rid, at, str(error))
             return
         tokens = _tokens(result)
         if response.outputs:
             trace.responses.append((at, tokens))
         final = response.parameters.get("triton_final_response")
         if final is not None and final.bool_param:
-            self._finish(rid, at, None)
+            self._finish(lane, rid, at, None)
 
-    def _finish(self, rid: str, at: float, error: str | None) -> None:
+    def _finish(self, lane: _Lane, rid: str, at: float, error: str | None) -> None:
         with self.lock:
             trace = self.traces[rid]
             if trace.final_s is not None:
                 return
             trace.final_s = at
             trace.error = error
+            lane.rid = None
+            if not lane.broken:
+                self.idle.append(lane)
         self.finished.put(rid)
 
     def send(self, model: str, inputs: Sequence[Any], version: str = "") -> str:
         """Send one request to ``model``; its id (the key of its trace in ``traces``)."""
         with self.lock:
+            lane = self.idle.pop() if self.idle else None
+        if lane is None:
+            lane = self._open_lane()
+        with self.lock:
             rid = str(self.next_id)
             self.next_id += 1
             self.traces[rid] = Trace(sent_s=time.perf_counter(), model=model)
+            lane.rid = rid
         try:
-            self.client.async_stream_infer(
+            lane.client.async_stream_infer(
                 model,
                 list(inputs),
                 model_version=version,
@@ -202,8 +241,10 @@ class LlmStream:
             ) from exc
 
     def close(self) -> None:
-        self.client.stop_stream()
-        self.client.close()
+        with self.lock:
+            lanes = list(self.lanes)
+        for lane in lanes:
+            lane.close()
 
 
 def run_closed(
