@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from tritonops.builders import lineage as lineage_store
 from tritonops.builders.base import Artifact, BuildContext, Builder
@@ -26,7 +27,7 @@ from tritonops.builders.store import artifact_dir, artifacts_match, clean_leftov
 from tritonops.builders.stored import SIGNATURE_FILE, never_built, stored_plans
 from tritonops.builders.tensorrt_llm.standin import TOOL as STANDIN_TOOL
 from tritonops.errors import BuildError, ParityError
-from tritonops.repository.project import lay_out
+from tritonops.repository.project import RenderState, lay_out
 from tritonops.repository.validate import ValidationReport
 from tritonops.spec import ModelSpec, Project, load_project
 
@@ -40,12 +41,19 @@ _ENVIRONMENT = {
 }
 
 
+# what happened to one model: built now, its artifacts were current, only planned (--dry-run),
+# or its build failed (the rest carry on; the previous artifacts stay)
+BuildState = Literal["built", "up-to-date", "planned", "failed"]
+# "not-rendered": a model failed to build, so the repository was left as it was
+RepositoryState = RenderState | Literal["not-rendered"]
+
+
 @dataclass(frozen=True)
 class ModelBuild:
     """What happened to one model: built, up to date, planned (dry run), or failed."""
 
     model: str
-    state: str  # built | up-to-date | planned | failed
+    state: BuildState
     steps: tuple[str, ...] = ()
     record: LineageRecord | None = None
     error: str = ""
@@ -55,7 +63,7 @@ class ModelBuild:
 class BuildResult:
     repository: Path
     models: tuple[ModelBuild, ...]
-    repository_state: str  # written | up-to-date | not-rendered
+    repository_state: RepositoryState
     report: ValidationReport | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 

@@ -2,9 +2,9 @@
 
 Two kinds of model are recognised from their served config:
 
-- a text generator: inputs ``text_input`` and ``max_tokens``, output ``text_output`` (the
-  TensorRT-LLM ensemble and BLS models), or ``text_input`` and ``sampling_parameters`` (Triton's
-  vLLM backend, whose ``max_tokens`` travels in that JSON: vllm_backend src/utils/request.py);
+- a text generator: input ``text_input``, output ``text_output``, and the length asked either
+  by a ``max_tokens`` input (the TensorRT-LLM ensemble and BLS models) or inside the JSON of a
+  ``sampling_parameters`` input (Triton's vLLM backend models);
 - a ``tensorrtllm`` backend model: ``input_ids`` / ``request_output_len`` in, ``output_ids`` out.
 
 A decoupled one is asked to stream over gRPC (``stream``/``streaming`` true where the model has
@@ -57,8 +57,8 @@ def _names(config: ModelConfig) -> tuple[set[str], set[str]]:
 
 def is_text_generator(config: ModelConfig) -> bool:
     inputs, outputs = _names(config)
-    budget = "max_tokens" in inputs or "sampling_parameters" in inputs
-    return "text_input" in inputs and budget and "text_output" in outputs
+    asks_length = "max_tokens" in inputs or "sampling_parameters" in inputs
+    return "text_input" in inputs and asks_length and "text_output" in outputs
 
 
 def is_trtllm_engine(config: ModelConfig) -> bool:
@@ -79,7 +79,7 @@ def _decoupled(config: ModelConfig) -> bool:
     return bool(policy and policy.decoupled)
 
 
-def _request(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray[Any, Any]]:
+def request_arrays(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray[Any, Any]]:
     """The request's arrays, with a batch axis when the model batches."""
     inputs, _ = _names(config)
     arrays: dict[str, np.ndarray[Any, Any]]
@@ -87,12 +87,14 @@ def _request(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray[Any, 
         arrays = {
             "text_input": np.array([PROMPT.encode()], dtype=np.object_),
             "max_tokens": np.array([MAX_TOKENS], dtype=np.int32),
+            # vLLM's SamplingParams fields, as its Triton backend reads them from this JSON
+            "sampling_parameters": np.array(
+                [json.dumps({"max_tokens": MAX_TOKENS, "min_tokens": 1}).encode()],
+                dtype=np.object_,
+            ),
         }
         if "min_tokens" in inputs:  # an end token straight away would smoke nothing
             arrays["min_tokens"] = np.array([1], dtype=np.int32)
-        if "sampling_parameters" in inputs:
-            params = json.dumps({"max_tokens": MAX_TOKENS, "min_tokens": 1})
-            arrays["sampling_parameters"] = np.array([params.encode()], dtype=np.object_)
         if "stream" in inputs:
             arrays["stream"] = np.array([streaming], dtype=np.bool_)
     else:
@@ -129,7 +131,7 @@ def smoke_generate(
 ) -> Generated:
     """Send one generate request; DeployError when it fails or produces nothing."""
     streamed = _decoupled(config)
-    arrays = _request(config, streamed)
+    arrays = request_arrays(config, streamed)
     outputs = ["text_output"] if is_text_generator(config) else ["output_ids", "sequence_length"]
     started = time.perf_counter()
     if streamed:

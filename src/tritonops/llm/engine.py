@@ -43,6 +43,9 @@ DEFAULTS: dict[str, int] = {
     "max_position_embeddings": 512,
 }
 _NORM_EPS = 1e-5
+# a CPU smoke decoder: 64M float32 weights (256 MB) at most, so a hostile config cannot exhaust
+# the serving host's memory when the stand-in loads it
+MAX_PARAMETERS = 1 << 26
 
 
 class EngineInputError(ValueError):
@@ -73,7 +76,26 @@ class DecoderShape:
                 f"config hidden_size {values['hidden_size']} must be a multiple of "
                 f"num_attention_heads {values['num_attention_heads']}"
             )
-        return cls(**values)
+        shape = cls(**values)
+        if shape.parameters > MAX_PARAMETERS:
+            raise EngineInputError(
+                f"config asks for {shape.parameters:,} weights; this CPU decoder allows "
+                f"{MAX_PARAMETERS:,} — lower hidden_size, num_hidden_layers, intermediate_size, "
+                "vocab_size or max_position_embeddings"
+            )
+        return shape
+
+    @property
+    def parameters(self) -> int:
+        """How many weights the decoder holds (embeddings, positions, layers, output)."""
+        h, inter = self.hidden_size, self.intermediate_size
+        per_layer = 4 * h * h + 2 * h * inter + 2 * h
+        return (
+            2 * self.vocab_size * h
+            + self.max_position_embeddings * h
+            + self.num_hidden_layers * per_layer
+            + h
+        )
 
     @property
     def head_size(self) -> int:
@@ -84,9 +106,9 @@ class DecoderShape:
 class Sampling:
     """How the next token is chosen; the defaults are greedy.
 
-    As in TensorRT-LLM's sampling config: ``top_k`` 0 with ``top_p`` 0 means greedy
-    (``top_k`` 1); ``temperature`` scales logits only when sampling; ``seed`` makes sampling
-    repeatable per request.
+    Greedy unless ``top_k`` > 1 or 0 < ``top_p`` < 1 (this decoder's rule: a request that
+    names no sampling option gets deterministic tokens); ``temperature`` scales logits only when
+    sampling; ``seed`` makes sampling repeatable per request.
     """
 
     temperature: float = 1.0

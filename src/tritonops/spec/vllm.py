@@ -87,13 +87,44 @@ SpeculativeMethod = Literal[
 class SpeculativeConfig(SpecModel):
     """vLLM's ``speculative_config``, an object in model.json (vllm/config SpeculativeConfig)."""
 
-    method: SpeculativeMethod | None = None
-    # the draft model, or the EAGLE/Medusa/MLP head; ngram needs none
-    model: NonEmpty | None = None
-    num_speculative_tokens: int = Field(strict=True, gt=0)
-    draft_tensor_parallel_size: int | None = Field(default=None, strict=True, gt=0)
-    prompt_lookup_max: int | None = Field(default=None, strict=True, gt=0)
-    prompt_lookup_min: int | None = Field(default=None, strict=True, gt=0)
+    method: SpeculativeMethod | None = Field(
+        default=None,
+        description="How draft tokens are proposed: ngram (from the prompt), eagle, eagle3,"
+        " medusa, mlp_speculator, draft_model or deepseek_mtp.",
+        examples=["ngram"],
+    )
+    model: NonEmpty | None = Field(
+        default=None,
+        description="The draft model, or the EAGLE/Medusa/MLP head; ngram takes none.",
+        examples=["yuhuili/EAGLE-LLaMA3-Instruct-8B"],
+    )
+    num_speculative_tokens: int = Field(
+        strict=True,
+        gt=0,
+        description="Tokens proposed per step.",
+        examples=[4],
+    )
+    draft_tensor_parallel_size: int | None = Field(
+        default=None,
+        strict=True,
+        gt=0,
+        description="GPUs the draft model spans.",
+        examples=[1],
+    )
+    prompt_lookup_max: int | None = Field(
+        default=None,
+        strict=True,
+        gt=0,
+        description="ngram: the longest n-gram matched in the prompt.",
+        examples=[4],
+    )
+    prompt_lookup_min: int | None = Field(
+        default=None,
+        strict=True,
+        gt=0,
+        description="ngram: the shortest n-gram matched in the prompt.",
+        examples=[2],
+    )
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "speculative_model": "vLLM now takes the draft model as speculative_config.model",
@@ -105,29 +136,100 @@ class VllmEngineArgs(SpecModel):
     """The keys of model.json, as vLLM's ``AsyncEngineArgs`` names them. Unset keys are not
     written, so vLLM's own defaults apply (0.9 GPU memory utilization, dtype auto, ...)."""
 
-    model: NonEmpty
-    tokenizer: NonEmpty | None = None
-    revision: NonEmpty | None = None
-    trust_remote_code: bool | None = None
-    dtype: Dtype | None = None
-    seed: int | None = Field(default=None, strict=True, ge=0)
-    max_model_len: int | None = Field(default=None, strict=True, gt=0)
-    quantization: Quantization | None = None
-    tensor_parallel_size: int | None = Field(default=None, strict=True, ge=1)
-    pipeline_parallel_size: int | None = Field(default=None, strict=True, ge=1)
-    # vLLM CacheConfig: gpu_memory_utilization is a fraction in (0, 1]
-    gpu_memory_utilization: float | None = Field(default=None, gt=0, le=1)
-    kv_cache_dtype: KvCacheDtype | None = None
-    block_size: BlockSize | None = None
-    swap_space: float | None = Field(default=None, ge=0)
-    cpu_offload_gb: float | None = Field(default=None, ge=0)
-    enable_prefix_caching: bool | None = None
-    enable_chunked_prefill: bool | None = None
-    max_num_seqs: int | None = Field(default=None, strict=True, ge=1)
-    max_num_batched_tokens: int | None = Field(default=None, strict=True, ge=1)
-    enforce_eager: bool | None = None
-    disable_log_stats: bool | None = None
-    speculative_config: SpeculativeConfig | None = None
+    model: NonEmpty = Field(
+        description="The checkpoint vLLM serves: a Hugging Face id or a folder where it runs.",
+        examples=["TinyLlama/TinyLlama-1.1B-Chat-v1.0"],
+    )
+    tokenizer: NonEmpty | None = Field(
+        default=None,
+        description="The tokenizer's id or folder; empty: the model's.",
+        examples=["TinyLlama/TinyLlama-1.1B-Chat-v1.0"],
+    )
+    revision: NonEmpty | None = Field(
+        default=None, description="The model's branch, tag or commit on the Hub.", examples=["main"]
+    )
+    trust_remote_code: bool | None = Field(
+        default=None, description="Run the checkpoint's own code from the Hub.", examples=[False]
+    )
+    dtype: Dtype | None = Field(
+        default=None,
+        description="Weights and activations type: auto, half, float16, bfloat16, float, float32.",
+        examples=["float16"],
+    )
+    seed: int | None = Field(
+        default=None, strict=True, ge=0, description="Random seed of sampling.", examples=[0]
+    )
+    max_model_len: int | None = Field(
+        default=None,
+        strict=True,
+        gt=0,
+        description="Longest sequence (prompt + output) in tokens; empty: the checkpoint's.",
+        examples=[2048],
+    )
+    quantization: Quantization | None = Field(
+        default=None,
+        description="Weight quantization method (awq, gptq, fp8, ...); empty: the checkpoint's.",
+        examples=["awq"],
+    )
+    tensor_parallel_size: int | None = Field(
+        default=None, strict=True, ge=1, description="GPUs each layer is split over.", examples=[1]
+    )
+    pipeline_parallel_size: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        description="Pipeline stages the layers are split into.",
+        examples=[1],
+    )
+    gpu_memory_utilization: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Share of GPU memory vLLM may take, in (0, 1]; vLLM's default 0.9.",
+        examples=[0.85],
+    )
+    kv_cache_dtype: KvCacheDtype | None = Field(
+        default=None, description="KV cache type: auto, fp8, fp8_e4m3, fp8_e5m2.", examples=["fp8"]
+    )
+    block_size: BlockSize | None = Field(
+        default=None,
+        description="Tokens per KV cache block: 1, 8, 16, 32, 64 or 128.",
+        examples=[16],
+    )
+    swap_space: float | None = Field(
+        default=None, ge=0, description="CPU swap space per GPU, GiB.", examples=[4]
+    )
+    cpu_offload_gb: float | None = Field(
+        default=None,
+        ge=0,
+        description="Weights offloaded to CPU memory per GPU, GiB.",
+        examples=[0],
+    )
+    enable_prefix_caching: bool | None = Field(
+        default=None, description="Reuse the KV cache of shared prompt prefixes.", examples=[True]
+    )
+    enable_chunked_prefill: bool | None = Field(
+        default=None,
+        description="Split long prefills into chunks scheduled with decodes.",
+        examples=[True],
+    )
+    max_num_seqs: int | None = Field(
+        default=None, strict=True, ge=1, description="Most sequences in one step.", examples=[16]
+    )
+    max_num_batched_tokens: int | None = Field(
+        default=None, strict=True, ge=1, description="Most tokens in one step.", examples=[4096]
+    )
+    enforce_eager: bool | None = Field(
+        default=None, description="Run eagerly, without CUDA graphs.", examples=[False]
+    )
+    disable_log_stats: bool | None = Field(
+        default=None, description="Do not log (or export) engine statistics.", examples=[False]
+    )
+    speculative_config: SpeculativeConfig | None = Field(
+        default=None,
+        description="Speculative decoding: how draft tokens are proposed and how many.",
+        examples=[{"method": "ngram", "num_speculative_tokens": 4}],
+    )
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "tp_size": "vLLM says tensor_parallel_size",

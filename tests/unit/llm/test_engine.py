@@ -112,6 +112,7 @@ def test_logits_are_kept_only_when_asked(decoder: TinyDecoder) -> None:
         ({"hidden_size": 30, "num_attention_heads": 4}, "multiple of num_attention_heads"),
         ({"vocab_size": 0}, "vocab_size must be a positive integer"),
         ({"num_hidden_layers": "2"}, "num_hidden_layers must be a positive integer"),
+        ({"hidden_size": 1 << 16, "vocab_size": 1 << 12}, "this CPU decoder allows"),
     ],
 )
 def test_impossible_shapes_are_refused(config: dict[str, object], message: str) -> None:

@@ -6,7 +6,8 @@ It reads and checks the parameters as the real backend does (``trtllm_contract``
 stand-in engine that ``tritonops build --dry-run`` lays at ``gpt_model_path`` (a real engine is
 refused with a message that says so), and serves a ``TinyDecoder`` from it.
 
-Decoupled models (streaming) run an in-flight batching loop on one thread: each iteration gives
+Decoupled models (streaming) run an in-flight batching loop on one thread: up to the engine's
+max_batch_size sequences are active at once (the rest wait for a slot); each iteration gives
 every active sequence one step (the prefill for a newcomer, one KV-cached token for the others),
 sends a response per token when streaming (one response in all otherwise), checks each
 request's cancellation, and flags the last response of a request final. Non-decoupled models
@@ -29,12 +30,13 @@ if TYPE_CHECKING:
     from tritonops.llm.engine import EngineInputError, Generation, TinyDecoder
     from tritonops.llm.engine_file import EngineFileError
     from tritonops.llm.engine_file import read as read_engine
-    from tritonops.server.backends.tensorrtllm.trtllm_contract import (
+    from tritonops.llm.trtllm_contract import (
         ContractError,
         Parameters,
         Request,
         checked_for_engine,
         locator,
+        logits_type,
         output_arrays,
         read_parameters,
         requests_from_inputs,
@@ -49,6 +51,7 @@ else:  # in the stub, this backend's folder (with the llm modules copied in) is 
         Request,
         checked_for_engine,
         locator,
+        logits_type,
         output_arrays,
         read_parameters,
         requests_from_inputs,
@@ -75,6 +78,7 @@ class _Active:
     group: _Group
     stream: Generation
     tokens: list[int] = field(default_factory=list)
+    closed: bool = False  # its group was told it ended (so an error later is not sent twice)
 
 
 def _inputs(request: Any) -> dict[str, NDArray[Any]]:
@@ -127,6 +131,7 @@ class TritonPythonModel:
             self.params: Parameters = read_parameters(
                 config, locator(Path(args["model_repository"]))
             )
+            self.logits_type = logits_type(config)
             engine = read_engine(Path(self.params.engine_path))
             self.decoder = TinyDecoder(engine.decoder, engine.seed)
         except (ContractError, EngineFileError, EngineInputError) as exc:
@@ -134,7 +139,8 @@ class TritonPythonModel:
         self.limits = engine.limits
         for warning in self.params.warnings:
             pb_utils.Logger.log_warn(f"tensorrtllm stand-in: {warning}")
-        self.incoming: queue.Queue[_Queued | None] = queue.Queue()
+        # one item per execute() call: the dynamic batch arrives in the loop together
+        self.incoming: queue.Queue[list[_Queued] | None] = queue.Queue()
         self.stops: queue.Queue[str] = queue.Queue()
         self.worker: threading.Thread | None = None
         if self.decoupled:
@@ -145,7 +151,12 @@ class TritonPythonModel:
 
     def _parse(self, request: Any) -> tuple[list[Request], list[str]]:
         inputs = _inputs(request)
-        sequences = requests_from_inputs(inputs, self.params, self.decoupled)
+        try:
+            sequences = requests_from_inputs(inputs, self.params, self.decoupled)
+        except (ContractError, EngineInputError):
+            raise
+        except Exception as exc:  # tensors of odd types or shapes: this request fails, alone
+            raise ContractError(f"cannot read the request's tensors: {exc}") from None
         checked, warnings = [], []
         for sequence in sequences:
             ok, warning = checked_for_engine(sequence, self.limits)
@@ -173,6 +184,7 @@ class TritonPythonModel:
     def execute(self, requests: list[Any]) -> list[Any] | None:
         if not self.decoupled:
             return [self._answer(request) for request in requests]
+        batch: list[_Queued] = []
         for request in requests:
             sender = request.get_response_sender()
             stop = pb_utils.get_input_tensor_by_name(request, "stop")
@@ -196,7 +208,9 @@ class TritonPythonModel:
             for warning in warnings:
                 pb_utils.Logger.log_warn(f"tensorrtllm stand-in: {warning}")
             requested = set(request.requested_output_names())
-            self.incoming.put((sender, sequences, requested, request.request_id()))
+            batch.append((sender, sequences, requested, request.request_id()))
+        if batch:
+            self.incoming.put(batch)
         return None
 
     def _answer(self, request: Any) -> Any:
@@ -219,30 +233,40 @@ class TritonPythonModel:
                 set(request.requested_output_names()),
                 stream.context_logits,
                 stream.generation_logits,
+                logits_type=self.logits_type,
             )
         )
 
     # -- the in-flight batching loop (decoupled models) -------------------------------------
 
-    def _admit(self, active: list[_Active], block: bool) -> bool:
-        """Move queued requests into the batch; False when the model is being finalized."""
+    def _admit(self, active: list[_Active], waiting: list[_Active]) -> bool:
+        """Queue new requests, then fill the batch up to the engine's max_batch_size.
+
+        Blocks while nothing is active or waiting; False once the model is being finalized.
+        As the executor does, sequences beyond max_batch_size wait for a free slot.
+        """
+        block = not active and not waiting
         while True:
             try:
-                item = self.incoming.get(block=block and not active, timeout=None)
+                item = self.incoming.get(block=block)
             except queue.Empty:
-                return True
+                break
             if item is None:
                 return False
-            sender, sequences, requested, request_id = item
-            group = _Group(sender, request_id, requested, len(sequences), len(sequences))
-            for sequence in sequences:
-                try:
-                    stream = self._start(sequence)
-                except EngineInputError as exc:
-                    self._close(group, _error(str(exc)))
-                    continue
-                active.append(_Active(sequence, group, stream))
+            for sender, sequences, requested, request_id in item:
+                group = _Group(sender, request_id, requested, len(sequences), len(sequences))
+                for sequence in sequences:
+                    try:
+                        stream = self._start(sequence)
+                    except EngineInputError as exc:
+                        self._close(group, _error(str(exc)))
+                        continue
+                    waiting.append(_Active(sequence, group, stream))
             block = False
+        room = max(1, self.limits["max_batch_size"]) - len(active)
+        active.extend(waiting[:room])
+        del waiting[:room]
+        return True
 
     def _close(self, group: _Group, response: Any | None) -> None:
         group.open -= 1
@@ -255,46 +279,67 @@ class TritonPythonModel:
 
     def _loop(self) -> None:
         active: list[_Active] = []
-        while self._admit(active, block=True):
+        waiting: list[_Active] = []
+        while self._admit(active, waiting):
             stopped = set()
             while not self.stops.empty():
                 stopped.add(self.stops.get())
             for item in list(active):
-                group = item.group
-                if group.sender.is_cancelled() or (
-                    group.request_id and group.request_id in stopped
-                ):
-                    active.remove(item)
-                    self._close(group, None)
-                    continue
                 try:
-                    token: int | None = next(item.stream)
-                except StopIteration:
-                    token = None
-                except EngineInputError as exc:
+                    done = self._step(item, stopped)
+                except Exception as exc:  # one failing sequence must not stop the others
+                    pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
+                    self._end(item, _error(f"tensorrtllm stand-in failed: {exc}"), quiet=True)
+                    done = True
+                if done:
                     active.remove(item)
-                    self._close(group, _error(str(exc)))
-                    continue
-                if token is not None:
-                    item.tokens.append(token)
-                last = token is None or bool(item.stream.finish_reason)
-                if item.request.streaming:
-                    if token is None and not last:
-                        continue
-                    piece = [] if token is None else [token]
-                    log_probs = item.stream.log_probs[-1:] if token is not None else []
-                    arrays = self._arrays(item, piece, log_probs)
-                    if last:
-                        active.remove(item)
-                        self._close(group, _response(arrays))
-                    else:
-                        group.sender.send(_response(arrays))
-                elif last:
-                    active.remove(item)
-                    shown = item.tokens
-                    if not item.request.exclude_input_in_output:
-                        shown = item.request.input_ids + item.tokens
-                    self._close(group, _response(self._arrays(item, shown, item.stream.log_probs)))
+        # finalized with sequences still running: each request still gets its final response
+        for item in active + waiting:
+            message = "the model was unloaded before generation ended"
+            self._end(item, _error(message), quiet=True)
+
+    def _end(self, item: _Active, response: Any | None, quiet: bool = False) -> None:
+        """Tell the sequence's group it ended (once); ``quiet`` logs a failing send instead."""
+        if item.closed:
+            return
+        item.closed = True
+        try:
+            self._close(item.group, response)
+        except Exception as exc:
+            if not quiet:
+                raise
+            pb_utils.Logger.log_error(f"tensorrtllm stand-in: {exc}")
+
+    def _step(self, item: _Active, stopped: set[str]) -> bool:
+        """One iteration for one sequence; True when it is finished (its group told)."""
+        group = item.group
+        if group.sender.is_cancelled() or (group.request_id and group.request_id in stopped):
+            self._end(item, None)
+            return True
+        try:
+            token: int | None = next(item.stream)
+        except StopIteration:
+            token = None
+        except EngineInputError as exc:
+            self._end(item, _error(str(exc)))
+            return True
+        if token is not None:
+            item.tokens.append(token)
+        last = token is None or bool(item.stream.finish_reason)
+        if item.request.streaming:
+            piece = [] if token is None else [token]
+            log_probs = item.stream.log_probs[-1:] if token is not None else []
+            arrays = self._arrays(item, piece, log_probs)
+            if last:
+                self._end(item, _response(arrays))
+            else:
+                group.sender.send(_response(arrays))
+        elif last:
+            shown = item.tokens
+            if not item.request.exclude_input_in_output:
+                shown = item.request.input_ids + item.tokens
+            self._end(item, _response(self._arrays(item, shown, item.stream.log_probs)))
+        return last
 
     def _arrays(self, item: _Active, tokens: list[int], log_probs: list[float]) -> Any:
         first = len(item.tokens) <= 1
@@ -306,6 +351,7 @@ class TritonPythonModel:
             item.stream.context_logits if first or not item.request.streaming else None,
             item.stream.generation_logits[-len(tokens) :] if tokens else None,
             item.group.size,
+            self.logits_type,
         )
 
     def finalize(self) -> None:

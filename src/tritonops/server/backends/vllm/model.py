@@ -27,7 +27,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 if TYPE_CHECKING:
-    from tritonops.server.backends.vllm.vllm_contract import (
+    from tritonops.llm.vllm_contract import (
         EOS_ID,
         ContractError,
         Sampling,

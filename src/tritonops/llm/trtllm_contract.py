@@ -106,12 +106,8 @@ class _Reader:
         """An optional parameter: absent or unparsable means the default and a warning."""
         try:
             return parse(self.text(name))
-        except ContractError as exc:
-            self.warnings.append(f"{name}: {exc}; {note}")
-        except ValueError:
-            self.warnings.append(
-                f"{name}: cannot read {self.params and self.params[name]!r}; {note}"
-            )
+        except ValueError as exc:  # absent (ContractError) or not parsable, as the C++ throws
+            self.warnings.append(f"{name}: {exc}; {note}" if note else f"{name}: {exc}")
         return default
 
 
@@ -250,6 +246,25 @@ def read_parameters(config: Mapping[str, Any], locate: Callable[[str], Path | No
     )
 
 
+def logits_type(config: Mapping[str, Any]) -> str:
+    """model_state.cc LoadParameters: the data type of the first logits output in the config.
+
+    The backend checks the engine's logits against it; the stand-in answers in that type
+    (TYPE_FP32 or TYPE_FP16) and refuses any other.
+    """
+    for output in config.get("output") or []:
+        if isinstance(output, Mapping) and output.get("name") in (
+            "generation_logits",
+            "context_logits",
+        ):
+            kind = str(output.get("data_type", "TYPE_FP32"))
+            if kind not in ("TYPE_FP32", "TYPE_FP16"):
+                # fillTritonResponse throws this for any other logits type
+                raise _load_error("Logits type is not supported", f"got {kind}; use TYPE_FP32")
+            return kind
+    return "TYPE_FP32"
+
+
 def locator(model_folder: Path) -> Callable[[str], Path | None]:
     """Finds ``gpt_model_path`` here: as written, else ``/models/...`` under the served repository.
 
@@ -342,7 +357,8 @@ def requests_from_inputs(
         ids = ids.reshape(1, -1)
     batch = ids.shape[0]
     streaming = bool(_scalar(inputs, "streaming", 0) or False)
-    # the stop and streaming tensors are read before the others (utils.cc readInputsTensors)
+    # streaming is read on its own, from the first element (getRequestBooleanInputTensor);
+    # readInputsTensors skips it and stop
     if not decoupled and batch > 1:
         raise ContractError(
             "Batch size > 1 requires the tensorrt_llm backend to be using decoupled "
@@ -456,12 +472,15 @@ def output_arrays(
     context_logits: NDArray[np.float32] | None = None,
     generation_logits: list[NDArray[np.float32]] | None = None,
     batch_size: int = 1,
+    logits_type: str = "TYPE_FP32",
 ) -> dict[str, NDArray[Any]]:
     """One response's tensors, shaped as model_instance_state.cc fillTritonResponse shapes them.
 
     output_ids [1, beams, length] and sequence_length [1, beams] always; the log-prob and logit
-    outputs only when asked for and produced; batch_index only for a batch of more than one.
+    outputs only when asked for and produced, logits in ``logits_type``; batch_index only for a
+    batch of more than one.
     """
+    logits = np.float16 if logits_type == "TYPE_FP16" else np.float32
     out: dict[str, NDArray[Any]] = {
         "output_ids": np.asarray(tokens, dtype=np.int32).reshape(1, 1, len(tokens)),
         "sequence_length": np.asarray([[len(tokens)]], dtype=np.int32),
@@ -472,9 +491,9 @@ def output_arrays(
         if "cum_log_probs" in requested:
             out["cum_log_probs"] = np.asarray([[sum(log_probs)]], dtype=np.float32)
     if context_logits is not None and "context_logits" in requested:
-        out["context_logits"] = context_logits.reshape(1, *context_logits.shape)
+        out["context_logits"] = context_logits.reshape(1, *context_logits.shape).astype(logits)
     if generation_logits and "generation_logits" in requested:
-        stacked = np.stack(generation_logits).astype(np.float32)
+        stacked = np.stack(generation_logits).astype(logits)
         out["generation_logits"] = stacked.reshape(1, 1, *stacked.shape)
     if batch_size > 1 and "batch_index" in requested:
         out["batch_index"] = np.asarray([[request.batch_index]], dtype=np.int32)

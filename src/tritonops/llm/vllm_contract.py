@@ -1,4 +1,7 @@
-"""The request and engine-argument rules of Triton's vLLM backend, without Triton: unit-testable.
+"""The request and engine-argument rules of Triton's vLLM backend, without Triton.
+
+Standard library only: unit tests import this module, and the vllm stand-in's model.py imports
+the copy the backend-directory setup places beside it, inside Triton's python backend stub.
 
 Sources (read, not copied): github.com/triton-inference-server/vllm_backend ``src/model.py``
 (model.json, decoupled, cancellation), ``src/utils/request.py`` (inputs and the responses built

@@ -1,35 +1,16 @@
-"""The vllm stand-in's request and model.json rules, without a server.
-
-The module runs inside Triton's python backend stub, so it is loaded here from its file."""
+"""The vllm stand-in's request and model.json rules, without a server."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from tritonops.llm import vllm_contract as C
 from tritonops.spec.vllm import VllmEngineArgs
-
-_FILE = Path(__file__).parents[3] / "src/tritonops/server/backends/vllm/vllm_contract.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("vllm_contract", _FILE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["vllm_contract"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-C = _load()
 
 
 def test_the_stand_in_knows_the_keys_the_project_file_types() -> None:
