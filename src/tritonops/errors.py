@@ -24,7 +24,8 @@ translated where they cross into tritonops, with ``raise ... from exc``.
     │   ├── UnavailableError    the server cannot be reached or answered UNAVAILABLE / 503
     │   └── NoVariantAvailable  the Router has no variant left to serve a request
     ├── ExperimentError         an A/B experiment or canary ramp cannot run as asked
-    └── PerfError               a measurement failed (perf_analyzer missing or unstable, bad load)
+    ├── PerfError               a measurement failed (perf_analyzer missing or unstable, bad load)
+    └── MonitoringError         rules or dashboards cannot be made or checked; Prometheus is down
 """
 
 from __future__ import annotations
@@ -160,3 +161,8 @@ class PerfError(TritonOpsError):
 
 class ExperimentError(TritonOpsError):
     """An experiment or canary ramp cannot run as asked; the message says how to fix it."""
+
+
+class MonitoringError(TritonOpsError):
+    """Alert rules or a dashboard cannot be generated or checked (promtool), or a Prometheus
+    server cannot be queried."""

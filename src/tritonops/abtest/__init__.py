@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tritonops.abtest.llm import has_llm_slo
-from tritonops.abtest.metrics import scraper
+from tritonops.abtest.metrics import Snapshot, scraper
 from tritonops.abtest.ramp import DEFAULT_STEPS, RampState, StepOutcome, ramp, state_path
 from tritonops.abtest.report import build_report, write_report
 from tritonops.abtest.runner import Load, OnSample, RunData, run_async, verdicts
@@ -31,7 +32,9 @@ from tritonops.abtest.schema import Report, load_report
 from tritonops.abtest.verdict import EXIT_CODES, Decision, Policy, Verdict, decide, worst
 from tritonops.abtest.workload import Workload
 from tritonops.client.transport import AsyncTransport
-from tritonops.errors import ExperimentError
+from tritonops.errors import ExperimentError, MonitoringError
+from tritonops.monitoring.fleet import fleet_counters
+from tritonops.monitoring.query import PrometheusApi
 from tritonops.spec import ExperimentSpec, Project, load_project
 
 __all__ = [
@@ -158,6 +161,13 @@ def run_experiment(
     return ExperimentResult(spec.name, decision, found, report, data, files)
 
 
+def _fleet(url: str, models: list[str], start: float, end: float) -> Snapshot:
+    try:
+        return fleet_counters(PrometheusApi(url), models, start, end)
+    except MonitoringError as exc:
+        raise ExperimentError(str(exc)) from exc
+
+
 def run_ramp(
     experiment: ExperimentSpec | str,
     *,
@@ -173,6 +183,7 @@ def run_ramp(
     rate: float | None = None,
     seed: int = 0,
     metrics_url: str | None = None,
+    prometheus_url: str | None = None,
     step_min_samples: int = 20,
     transports: Mapping[str, AsyncTransport] | None = None,
     on_step: Callable[[RampState], None] | None = None,
@@ -180,21 +191,32 @@ def run_ramp(
     """The canary ramp (see ``tritonops.abtest.ramp``); each step's window is one run.
 
     Without ``requests``/``duration_s`` a window sends ``20 · step_min_samples`` requests.
-    State goes to ``<project>/.tritonops/ramps/<experiment>.json``.
+    State goes to ``<project>/.tritonops/ramps/<experiment>.json``. Triton's counters come from
+    one server's page (``metrics_url``) or, summed over every replica, from Prometheus
+    (``prometheus_url``, see ``tritonops.monitoring.fleet``).
     """
+    if metrics_url and prometheus_url:
+        raise ExperimentError(
+            "give --metrics-url (one Triton) or --prometheus-url (every replica), not both"
+        )
     spec, root = _resolve(experiment, project)
     load = _load(spec, requests or (None if duration_s else 20 * step_min_samples),
                  duration_s, concurrency, rate)  # fmt: skip
     fetch = scraper(metrics_url) if metrics_url else None
 
     def window(weights: Mapping[str, float]) -> StepOutcome:
+        started = time.time()
         data = asyncio.run(
             run_async(spec, url=url, load=load, protocol=protocol, dataset_root=root,
                       weights=weights, seed=seed, metrics=fetch, transports=transports)
         )  # fmt: skip
         control, candidate = (v.name for v in spec.variants)
         detail: dict[str, Any] = {"duration_s": round(data.duration_s, 3)}
-        return StepOutcome(data.arm(control), data.arm(candidate), data.server, detail)
+        server = data.server
+        if prometheus_url is not None:
+            server = _fleet(prometheus_url, [v.model for v in spec.variants], started, time.time())
+            detail["server_source"] = "prometheus"
+        return StepOutcome(data.arm(control), data.arm(candidate), server, detail)
 
     return ramp(
         spec,

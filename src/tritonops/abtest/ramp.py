@@ -4,7 +4,9 @@ At each step (a candidate weight in percent, e.g. ``1, 5, 25, 50, 100``) one win
 at that split. The step passes when the candidate meets its SLOs on the client's samples (once it
 has ``step_min_samples``), is not significantly worse than the control (``verdict.decide`` with the
 step's sample floor), and Triton's own counters for the candidate's model (failure rate, mean
-request time) stay within the SLO. Any breach rolls back to the baseline (control 100 %).
+request time) stay within the SLO — read from one server's /metrics page, or summed over every
+replica from Prometheus (``--prometheus-url``, ``tritonops.monitoring.fleet``). Any breach rolls
+back to the baseline (control 100 %).
 
 State lives in ``<project>/.tritonops/ramps/<experiment>.json`` and is written before and after
 every step, so an interrupted ramp can ``resume`` (the unfinished step runs again) or be rolled

@@ -33,6 +33,8 @@ assert EXIT_CODES == {"promote": ExitCode.OK, "hold": ExitCode.HOLD, "rollback":
 @options.url("Default: the server `tritonops serve` runs for this project, else 127.0.0.1:8001.")
 @options.protocol_alias()
 @options.metrics_url()
+@click.option("--prometheus-url", default=None,
+              help="Ramp: Triton counters of every replica, from Prometheus.")  # fmt: skip
 @options.requests()
 @click.option("--duration", type=options.Duration(), default=None, metavar="DURATION",
               help="How long to send for (30, 30s, 500ms, 2m), instead of or as well as "
@@ -57,6 +59,7 @@ def ab_test_command(
     url: options.ServerUrl | None,
     protocol: str | None,
     metrics_url: str | None,
+    prometheus_url: str | None,
     requests: int | None,
     duration: float | None,
     concurrency: int | None,
@@ -86,12 +89,15 @@ def ab_test_command(
       tritonops ab-test digits-v2 --url http://triton:8000 --requests 3000
       tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
       tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
+      tritonops ab-test digits-v2 --ramp 5,50,100 --prometheus-url http://prometheus:9090
       tritonops ab-test trtllm-vs-vllm --requests 400 --concurrency 2   # TTFT/ITL verdict
     """
     if concurrency is not None and rate is not None:
         raise click.UsageError("give --concurrency (closed loop) or --rate (open loop), not both")
     if resume and rollback:
         raise click.UsageError("--resume and --rollback exclude each other")
+    if prometheus_url and ramp_steps is None and not resume:
+        raise click.UsageError("--prometheus-url guards a ramp: add --ramp (or --resume)")
     out = console()
     server = options.with_protocol(url, protocol)
     if server is not None and server.tls:
@@ -115,7 +121,7 @@ def ab_test_command(
                 experiment, url=address, project=project_file, protocol=wire, steps=steps,
                 resume=resume, rollback=rollback, requests=requests, duration_s=duration,
                 concurrency=concurrency, rate=rate, seed=seed, metrics_url=metrics_url,
-                on_step=on_step,
+                prometheus_url=prometheus_url, on_step=on_step,
             )  # fmt: skip
         for entry in state.history:
             if entry.get("event") == "step":

@@ -97,8 +97,9 @@ def deploy_command(
     before the switch; any failure rolls every changed model back.
 
     \b
-    kubernetes: render manifests (Deployment, Service, autoscaler, monitor,
-    optionally a KServe InferenceService) and validate them offline.
+    kubernetes: render manifests (Deployment, Service, autoscaler, monitor, SLO
+    alert rules, Grafana dashboard; optionally a KServe InferenceService) and
+    validate them offline.
 
     \b
     Examples:

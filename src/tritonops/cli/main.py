@@ -42,6 +42,7 @@ COMMANDS = {
     "history": "tritonops.cli.history:history_command",
     "doctor": "tritonops.cli.doctor:doctor_command",
     "schema": "tritonops.cli.schema:schema_command",
+    "monitoring": "tritonops.cli.monitoring:monitoring_group",
 }
 
 

@@ -64,6 +64,9 @@ class ServerOptions:
             f"--exit-timeout-secs={self.exit_timeout_s}",
             f"--log-verbose={self.log_verbose}",
             "--strict-readiness=false",
+            # request/queue time quantiles, as the Kubernetes pods export them: the SLO rules of
+            # tritonops.monitoring read them (Triton's docs/user_guide/metrics.md, "Summaries")
+            "--metrics-config=summary_latencies=true",
         ]
         if install.caches is not None and (install.caches / "local").is_dir():
             args += [

@@ -11,6 +11,7 @@ from tritonops.spec.loader import load_project
 from tritonops.spec.models import EnsembleSpec, EnsembleStepSpec, ModelSpec
 from tritonops.spec.plan import ModelPlan
 from tritonops.spec.project import Project
+from tritonops.spec.slo import ExperimentSlo, ModelSlo, Slo
 from tritonops.spec.targets import (
     Autoscaling,
     KubernetesTarget,
@@ -25,15 +26,18 @@ __all__ = [
     "Autoscaling",
     "EnsembleSpec",
     "EnsembleStepSpec",
+    "ExperimentSlo",
     "ExperimentSpec",
     "KubernetesTarget",
     "LocalTarget",
     "ModelPlan",
+    "ModelSlo",
     "ModelSpec",
     "Project",
     "RemoteTarget",
     "Resources",
     "ShadowSpec",
+    "Slo",
     "SloSpec",
     "Targets",
     "VariantSpec",

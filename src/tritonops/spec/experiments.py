@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from tritonops.spec.fields import Count, Fraction, Millis, NonEmpty, SpecModel, Version
+from tritonops.spec.fields import Count, NonEmpty, SpecModel, Version
+from tritonops.spec.slo import ExperimentSlo
 
 
 def _shadow_shorthand_schema(schema: dict[str, Any]) -> None:
@@ -79,65 +80,8 @@ class ShadowSpec(SpecModel):
         return self
 
 
-class SloSpec(SpecModel):
-    """Limits a variant must stay within to be promoted."""
-
-    p50_ms: Millis | None = Field(
-        default=None, description="Highest median latency allowed, in ms.", examples=[20]
-    )
-    p95_ms: Millis | None = Field(
-        default=None, description="Highest 95th-percentile latency allowed, in ms.", examples=[50]
-    )
-    p99_ms: Millis | None = Field(
-        default=None,
-        description="Highest 99th-percentile latency allowed, in ms.",
-        examples=[100],
-    )
-    max_error_rate: Fraction | None = Field(
-        default=None,
-        description="Highest share of failed requests allowed (0..1).",
-        examples=[0.01],
-    )
-    min_accuracy: Fraction | None = Field(
-        default=None,
-        description="Lowest accuracy against the dataset's labels (0..1); needs labels.",
-        examples=[0.9],
-    )
-    ttft_p50_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest median time to first token, in ms.",
-        examples=[200],
-    )
-    ttft_p95_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest 95th-percentile time to first token, in ms.",
-        examples=[400],
-    )
-    ttft_p99_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest 99th-percentile time to first token, in ms.",
-        examples=[500],
-    )
-    itl_p50_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest median inter-token latency, in ms.",
-        examples=[20],
-    )
-    itl_p95_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest 95th-percentile inter-token latency, in ms.",
-        examples=[50],
-    )
-    itl_p99_ms: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: highest 99th-percentile inter-token latency, in ms.",
-        examples=[100],
-    )
-    min_tokens_per_s: Millis | None = Field(
-        default=None,
-        description="Streaming LLM variants: lowest output tokens/s of the median request.",
-        examples=[20],
-    )
+# an experiment's SLO: the one SLO type of tritonops.spec.slo (kept under its old name)
+SloSpec = ExperimentSlo
 
 
 class ExperimentSpec(SpecModel):

@@ -35,6 +35,7 @@ from tritonops.spec.fields import (
     Version,
 )
 from tritonops.spec.onnx_build import OnnxBuild
+from tritonops.spec.slo import ModelSlo
 from tritonops.spec.trtllm_build import TrtLlmBuild
 from tritonops.spec.vllm import VllmEngineArgs
 
@@ -240,6 +241,12 @@ class ModelSpec(SpecModel):
         description="A vllm model's engine arguments, written to <version>/model.json for"
         " Triton's vLLM backend (required for that kind).",
     )
+    slo: ModelSlo | None = Field(
+        default=None,
+        description="Service-level objectives for this model: monitoring rules, alerts and the"
+        " dashboard's SLO lines are made from them (`tritonops monitoring`).",
+        examples=[{"p99_ms": 50, "max_error_rate": 0.001}],
+    )
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "steps": "only ensembles have steps; set kind: ensemble or move it under ensembles:",
@@ -347,6 +354,12 @@ class EnsembleSpec(SpecModel):
         default=None,
         description="Cache the ensemble's responses (Triton caches an ensemble as a whole).",
         examples=[{"enable": True}],
+    )
+    slo: ModelSlo | None = Field(
+        default=None,
+        description="Service-level objectives for this model: monitoring rules, alerts and the"
+        " dashboard's SLO lines are made from them (`tritonops monitoring`).",
+        examples=[{"p99_ms": 50, "max_error_rate": 0.001}],
     )
 
     extra_key_hints: ClassVar[dict[str, str]] = {

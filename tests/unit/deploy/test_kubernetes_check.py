@@ -21,7 +21,7 @@ from tritonops.errors import DeployError
 from tritonops.spec import load_project
 
 FULL = Path(__file__).parents[1] / "spec" / "data" / "full"
-BUILT_IN = {"Deployment", "Service", "HorizontalPodAutoscaler"}
+BUILT_IN = {"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap"}
 
 
 def render(tmp_path: Path, version: str = "1.30", **kubernetes: Any) -> KubernetesResult:
@@ -71,6 +71,8 @@ def test_the_result_says_how_each_kind_was_checked(tmp_path: Path) -> None:
         "Service": "kubernetes-validate",
         "HorizontalPodAutoscaler": "kubernetes-validate",
         "ServiceMonitor": "structural",
+        "PrometheusRule": "structural",
+        "ConfigMap": "kubernetes-validate",
         "Kustomization": "structural",
     }
 

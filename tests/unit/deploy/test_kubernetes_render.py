@@ -69,6 +69,7 @@ def test_s3_deployment_runs_triton_in_explicit_mode(tmp_path: Path) -> None:
         "--grpc-port=8001",
         "--metrics-port=8002",
         "--allow-metrics=true",
+        "--metrics-config=summary_latencies=true",
     ]
     assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [
         ("http", 8000),
@@ -255,6 +256,8 @@ def test_kubernetes_files_are_named_by_kind_and_listed(tmp_path: Path) -> None:
         "service-full.yaml",
         "horizontalpodautoscaler-full.yaml",
         "servicemonitor-full.yaml",
+        "prometheusrule-full.yaml",
+        "configmap-full-dashboard.yaml",
     ]
 
     assert kustomization["kind"] == "Kustomization"
@@ -344,7 +347,8 @@ def test_names_are_dns_labels(tmp_path: Path, folder: str, name: str) -> None:
     result = render_manifests(make_project(tmp_path, folder=folder), tmp_path / "k8s")
 
     assert result.name == name
-    assert {f.name for f in result.files if f.kind != "Kustomization"} == {name}
+    assert {f.name for f in result.files if f.kind not in ("Kustomization", "ConfigMap")} == {name}
+    assert [f.name for f in result.files if f.kind == "ConfigMap"] == [f"{name}-dashboard"]
 
 
 @given(st.text())

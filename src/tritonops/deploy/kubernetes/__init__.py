@@ -9,8 +9,9 @@ Manifests are built as plain dicts, one function per kind, rather than from YAML
 values come from typed settings, YAML quoting is left to the YAML library (``"true"``, ``"1.30"``
 and ``8Gi`` come out as the strings Kubernetes expects), and the checks see the same structure the
 code built. Objects rendered: a Deployment, a Service, a HorizontalPodAutoscaler (when autoscaling
-has room to scale) and a ServiceMonitor — or, with ``kserve: true``, one KServe InferenceService —
-plus ``kustomization.yaml`` listing them.
+has room to scale), a ServiceMonitor, a PrometheusRule with the SLO rules and a ConfigMap with the
+Grafana dashboard (``monitoring``) — or, with ``kserve: true``, one KServe InferenceService — plus
+``kustomization.yaml`` listing them.
 """
 
 from tritonops.deploy.kubernetes.check import (

@@ -24,6 +24,7 @@ from tritonops.atomic import check_replaceable, make_staging, swap_directory, wr
 from tritonops.deploy.history import DeployedModel, DeployRecord, append, models_of
 from tritonops.deploy.kubernetes.check import ObjectCheck, check_objects, schema_version
 from tritonops.deploy.kubernetes.kserve import canary_of, inference_service
+from tritonops.deploy.kubernetes.monitoring import dashboard_config_map, prometheus_rule
 from tritonops.deploy.kubernetes.objects import Rendered, object_name
 from tritonops.deploy.kubernetes.workload import (
     autoscaler,
@@ -151,6 +152,7 @@ def _objects(
     if scaling is not None and scales:
         objects.append(autoscaler(name, target, scaling))
     objects.append(service_monitor(name, target))
+    objects += [prometheus_rule(project, name, target), dashboard_config_map(project, name, target)]
     return objects
 
 

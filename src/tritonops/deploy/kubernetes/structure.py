@@ -145,10 +145,27 @@ INFERENCE_SERVICE: Shape = {
     },
 }
 
+_RULE: Shape = {
+    "record?": str,
+    "alert?": str,
+    "expr": str,
+    "for?": _duration,
+    "labels?": _string_map,
+    "annotations?": _string_map,
+}
+
+PROMETHEUS_RULE: Shape = {
+    "apiVersion": str,
+    "kind": str,
+    "metadata": _METADATA,
+    "spec": {"groups": [{"name": str, "rules": [_RULE]}]},
+}
+
 KUSTOMIZATION: Shape = {"apiVersion": str, "kind": str, "resources": [str]}
 
 STRUCTURES: dict[tuple[str, str], Shape] = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE,
     ("serving.kserve.io/v1beta1", "InferenceService"): INFERENCE_SERVICE,
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"): KUSTOMIZATION,
 }

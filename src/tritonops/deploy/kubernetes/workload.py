@@ -26,6 +26,7 @@ from tritonops.deploy.kubernetes.objects import (
     selector_labels,
 )
 from tritonops.errors import DeployError
+from tritonops.monitoring.names import SUMMARY_ARGS
 from tritonops.spec.targets import Autoscaling, KubernetesTarget, Resources
 
 HTTP_PORT, GRPC_PORT, METRICS_PORT = 8000, 8001, 8002
@@ -151,6 +152,8 @@ def server_args(storage: Storage, models: list[str]) -> list[str]:
         f"--grpc-port={GRPC_PORT}",
         f"--metrics-port={METRICS_PORT}",
         "--allow-metrics=true",
+        # p50/p99 request and queue times for the dashboard and the SLO alerts (monitoring.names)
+        *SUMMARY_ARGS,
     ]
 
 
