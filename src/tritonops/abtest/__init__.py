@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tritonops.abtest.llm import has_llm_slo
 from tritonops.abtest.metrics import Snapshot, scraper
 from tritonops.abtest.ramp import DEFAULT_STEPS, RampState, StepOutcome, ramp, state_path
 from tritonops.abtest.report import build_report, write_report
@@ -132,6 +133,12 @@ def run_experiment(
     arm. ``metrics_url`` (Triton's metrics port) adds server-side counters to the report.
     """
     spec, root = _resolve(experiment, project)
+    if has_llm_slo(spec):
+        raise ExperimentError(
+            f"experiment {spec.name!r} sets TTFT/ITL/tokens SLOs, which streaming LLM variants "
+            "have — run it with tritonops.abtest.llm.run_llm_experiment (`tritonops ab-test` "
+            "picks that for LLM variants)"
+        )
     load = _load(spec, requests, duration_s, concurrency, rate)
     data = asyncio.run(
         run_async(

@@ -34,4 +34,8 @@ def extra_plans(project: Project, spec: ModelSpec, plan: ModelPlan) -> list[Mode
         from tritonops.builders.tensorrt_llm import engine_dir_for, trtllm_model_plans
 
         return trtllm_model_plans(project, spec, engine_dir_for(project, spec))
+    if spec.kind == "vllm":  # model.json is rendered from the project file, nothing is built
+        from tritonops.builders.vllm import vllm_plans
+
+        return vllm_plans(project, spec, plan)
     return [plan]

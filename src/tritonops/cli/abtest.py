@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
-from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
+from tritonops.abtest import (
+    EXIT_CODES,
+    ExperimentResult,
+    default_requests,
+    run_experiment,
+    run_ramp,
+)
 from tritonops.abtest.endpoint import DEFAULT_GRPC, resolve_url
+from tritonops.abtest.llm import LlmExperimentResult, llm_experiment, run_llm_experiment
 from tritonops.abtest.ramp import RampState, parse_steps, state_path
 from tritonops.abtest.runner import RequestSample
 from tritonops.cli import options
@@ -42,6 +49,10 @@ assert EXIT_CODES == {"promote": ExitCode.OK, "hold": ExitCode.HOLD, "rollback":
               help="Set a ramp (running or done) back to the control; no traffic.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
 @options.quiet()
+@click.option("--prompt-length", type=click.IntRange(min=1), default=64, show_default=True,
+              help="LLM variants: prompt length in words.")  # fmt: skip
+@click.option("--max-tokens", type=click.IntRange(min=1), default=16, show_default=True,
+              help="LLM variants: tokens each request generates.")  # fmt: skip
 def ab_test_command(
     experiment: str,
     project_file: Path,
@@ -59,6 +70,8 @@ def ab_test_command(
     rollback: bool,
     seed: int,
     quiet: bool,
+    prompt_length: int,
+    max_tokens: int,
 ) -> None:
     """Run EXPERIMENT from the project file and decide: promote, hold or rollback.
 
@@ -77,6 +90,7 @@ def ab_test_command(
       tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
       tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
       tritonops ab-test digits-v2 --ramp 5,50,100 --prometheus-url http://prometheus:9090
+      tritonops ab-test trtllm-vs-vllm --requests 400 --concurrency 2   # TTFT/ITL verdict
     """
     if concurrency is not None and rate is not None:
         raise click.UsageError("give --concurrency (closed loop) or --rate (open loop), not both")
@@ -118,6 +132,18 @@ def ab_test_command(
         out.print(report_location(state_path(root, state.experiment)))
         leave(RAMP_EXIT.get(state.status, ExitCode.HOLD))
 
+    llm = llm_experiment(experiment, project_file, address) if wire == "grpc" else None
+    if llm is not None:
+        if duration is not None:
+            raise click.UsageError("an LLM experiment is bounded by --requests, not --duration")
+        found = run_llm_experiment(
+            llm, url=address, requests=requests or default_requests(llm),
+            concurrency=(concurrency or 4) if rate is None else None, rate=rate,
+            prompt_length=prompt_length, max_tokens=max_tokens, seed=seed, report_dir=report_dir,
+        )  # fmt: skip
+        for line in llm_summary_lines(found):
+            out.print(line)
+        leave(found.exit_code)
     with progress(out, "ab-test", requests, quiet=quiet) as feedback:
 
         def on_sample(sample: RequestSample) -> None:
@@ -131,6 +157,16 @@ def ab_test_command(
     for line in summary_lines(result):
         out.print(line)
     leave(result.exit_code)
+
+
+def llm_summary_lines(result: LlmExperimentResult) -> list[str]:
+    """Per variant TTFT/ITL medians and tokens/s, each verdict with its reasons, the report."""
+    lines = result.arm_lines()
+    for verdict in result.verdicts.values():
+        lines.append(f"{verdict.candidate} vs {verdict.control}: {verdict.decision.upper()}")
+        lines += [f"  - {reason}" for reason in verdict.reasons]
+    lines.append(report_location(result.files or None, "pass --report DIR to write one"))
+    return lines
 
 
 def summary_lines(result: ExperimentResult) -> list[str]:

@@ -16,8 +16,12 @@ from tritonops.cli.output import console, report_location
 from tritonops.cli.progress import progress
 from tritonops.client.probe import probe
 from tritonops.errors import PerfError
+from tritonops.model_config import ModelConfig
 from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
+from tritonops.perf.llm import LlmSpec, is_llm, measure_llm
+from tritonops.perf.llm_metrics import LlmLevel
+from tritonops.perf.llm_metrics import markdown as llm_markdown
 from tritonops.perf.report import markdown, write_report
 from tritonops.perf.results import LevelResult, PerfResult
 from tritonops.perf.triton import fetch_config, load_with_config, parse_url
@@ -148,6 +152,11 @@ def perf_group() -> None:
 @options.metrics_url()
 @options.output_format(("text", "json"), "text: the Markdown table; json: result.json's content.")
 @options.quiet()
+@click.option("--prompt-length", type=click.IntRange(min=1), default=64, show_default=True,
+              help="LLM models: prompt length in words (one token each on the stand-in "
+              "tokenizers).")  # fmt: skip
+@click.option("--max-tokens", type=click.IntRange(min=1), default=16, show_default=True,
+              help="LLM models: tokens each request generates.")  # fmt: skip
 def perf_command(
     model: str,
     url: options.ServerUrl | None,
@@ -164,41 +173,64 @@ def perf_command(
     metrics_url: str | None,
     fmt: str,
     quiet: bool,
+    prompt_length: int,
+    max_tokens: int,
 ) -> None:
     """Measure MODEL at each load level and print (and with --report, write) a report.
 
     A level whose windows never agree is kept and reported as unstable, with what each window
-    saw; the levels measured before and after it stay."""
+    saw; the levels measured before and after it stay. A streaming LLM model (decoupled, with a
+    text_input) is measured with GenAI-Perf's figures instead, over gRPC streaming: time to
+    first token, inter-token latency, request latency and output tokens/s."""
     levels = options.flatten(concurrency)
     rates = options.flatten(rate)
     window_ms = measurement_interval or round(interval * 1000)
     out = console()
     kind = "req/s" if rates else "concurrency"
+    llm_levels: list[LlmLevel] | None = None
     with progress(out, "perf", len(rates or levels), quiet=quiet) as feedback:
         feedback.step("finding the server", advance=False)
         with _server(_address(url), project_file, model) as (target, embedded_metrics):
-            spec = MeasureSpec(
-                model=model,
-                url=target,
-                concurrency=list(levels),
-                rates=list(rates),
-                engine=engine,
-                measurement_interval_ms=window_ms,
-                stability_percentage=stability_percentage,
-                max_trials=max_trials,
-                batch_size=batch_size,
-                metrics_url=metrics_url or embedded_metrics,
-            )
+            config = _llm_config(target, model)
+            if config is not None:
+                llm = LlmSpec(
+                    model=model,
+                    address=_grpc_address(target, model),
+                    concurrency=list(levels),
+                    rates=list(rates),
+                    prompt_length=prompt_length,
+                    max_tokens=max_tokens,
+                    duration_s=3 * window_ms / 1000,
+                )
+                llm_levels = measure_llm(
+                    llm, config, on_level=lambda lv: feedback.step(f"{kind} {lv.load:g} done")
+                )
+            else:
+                spec = MeasureSpec(
+                    model=model,
+                    url=target,
+                    concurrency=list(levels),
+                    rates=list(rates),
+                    engine=engine,
+                    measurement_interval_ms=window_ms,
+                    stability_percentage=stability_percentage,
+                    max_trials=max_trials,
+                    batch_size=batch_size,
+                    metrics_url=metrics_url or embedded_metrics,
+                )
 
-            def on_level(level: LevelResult) -> None:
-                feedback.say(_level_line(kind, level))
-                feedback.step(f"{kind} {level.load:g} done")
+                def on_level(level: LevelResult) -> None:
+                    feedback.say(_level_line(kind, level))
+                    feedback.step(f"{kind} {level.load:g} done")
 
-            result = measure(
-                spec,
-                on_level_start=lambda load: feedback.step(f"{kind} {load:g}", advance=False),
-                on_level=on_level,
-            )
+                result = measure(
+                    spec,
+                    on_level_start=lambda load: feedback.step(f"{kind} {load:g}", advance=False),
+                    on_level=on_level,
+                )
+    if llm_levels is not None:
+        _print_llm(model, llm_levels, "rate" if rates else "concurrency", fmt, report_dir)
+        return
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "json":
@@ -207,6 +239,42 @@ def perf_command(
         out.print(markdown(result))
     paths = write_report(result, report_dir) if report_dir is not None else None
     out.print(report_location(paths, "pass --report DIR to write one"))
+
+
+def _llm_config(target: str, model: str) -> ModelConfig | None:
+    """The served config when MODEL is a streaming LLM model; None otherwise, and when it cannot
+    be read (``measure`` then reports why in its own words)."""
+    try:
+        config = fetch_config(parse_url(target), model)
+    except PerfError:
+        return None
+    return config if is_llm(config) else None
+
+
+def _grpc_address(target: str, model: str) -> str:
+    endpoint = parse_url(target)
+    if endpoint.protocol != "grpc":
+        raise PerfError(
+            f"{model!r} streams its tokens, which Triton serves over gRPC only — give --url "
+            "HOST:PORT with the gRPC port"
+        )
+    return endpoint.address
+
+
+def _print_llm(
+    model: str, levels: list[LlmLevel], kind: str, fmt: str, report_dir: Path | None
+) -> None:
+    data = {"model": model, "load_kind": kind, "levels": [lv.to_dict() for lv in levels]}
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        console().print(llm_markdown(model, levels, kind))
+    path = None
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        path = report_dir / "llm.json"
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    console().print(report_location(path, "pass --report DIR to write one"))
 
 
 def _level_line(kind: str, level: LevelResult) -> str:

@@ -21,6 +21,7 @@ from tritonops.model_config import (
 )
 from tritonops.spec.issues import Locator
 from tritonops.spec.models import EnsembleSpec, ModelSpec
+from tritonops.spec.vllm import check_vllm
 from tritonops.spec.yamlmarks import Loc
 
 
@@ -33,6 +34,7 @@ def check_model(spec: ModelSpec, loc: Loc, at: Locator) -> list[SpecIssue]:
     issues += check_version_policy(spec.version_policy, spec.versions, loc, at)
     issues += _check_instance_groups(spec, loc, at)
     issues += _check_transactions(spec, loc, at)
+    issues += check_vllm(spec, loc, at)
     return issues
 
 

@@ -37,6 +37,17 @@ def check_unique(entries: list[tuple[str, Loc]], noun: str, at: Locator) -> list
     return issues
 
 
+def generated_names(spec: ModelSpec) -> list[str]:
+    """The models a tensorrt_llm entry adds to the repository beside its engine model, which
+    experiments and ensembles may name (the convention of builders/tensorrt_llm/repository.py
+    ``model_names``; a unit test holds the two together)."""
+    build = spec.tensorrt_llm
+    if spec.kind != "tensorrt_llm" or build is None:
+        return []
+    names = [f"{spec.name}_{part}" for part in ("preprocessing", "postprocessing", "ensemble")]
+    return names + ([f"{spec.name}_bls"] if build.serving.bls else [])
+
+
 def _versions(spec: AnyModel) -> list[int]:
     return spec.versions if isinstance(spec, ModelSpec) else [1]
 

@@ -16,7 +16,12 @@ from pydantic_core import ErrorDetails
 from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.errors import SpecError, SpecIssue
 from tritonops.spec.checks import check_ensemble_fields, check_model
-from tritonops.spec.crossrefs import check_ensemble_steps, check_experiment, check_unique
+from tritonops.spec.crossrefs import (
+    check_ensemble_steps,
+    check_experiment,
+    check_unique,
+    generated_names,
+)
 from tritonops.spec.experiments import ExperimentSpec
 from tritonops.spec.fields import SpecModel
 from tritonops.spec.issues import Locator, choice_issue, format_path, validation_issues
@@ -217,6 +222,9 @@ class _Assembler:
         names: dict[str, Loc] = {}
         for name, loc in named:
             names.setdefault(name, loc)
+        for loc, model in models:  # a tensorrt_llm entry's ensemble, BLS, pre/postprocessing
+            for generated in generated_names(model):
+                names.setdefault(generated, loc)
         specs: dict[str, ModelSpec | EnsembleSpec] = {}
         for _, model in models:
             specs.setdefault(model.name, model)

@@ -37,9 +37,10 @@ from tritonops.spec.fields import (
 from tritonops.spec.onnx_build import OnnxBuild
 from tritonops.spec.slo import ModelSlo
 from tritonops.spec.trtllm_build import TrtLlmBuild
+from tritonops.spec.vllm import VllmEngineArgs
 
-ModelKind = Literal["onnx", "python", "tensorrt_llm"]
-MODEL_KINDS: tuple[str, ...] = ("onnx", "python", "tensorrt_llm", "ensemble")
+ModelKind = Literal["onnx", "python", "tensorrt_llm", "vllm"]
+MODEL_KINDS: tuple[str, ...] = ("onnx", "python", "tensorrt_llm", "vllm", "ensemble")
 
 
 class ModelSpec(SpecModel):
@@ -57,7 +58,8 @@ class ModelSpec(SpecModel):
     kind: ModelKind = Field(
         description="What the source is and how it is built: onnx (an ONNX file, a scikit-learn"
         " file or a factory), python (a model.py for Triton's python backend) or tensorrt_llm"
-        " (an engine built from a Hugging Face checkpoint). Ensembles say kind: ensemble.",
+        " (an engine built from a Hugging Face checkpoint) or vllm (Triton's vLLM backend: engine"
+        " arguments in model.json). Ensembles say kind: ensemble.",
         examples=["onnx"],
     )
     source: str | None = Field(
@@ -76,7 +78,7 @@ class ModelSpec(SpecModel):
     backend: str = Field(
         default="",
         description="Triton backend to run the model; empty: chosen from kind (onnxruntime,"
-        " python, tensorrtllm).",
+        " python, tensorrtllm, vllm).",
         examples=["onnxruntime"],
     )
     platform: str = Field(
@@ -232,6 +234,12 @@ class ModelSpec(SpecModel):
         default=None,
         description="How a tensorrt_llm model's engine is built and served (required for that"
         " kind).",
+    )
+    vllm: VllmEngineArgs | None = Field(
+        examples=[{"model": "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "max_model_len": 2048}],
+        default=None,
+        description="A vllm model's engine arguments, written to <version>/model.json for"
+        " Triton's vLLM backend (required for that kind).",
     )
     slo: ModelSlo | None = Field(
         default=None,

@@ -130,7 +130,45 @@ class ExperimentSlo(Slo):
 
     The verdict and the ramp measure latency, errors and accuracy per variant; a throughput floor
     and a queue-time limit are watched only by the model's alert rules, so they belong there.
+    The ``ttft_*``, ``itl_*`` and ``min_tokens_per_s`` limits are for streaming LLM variants
+    (GenAI-Perf's figures, judged by ``tritonops.abtest.llm``).
     """
+
+    ttft_p50_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest median time to first token, in ms.",
+        examples=[200],
+    )
+    ttft_p95_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest 95th-percentile time to first token, in ms.",
+        examples=[400],
+    )
+    ttft_p99_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest 99th-percentile time to first token, in ms.",
+        examples=[500],
+    )
+    itl_p50_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest median inter-token latency, in ms.",
+        examples=[20],
+    )
+    itl_p95_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest 95th-percentile inter-token latency, in ms.",
+        examples=[50],
+    )
+    itl_p99_ms: Millis | None = Field(
+        default=None,
+        description="Streaming LLM variants: highest 99th-percentile inter-token latency, in ms.",
+        examples=[100],
+    )
+    min_tokens_per_s: PerSecond | None = Field(
+        default=None,
+        description="Streaming LLM variants: lowest output tokens/s of the median request.",
+        examples=[20],
+    )
 
     @model_validator(mode="after")
     def _no_fleet_limits(self) -> ExperimentSlo:

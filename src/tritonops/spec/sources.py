@@ -119,8 +119,8 @@ def _check_source(spec: ModelSpec, loc: Loc, root: Path, at: Locator) -> list[Sp
                 "remove onnx: or set kind: onnx",
             )
         ]
-    if spec.kind == "tensorrt_llm":
-        return []  # an engine folder may be built later by ``tritonops build``
+    if spec.kind in ("tensorrt_llm", "vllm"):
+        return []  # an engine folder may be built later; vLLM loads its checkpoint itself
     if spec.source is None:
         expected = "a .onnx file" if spec.kind == "onnx" else "a model.py file or its folder"
         return [at.issue(here, f"a {spec.kind} model needs a source", f"set source: to {expected}")]

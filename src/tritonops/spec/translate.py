@@ -14,8 +14,14 @@ from tritonops.spec.models import EnsembleSpec, ModelSpec
 from tritonops.spec.plan import ModelPlan
 from tritonops.spec.project import Project
 from tritonops.spec.sources import EXECUTION_ENV_PARAMETER, model_filename
+from tritonops.spec.vllm import vllm_config
 
-BACKENDS = {"onnx": "onnxruntime", "python": "python", "tensorrt_llm": "tensorrtllm"}
+BACKENDS = {
+    "onnx": "onnxruntime",
+    "python": "python",
+    "tensorrt_llm": "tensorrtllm",
+    "vllm": "vllm",
+}
 ENSEMBLE_PLATFORM = "ensemble"
 
 
@@ -58,6 +64,8 @@ def plan_model(project: Project, spec: ModelSpec) -> ModelPlan:
         model_transaction_policy=policy,
         response_cache=spec.response_cache,
     )
+    if spec.kind == "vllm":
+        config = vllm_config(config)
     return ModelPlan(
         config=config,
         kind=spec.kind,
@@ -68,7 +76,7 @@ def plan_model(project: Project, spec: ModelSpec) -> ModelPlan:
 
 
 def _version_files(project: Project, spec: ModelSpec) -> dict[str, Path]:
-    if spec.source is None or spec.kind == "tensorrt_llm":
+    if spec.source is None or spec.kind in ("tensorrt_llm", "vllm"):
         return {}  # an engine is referenced where it is, not copied, at this stage
     source = project.resolve(spec.source)
     if spec.kind == "python" and source.is_dir():

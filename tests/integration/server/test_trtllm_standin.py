@@ -65,10 +65,11 @@ def test_every_model_loads_and_answers_a_generate_smoke(smoked: dict[str, Any]) 
         "tinyllama_postprocessing",
         "tinyllama_preprocessing",
         "tinyllama_sync",
+        "tinyllama_vllm",  # the example's vLLM variant, on the vllm stand-in
     ]
     failed = {name: f"{r.state}: {r.detail}" for name, r in smoked.items() if not r.passed}
     assert failed == {}
-    for name in ("tinyllama_ensemble", "tinyllama_bls", "tinyllama"):
+    for name in ("tinyllama_ensemble", "tinyllama_bls", "tinyllama", "tinyllama_vllm"):
         assert smoked[name].state == "READY"
         assert "streamed over gRPC" in smoked[name].detail
     assert "generated '" in smoked["tinyllama_ensemble"].detail

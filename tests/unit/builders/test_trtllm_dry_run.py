@@ -139,6 +139,7 @@ def test_validate_load_plans_the_llm_set_and_says_what_it_cannot_check(project: 
         "tinyllama",
         "tinyllama_postprocessing",
         "tinyllama_preprocessing",
+        "tinyllama_vllm",  # the example's vLLM variant
         "tinyllama_bls",
         "tinyllama_ensemble",
     ]

@@ -302,3 +302,15 @@ def test_build_runs_the_steps_and_checks_the_engine(
     assert artifact.signature is not None
     assert artifact.signature.max_batch_size == 16
     assert any("decoupled" in note for note in artifact.notes)
+
+
+def test_experiments_may_name_the_models_a_tensorrt_llm_entry_adds(example: Project) -> None:
+    from tritonops.builders.tensorrt_llm.repository import model_names
+    from tritonops.spec.crossrefs import generated_names
+
+    # the example's experiment names tinyllama_ensemble, which only the build lays out
+    assert example.experiments[0].variants[0].model == "tinyllama_ensemble"
+    spec = example.models[0]
+    names = model_names(spec)
+    expected = [names.preprocessing, names.postprocessing, names.ensemble, names.bls]
+    assert generated_names(spec) == expected

@@ -52,6 +52,7 @@ from tritonops.model_config.config import (
     SecondaryDevice,
 )
 from tritonops.spec.plan import ModelPlan
+from tritonops.spec.vllm import vllm_config
 
 T = DataType
 
@@ -398,6 +399,11 @@ def tensorrt_llm_model() -> ModelPlan:
     return ModelPlan(config=config, kind="tensorrt_llm")
 
 
+def vllm_model() -> ModelPlan:
+    # what a `kind: vllm` project entry translates to: the backend's contract filled in
+    return ModelPlan(config=vllm_config(ModelConfig(name="chat", backend="vllm")), kind="vllm")
+
+
 CASES: dict[str, Callable[[], ModelPlan]] = {
     f.__name__: f
     for f in (
@@ -417,5 +423,6 @@ CASES: dict[str, Callable[[], ModelPlan]] = {
         python_model,
         onnx_model,
         tensorrt_llm_model,
+        vllm_model,
     )
 }

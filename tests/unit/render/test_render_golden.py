@@ -43,7 +43,7 @@ def test_every_golden_file_has_a_case() -> None:
 
 def test_every_model_kind_has_a_golden() -> None:
     kinds = {CASES[case]().kind for case in CASES}
-    assert kinds == {"onnx", "python", "tensorrt_llm", "ensemble"}
+    assert kinds == {"onnx", "python", "tensorrt_llm", "vllm", "ensemble"}
 
 
 # Fields whose only legal value is their default, so no case can move them.

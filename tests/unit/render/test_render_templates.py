@@ -25,7 +25,7 @@ def test_templates_ship_as_package_data() -> None:
     kinds = {f"{k}.pbtxt.j2" for k in ("onnx", "python", "tensorrt_llm", "ensemble")}
     assert kinds | {"base.pbtxt.j2"} <= top
     assert {"_io.j2", "_batching.j2", "_sequence.j2", "_ensemble.j2", "_warmup.j2"} <= partials
-    assert TemplateSet().kinds() == ["ensemble", "onnx", "python", "tensorrt_llm"]
+    assert TemplateSet().kinds() == ["ensemble", "onnx", "python", "tensorrt_llm", "vllm"]
 
 
 def _override(folder: Path, name: str, text: str) -> TemplateSet:

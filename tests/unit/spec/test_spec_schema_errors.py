@@ -115,11 +115,11 @@ def test_model_kind(issues_of: LoadIssues) -> None:
     )
     wrong = at(issues, "models[0].kind")
     assert where(wrong) == (2, 21)
-    assert wrong.message == "'onnxx' is not one of: onnx, python, tensorrt_llm, ensemble"
+    assert wrong.message == "'onnxx' is not one of: onnx, python, tensorrt_llm, vllm, ensemble"
     assert wrong.fix == "did you mean 'onnx'?"
     missing = at(issues, "models[1].kind")
     assert (missing.line, missing.message) == (3, "required key 'kind' is missing")
-    assert missing.fix == "add kind: with one of onnx, python, tensorrt_llm, ensemble"
+    assert missing.fix == "add kind: with one of onnx, python, tensorrt_llm, vllm, ensemble"
     assert at(issues, "models[2].kind").message == "the number 7 is not allowed"
 
 
