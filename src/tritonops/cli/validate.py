@@ -52,7 +52,8 @@ from tritonops.repository.validate.report import summary
     default=None,
     metavar="YY.MM",
     help="Triton release the repository must load in (default: the newest known); config "
-    "fields newer than it are errors naming the release that added them.",
+    "fields newer than it are errors naming the release that added them. With --load the "
+    "static checks use it and the report names the server that gave the load verdict.",
 )
 @click.option(
     "--disable-auto-complete-config",
@@ -87,7 +88,9 @@ def validate_command(
     recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
     try:
         if load:
-            report = validate_with_load(repo, tritonserver=tritonserver)
+            report = validate_with_load(
+                repo, tritonserver=tritonserver, triton_version=triton_version
+            )
         else:
             report = validate_repository(
                 repo, triton_version=triton_version, auto_complete=not no_auto_complete

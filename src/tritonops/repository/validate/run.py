@@ -33,7 +33,7 @@ from tritonops.repository.validate.release_schema import (
 )
 from tritonops.repository.validate.report import ValidationReport, sort_key
 from tritonops.repository.validate.safe_read import UnreadableFile, list_dir
-from tritonops.repository.validate.schema import check_cache, check_identity
+from tritonops.repository.validate.schema import check_cache, check_identity, check_model_metrics
 from tritonops.repository.validate.sequence import check_sequence
 from tritonops.repository.validate.tensors import check_tensors
 from tritonops.repository.validate.values import check_parameters, check_runtime, check_text
@@ -48,6 +48,7 @@ _MODEL_CHECKS = (
     select_versions,  # before any check that reads model.py (it picks the served version)
     check_backend_io,
     check_cache,
+    check_model_metrics,
     check_tensors,
     check_batching,
     check_instances,
