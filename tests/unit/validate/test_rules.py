@@ -379,3 +379,17 @@ def test_a_broken_config_still_gets_layout_checks_and_others_still_run(tmp_path:
     assert ("bad", "TRITON-S001") in codes
     assert ("bad", "TRITON-L001") in codes
     assert ("good", "TRITON-B001") in codes
+
+
+def test_parse_error_in_a_hand_written_config_suggests_the_field(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write(
+        "m/config.pbtxt",
+        'name: "m"\nbackend: "python"\nmax_batch_sise: 8\n'
+        'input [ { name: "x" data_type: FP32 dims: [ 4 ] } ]\n',
+    )
+    repo.write("m/1/model.py", MODEL_PY)
+    [error] = [d for d in repo.validate().errors if d.code == "TRITON-S001"]
+    assert error.line == 3
+    assert error.message.startswith("m/config.pbtxt:3:1 does not parse:")
+    assert error.hint == "did you mean `max_batch_size`? (a field of ModelConfig)"

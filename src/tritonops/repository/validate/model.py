@@ -199,11 +199,15 @@ def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
         # the newest schema: fields a target release lacks are reported by check_release
         folder.config = parse_newest(folder.text, folder.config_file)
     except ConfigParseError as exc:
+        reason, _, hint = exc.reason.partition(" — ")  # the did-you-mean, when there is one
+        where = folder.config_file
+        if exc.line is not None:
+            where += f":{exc.line}" + (f":{exc.column}" if exc.column is not None else "")
         folder.report(
             "TRITON-S001",
-            f"{folder.config_file} does not parse: {exc.reason}"
-            + (f" (column {exc.column})" if exc.column is not None else ""),
-            "fix the field name, enum value or syntax at that position "
+            f"{where} does not parse: {reason}",
+            hint
+            or "fix the field name, enum value or syntax at that position "
             "(the schema is Triton's model_config.proto)",
             line=exc.line,
         )

@@ -19,6 +19,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, te
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.errors import ConfigParseError
+from tritonops.model_config.proto import explain
 
 PINNED_RELEASE = "24.09"  # the Triton release of the pinned tritonclient's model_config_pb2
 
@@ -113,9 +114,11 @@ def parse_newest(text: str, file: str) -> Any:
         text_format.Parse(text, message)
     except text_format.ParseError as exc:
         match = _POSITION.match(str(exc))
-        if match:
-            raise ConfigParseError(
-                file, int(match.group(1)), int(match.group(2)), match.group(3)
-            ) from exc
-        raise ConfigParseError(file, exc.GetLine(), exc.GetColumn(), str(exc)) from exc
+        line, column, reason = (
+            (int(match.group(1)), int(match.group(2)), match.group(3))
+            if match
+            else (exc.GetLine(), exc.GetColumn(), str(exc))
+        )
+        why = explain(reason, message.DESCRIPTOR, text, line)
+        raise ConfigParseError(file, line, column, why) from exc
     return message
