@@ -15,18 +15,23 @@ import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from tritonops.builders import lineage
+from tritonops.builders.tensorrt_llm.standin import is_standin
 from tritonops.errors import ServerError
 from tritonops.server import LocalTriton
 from tritonops.server.backends import prepare_backend_dir
 from tritonops.server.binary import find_tritonserver
 
+# ok: agrees; warn: may differ in behaviour; fail: will not serve (doctor exits 1)
+CheckStatus = Literal["ok", "warn", "fail"]
+
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # ok | warn | fail
+    status: CheckStatus
     detail: str
 
 
@@ -102,7 +107,16 @@ def diagnose(project_root: Path, env: dict[str, str]) -> list[Check]:
     for record in lineage.read_all(project_root):
         name = f"{record.model} v{record.version}"
         checks += _compare(name, record.tools, env)
-        if record.kind == "tensorrt_llm" and env.get("gpu") != "yes":
+        if record.kind == "tensorrt_llm" and is_standin(record.tools):
+            checks.append(
+                Check(
+                    name,
+                    "warn",
+                    "a CPU stand-in engine (build --dry-run): the embedded server's tensorrtllm "
+                    "stand-in serves it; a production Triton needs `tritonops build` on a GPU",
+                )
+            )
+        elif record.kind == "tensorrt_llm" and env.get("gpu") != "yes":
             checks.append(Check(name, "fail", "a TensorRT-LLM engine needs an NVIDIA GPU to serve"))
     if not checks:
         checks.append(Check("environment", "ok", "nothing built yet, or everything agrees"))

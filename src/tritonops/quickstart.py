@@ -20,6 +20,7 @@ from tritonops.deploy.check import load_and_smoke, repository_models
 from tritonops.errors import DeployError, TritonOpsError
 from tritonops.repository.validate.report import LoadResult
 from tritonops.server import LocalTriton
+from tritonops.spec.schema import SCHEMA_COMMENT, SCHEMA_FILE, schema_text
 
 EXPERIMENT = "digits-v2"
 # what a copy of the example leaves behind: outputs of earlier runs, never inputs
@@ -62,7 +63,19 @@ def prepare(directory: Path) -> Path:
             f"{directory} is not empty and holds no tritonops.yaml — name an empty or new folder"
         )
     shutil.copytree(example_project(), directory, ignore=shutil.ignore_patterns(*_OUTPUTS))
+    _local_schema(project_file)
     return project_file
+
+
+def _local_schema(project_file: Path) -> None:
+    """Point the copy's ``$schema`` line at a schema written beside it (the example's own points
+    into this source tree, which a copy elsewhere does not have)."""
+    schema = project_file.with_name(SCHEMA_FILE)
+    schema.write_text(schema_text(), encoding="utf-8")
+    lines = project_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    if lines and lines[0].startswith(SCHEMA_COMMENT):
+        lines[0] = f"{SCHEMA_COMMENT}{SCHEMA_FILE}\n"
+        project_file.write_text("".join(lines), encoding="utf-8")
 
 
 def run_quickstart(

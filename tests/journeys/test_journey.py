@@ -158,12 +158,12 @@ def test_serve_answer_ab_test_perf_tune(project: Path, served: tuple[int, int]) 
 
     perf = tritonops(
         project, "perf", "run", "linear_scorer", "--url", url, "--concurrency", "1,2",
-        "--measurement-interval", "500", "--report", "perf",
+        "--interval", "500ms", "--report", "perf",
     )  # fmt: skip
     soft = _soft_failure(perf, "perf run with a short window on a loaded machine")
     tune = tritonops(
-        project, "tune", "tree_scorer", "--url", url, "--budget", "6", "--concurrency", "2",
-        "--window", "200", "--slo-p99", "5000",
+        project, "perf", "tune", "tree_scorer", "--url", url, "--budget", "6", "--concurrency", "2",
+        "--interval", "200ms", "--slo-p99", "5000",
     )  # fmt: skip
     soft += _soft_failure(tune, "tune with a small budget and an SLO every config meets")
     if soft:

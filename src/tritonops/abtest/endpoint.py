@@ -37,26 +37,25 @@ def resolve_url(url: str | None, protocol: str, project_file: Path) -> tuple[str
         raise ExperimentError(
             f"no server is recorded as serving this project's repository ({project_file}) and "
             f"no gRPC server answers at {DEFAULT_GRPC} — start one with `tritonops serve`, or "
-            "pass --url HOST:PORT (its gRPC port) or --url HOST:PORT --protocol http"
+            "pass --url HOST:PORT (its gRPC port) or --url http://HOST:PORT (its HTTP port)"
         )
     answer = probe(url)
     if answer == protocol or answer == "unknown":
         return url, protocol
     if answer == "closed":
         known = (
-            f"; this project is served at --url {served.grpc} (gRPC) / "
-            f"--url {served.http} --protocol http"
+            f"; this project is served at --url {served.grpc} (gRPC) / --url http://{served.http}"
             if served
             else " — start one with `tritonops serve`"
         )
         raise ExperimentError(f"nothing listens at {url}{known}")
     other = "gRPC" if protocol == "grpc" else "HTTP"
     if answer == "http":
-        fix = "pass --protocol http to use it, or the gRPC port"
+        fix = "write http:// before it to use HTTP, or give the gRPC port"
         port = served.grpc if served else "HOST:PORT"
     else:
-        fix = "pass --protocol grpc to use it, or the HTTP port"
-        port = f"{served.http} --protocol http" if served else "HOST:PORT --protocol http"
+        fix = "drop http:// to use gRPC, or give the HTTP port"
+        port = f"http://{served.http}" if served else "http://HOST:PORT"
     name = "HTTP" if answer == "http" else "gRPC"
     raise ExperimentError(
         f"{url} is Triton's {name} port, not its {other} port — {fix}: --url {port}"

@@ -1,6 +1,7 @@
 """The experiment's report: a JSON document (schema in ``tritonops.abtest.schema`` and
 docs/abtest-report.md), a Markdown summary, and PNG plots (latency CDF per variant; throughput and
-error rate over time). Plots use matplotlib's Agg backend: no display is ever needed.
+error rate over time), drawn by the rules of ``tritonops.plots`` on figures that never need a
+display.
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: headless in CI and on servers
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
+from tritonops import plots
 from tritonops.abtest.runner import RunData
 from tritonops.abtest.schema import (
     ArmDoc,
@@ -181,49 +180,100 @@ def markdown(report: Report) -> str:
         dropped = f" ({s.dropped} more dropped: the shadow could not keep up)" if s.dropped else ""
         lines += ["", f"Shadow `{s.target}`: {s.count} mirrored{dropped}, {s.errors} errors, "
                   f"agreement with the primary {agreement}."]  # fmt: skip
+    lines += _server_lines(report.server)
     lines += ["", *(f"![{name}]({file})" for name, file in report.plots.items()), ""]
     return "\n".join(lines)
 
 
-def _plot_cdf(report: Report, path: Path) -> None:
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+def _cell(value: float | None, digits: str) -> str:
+    return "-" if value is None else format(value, digits)
+
+
+def _server_lines(server: Mapping[str, Mapping[str, float | None]] | None) -> list[str]:
+    """Triton's own counters for the run (the metrics port's deltas), one row per model."""
+    if not server:
+        return ["", "No server metrics (pass --metrics-url to add Triton's own counters)."]
+    lines = [
+        "",
+        "## Server side (Triton's metrics over the run)",
+        "",
+        "| model | requests | failures | executions | inferences/execution "
+        "| mean request ms | mean queue ms | mean compute ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for model, c in server.items():
+        executions, inferences = c.get("executions"), c.get("inferences")
+        per_execution = inferences / executions if executions and inferences is not None else None
+        lines.append(
+            f"| {model} | {_cell(c.get('requests'), '.0f')} | {_cell(c.get('failure'), '.0f')} "
+            f"| {_cell(executions, '.0f')} | {_cell(per_execution, '.2f')} "
+            f"| {_cell(c.get('mean_request_ms'), '.3f')} | {_cell(c.get('mean_queue_ms'), '.3f')} "
+            f"| {_cell(c.get('mean_compute_ms'), '.3f')} |"
+        )
+    return lines
+
+
+def latency_cdf_figure(report: Report) -> Figure:
+    """Latency CDF per variant on a log axis labelled in plain ms."""
+    figure = Figure(figsize=(8, 4.5))
+    axes = figure.add_subplot()
+    drawn = False
     for arm in report.arms:
         values = np.sort([s.latency_ms for s in report.samples if s.variant == arm.name and s.ok])
         if values.size:
             axes.plot(values, np.arange(1, values.size + 1) / values.size, label=arm.name)
+            drawn = True
+    axes.set_title(f"{report.experiment}: latency CDF per variant")
+    if not drawn:
+        plots.say_empty(axes, "no successful request")
+        return figure
     axes.set_xscale("log")
+    plots.plain_ms_axis(axes.xaxis, log=True)
     axes.set_xlabel("latency (ms, log scale)")
     axes.set_ylabel("fraction of requests ≤ latency")
-    axes.set_title(f"{report.experiment}: latency CDF per variant")
+    axes.set_ylim(0, 1.02)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend()
+    plots.legend_outside(axes)
     figure.tight_layout()
-    figure.savefig(path, format="png", dpi=100)
-    plt.close(figure)
+    return figure
 
 
-def _plot_over_time(report: Report, path: Path) -> None:
-    end = max((s.t_s for s in report.samples), default=1.0)
-    bins = np.linspace(0.0, max(end, 1e-3), 21)  # 20 windows, whatever the run's length
-    width = bins[1] - bins[0]
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+def over_time_figure(report: Report) -> Figure:
+    """Throughput and error rate per variant in round time bins sized to the run."""
+    span = max((s.t_s for s in report.samples), default=0.0)
+    counts = [sum(1 for s in report.samples if s.variant == arm.name) for arm in report.arms]
+    width = plots.bin_width(span, counts)
+    edges = plots.time_edges(span, width)
+    seconds = np.diff(edges)
+    figure = Figure(figsize=(8, 6))
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    failures = 0
     for arm in report.arms:
         mine = [s for s in report.samples if s.variant == arm.name]
-        done, _ = np.histogram([s.t_s for s in mine], bins)
-        failed, _ = np.histogram([s.t_s for s in mine if not s.ok], bins)
+        done, _ = np.histogram([s.t_s for s in mine], edges)
+        failed, _ = np.histogram([s.t_s for s in mine if not s.ok], edges)
+        failures += int(failed.sum())
         rate = np.divide(failed, done, out=np.zeros(len(done)), where=done > 0)
-        top.plot(bins[:-1], done / width, label=arm.name)
-        bottom.plot(bins[:-1], rate * 100, label=arm.name)
+        top.stairs(done / seconds, edges, label=arm.name, linewidth=1.5, baseline=None)
+        bottom.stairs(rate * 100, edges, label=arm.name, linewidth=1.5, baseline=None)
     top.set_ylabel("throughput (req/s)")
-    top.set_title(f"{report.experiment}: throughput and errors over time")
+    top.set_title(
+        f"{report.experiment}: throughput and errors over time ({plots.plain_number(width)} s bins)"
+    )
+    plots.non_negative(top)
     bottom.set_ylabel("error rate (%)")
     bottom.set_xlabel("time since start (s)")
+    if failures == 0:
+        plots.non_negative(bottom, top=1.0)
+        bottom.text(0.5, 0.5, f"no errors in {len(report.samples)} requests", ha="center",
+                    va="center", transform=bottom.transAxes, color="0.35")  # fmt: skip
+    else:
+        plots.non_negative(bottom)
     for axes in (top, bottom):
         axes.grid(True, alpha=0.3)
-        axes.legend()
+        plots.legend_outside(axes)
     figure.tight_layout()
-    figure.savefig(path, format="png", dpi=100)
-    plt.close(figure)
+    return figure
 
 
 def write_report(report: Report, directory: Path) -> dict[str, Path]:
@@ -236,6 +286,6 @@ def write_report(report: Report, directory: Path) -> dict[str, Path]:
     }
     paths["json"].write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     paths["markdown"].write_text(markdown(report), encoding="utf-8")
-    _plot_cdf(report, paths["latency_cdf"])
-    _plot_over_time(report, paths["over_time"])
+    for name, draw in (("latency_cdf", latency_cdf_figure), ("over_time", over_time_figure)):
+        draw(report).savefig(paths[name], format="png", dpi=100, bbox_inches="tight")
     return paths

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from tritonops.builders import lineage as lineage_store
 from tritonops.builders.base import Artifact, BuildContext, Builder
@@ -24,8 +25,9 @@ from tritonops.builders.lineage import LineageRecord
 from tritonops.builders.registry import builder_for
 from tritonops.builders.store import artifact_dir, artifacts_match, clean_leftovers, staging
 from tritonops.builders.stored import SIGNATURE_FILE, never_built, stored_plans
+from tritonops.builders.tensorrt_llm.standin import TOOL as STANDIN_TOOL
 from tritonops.errors import BuildError, ParityError
-from tritonops.repository.project import lay_out
+from tritonops.repository.project import RenderState, lay_out
 from tritonops.repository.validate import ValidationReport
 from tritonops.spec import ModelSpec, Project, load_project
 
@@ -39,12 +41,19 @@ _ENVIRONMENT = {
 }
 
 
+# what happened to one model: built now, its artifacts were current, only planned (--dry-run),
+# or its build failed (the rest carry on; the previous artifacts stay)
+BuildState = Literal["built", "up-to-date", "planned", "failed"]
+# "not-rendered": a model failed to build, so the repository was left as it was
+RepositoryState = RenderState | Literal["not-rendered"]
+
+
 @dataclass(frozen=True)
 class ModelBuild:
     """What happened to one model: built, up to date, planned (dry run), or failed."""
 
     model: str
-    state: str  # built | up-to-date | planned | failed
+    state: BuildState
     steps: tuple[str, ...] = ()
     record: LineageRecord | None = None
     error: str = ""
@@ -54,7 +63,7 @@ class ModelBuild:
 class BuildResult:
     repository: Path
     models: tuple[ModelBuild, ...]
-    repository_state: str  # written | up-to-date | not-rendered
+    repository_state: RepositoryState
     report: ValidationReport | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -121,7 +130,9 @@ def _build_model(
         if dry_run:
             for step in steps:
                 say(spec.name, step)
-            return ModelBuild(spec.name, "planned", steps)
+            return ModelBuild(
+                spec.name, "planned", steps, _lay_standin(project, spec, builder, say)
+            )
         if not force and _up_to_date(project, spec, key):
             say(spec.name, "up to date")
             return ModelBuild(spec.name, "up-to-date", steps)
@@ -142,12 +153,42 @@ def _up_to_date(project: Project, spec: ModelSpec, key: str) -> bool:
     return artifacts_match(artifact_dir(project.root, spec.name), first.artifacts)
 
 
-def _build(project: Project, spec: ModelSpec, builder: Builder, key: str) -> LineageRecord:
+def _lay_standin(
+    project: Project, spec: ModelSpec, builder: Builder, say: Event
+) -> LineageRecord | None:
+    """A dry run of a builder that has a stand-in (TensorRT-LLM) lays it in the build store.
+
+    Its lineage key differs from the real build's, so a later real build never reads it as up
+    to date; a real artifact already stored is left alone.
+    """
+    make = getattr(builder, "standin", None)
+    if make is None:
+        return None
+    current = lineage_store.read(project.root, spec.name, max(spec.versions))
+    if current is not None and STANDIN_TOOL not in current.tools:
+        say(spec.name, "a real engine is in the build store: the dry run leaves it in place")
+        return None
+    ctx = _context(project, spec, artifact_dir(project.root, spec.name))
+    key = key_of({**builder.fingerprint(ctx), STANDIN_TOOL: True})
+    if current is not None and current.key == key and _up_to_date(project, spec, key):
+        return current
+    record = _build(project, spec, builder, key, make=make)
+    say(spec.name, "stand-in engine laid for CPU serving (not a TensorRT-LLM engine)")
+    return record
+
+
+def _build(
+    project: Project,
+    spec: ModelSpec,
+    builder: Builder,
+    key: str,
+    make: Callable[[BuildContext], Artifact] | None = None,
+) -> LineageRecord:
     with staging(project.root, spec.name) as work:
         ctx = _context(project, spec, work)
         fingerprint = builder.fingerprint(ctx)
         try:
-            artifact = builder.build(ctx)
+            artifact = (make or builder.build)(ctx)
         except ParityError as exc:
             parity = getattr(exc, "parity", None)
             _record_failed_parity(project, spec, key, fingerprint, parity)

@@ -8,44 +8,43 @@ import click
 
 from tritonops.abtest import EXIT_CODES, ExperimentResult, run_experiment, run_ramp
 from tritonops.abtest.endpoint import DEFAULT_GRPC, resolve_url
-from tritonops.abtest.ramp import RampState, parse_steps
+from tritonops.abtest.ramp import RampState, parse_steps, state_path
 from tritonops.abtest.runner import RequestSample
 from tritonops.cli import options
-from tritonops.cli.output import console
+from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
+from tritonops.cli.output import console, report_location
 from tritonops.cli.progress import progress
 
-RAMP_EXIT = {"completed": EXIT_CODES["promote"], "rolled_back": EXIT_CODES["rollback"]}
+RAMP_EXIT = {"completed": ExitCode.OK, "rolled_back": ExitCode.ROLLBACK}
+# the verdicts' codes are the library's; they agree with ExitCode
+assert EXIT_CODES == {"promote": ExitCode.OK, "hold": ExitCode.HOLD, "rollback": ExitCode.ROLLBACK}
 
 
-@click.command("ab-test")
+@click.command("ab-test", cls=TritonOpsCommand)
 @click.argument("experiment")
 @options.project_file()
-@click.option("--url", default=None,
-              help="Triton host:port. Default: the server `tritonops serve` runs for this "
-              "project, else 127.0.0.1:8001.")  # fmt: skip
-@click.option("--protocol", type=click.Choice(["grpc", "http"]), default="grpc", show_default=True)
-@click.option("--metrics-url", default=None, help="Triton's metrics host:port (adds its counters).")
-@click.option("--requests", type=click.IntRange(min=1), default=None, help="Requests to send.")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds to send for (instead of, or as well as, --requests).")  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="Closed loop: requests in flight (default 4).")  # fmt: skip
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Open loop: requests/s; latency from the scheduled send time.")  # fmt: skip
-@click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=None, help="Write report.json, report.md and PNG plots here.")  # fmt: skip
+@options.url("Default: the server `tritonops serve` runs for this project, else 127.0.0.1:8001.")
+@options.protocol_alias()
+@options.metrics_url()
+@options.requests()
+@click.option("--duration", type=options.Duration(), default=None, metavar="DURATION",
+              help="How long to send for (30, 30s, 500ms, 2m), instead of or as well as "
+              "--requests.")  # fmt: skip
+@options.concurrency("Closed loop: requests in flight (default 4).")
+@options.rate("Open loop: requests/s; latency from the scheduled send time.")
+@options.report_dir("Write report.json, report.md and PNG plots here.")
 @click.option("--ramp", "ramp_steps", default=None, metavar="1,5,25,50,100",
               help="Canary ramp: candidate percent per step; rolls back on a breach.")  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue an interrupted ramp.")
 @click.option("--rollback", is_flag=True,
               help="Set a ramp (running or done) back to the control; no traffic.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of routing/workload.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@options.quiet()
 def ab_test_command(
     experiment: str,
     project_file: Path,
-    url: str | None,
-    protocol: str,
+    url: options.ServerUrl | None,
+    protocol: str | None,
     metrics_url: str | None,
     requests: int | None,
     duration: float | None,
@@ -70,7 +69,8 @@ def ab_test_command(
     \b
     Examples:
       tritonops ab-test digits-v2 --requests 3000 --concurrency 8 --report ab/
-      tritonops ab-test digits-v2 --rate 200 --duration 60
+      tritonops ab-test digits-v2 --rate 200 --duration 1m
+      tritonops ab-test digits-v2 --url http://triton:8000 --requests 3000
       tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
       tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
     """
@@ -79,19 +79,26 @@ def ab_test_command(
     if resume and rollback:
         raise click.UsageError("--resume and --rollback exclude each other")
     out = console()
+    server = options.with_protocol(url, protocol)
+    if server is not None and server.tls:
+        raise click.BadParameter("ab-test speaks plain gRPC or HTTP; TLS is not supported yet",
+                                 param_hint="--url")  # fmt: skip
     if rollback:  # sends no traffic: no server to find
-        url = url or DEFAULT_GRPC
+        address, wire = (server.address, str(server.protocol)) if server else (DEFAULT_GRPC, "grpc")
     else:
-        url, protocol = resolve_url(url, protocol, project_file)
+        address, wire = resolve_url(
+            server.address if server else None, server.protocol if server else "grpc",
+            project_file,
+        )  # fmt: skip
     if ramp_steps is not None or resume or rollback:
         steps = parse_steps(ramp_steps or "1,5,25,50,100")
-        with progress("ramp", len(steps), quiet=quiet) as step:
+        with progress(out, "ramp", len(steps), quiet=quiet) as feedback:
 
             def on_step(state: RampState) -> None:
-                step(f"{state.weights.get(state.candidate, 0):g}% {state.status}", True)
+                feedback.step(f"{state.weights.get(state.candidate, 0):g}% {state.status}")
 
             state = run_ramp(
-                experiment, url=url, project=project_file, protocol=protocol, steps=steps,
+                experiment, url=address, project=project_file, protocol=wire, steps=steps,
                 resume=resume, rollback=rollback, requests=requests, duration_s=duration,
                 concurrency=concurrency, rate=rate, seed=seed, metrics_url=metrics_url,
                 on_step=on_step,
@@ -101,21 +108,23 @@ def ab_test_command(
                 mark = "pass" if entry["passed"] else "FAIL"
                 out.print(f"  step {entry['percent']:>5g}%  {mark}  " + "; ".join(entry["reasons"]))
         out.print(f"ramp {state.experiment}: {state.status} (weights {state.weights})")
-        raise SystemExit(RAMP_EXIT.get(state.status, EXIT_CODES["hold"]))
+        root = project_file.resolve().parent
+        out.print(report_location(state_path(root, state.experiment)))
+        leave(RAMP_EXIT.get(state.status, ExitCode.HOLD))
 
-    with progress("ab-test", requests, quiet=quiet) as step:
+    with progress(out, "ab-test", requests, quiet=quiet) as feedback:
 
         def on_sample(sample: RequestSample) -> None:
-            step(sample.variant, True)
+            feedback.step(sample.variant)
 
         result = run_experiment(
-            experiment, url=url, project=project_file, protocol=protocol, requests=requests,
+            experiment, url=address, project=project_file, protocol=wire, requests=requests,
             duration_s=duration, concurrency=concurrency, rate=rate, seed=seed,
             report_dir=report_dir, metrics_url=metrics_url, on_sample=on_sample,
         )  # fmt: skip
     for line in summary_lines(result):
         out.print(line)
-    raise SystemExit(result.exit_code)
+    leave(result.exit_code)
 
 
 def summary_lines(result: ExperimentResult) -> list[str]:
@@ -142,6 +151,5 @@ def summary_lines(result: ExperimentResult) -> list[str]:
     for verdict in result.verdicts.values():
         lines.append(f"{verdict.candidate} vs {verdict.control}: {verdict.decision.upper()}")
         lines += [f"  - {reason}" for reason in verdict.reasons]
-    if result.files:
-        lines.append(f"report: {result.files['json'].parent}")
+    lines.append(report_location(result.files or None, "pass --report DIR to write one"))
     return lines

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
 
 from tritonops.builders.stored import render_project
 from tritonops.cli import options
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
+from tritonops.cli.progress import progress
+from tritonops.deploy import history
 from tritonops.deploy.kubernetes import render_manifests
 from tritonops.deploy.local import deploy_local, triton_listening
 from tritonops.deploy.remote import deploy_remote
 from tritonops.errors import DeployError
-from tritonops.headers import header_problem
 from tritonops.repository.validate.report import LoadResult
 from tritonops.server import endpoint_record
 from tritonops.server.serve import sigterm_stops, wait_while_serving
@@ -28,7 +31,7 @@ def _row(result: LoadResult) -> str:
     return f"{line}  {result.detail}" if result.detail and not result.passed else line
 
 
-@click.command("deploy")
+@click.command("deploy", cls=TritonOpsCommand)
 @PROJECT
 @click.option(
     "--target",
@@ -45,19 +48,13 @@ def _row(result: LoadResult) -> str:
     is_flag=True,
     help="local: stop the server after the smoke inferences instead of serving until Ctrl-C.",
 )
-@click.option("--url", default=None, help="remote: host:port of a Triton in explicit mode.")
-@click.option(
-    "--protocol", type=click.Choice(["http", "grpc"]), default=None, help="remote: wire protocol."
-)
-@click.option("--ssl", is_flag=True, default=None, help="remote: use TLS.")
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="remote: a header sent on every call (e.g. an auth token); never printed or recorded.",
-)
-@click.option("--model", "models", multiple=True, help="remote: deploy only these models.")
+@options.url("remote: a Triton in explicit model-control mode (default: targets.remote).")
+@options.protocol_alias()
+@options.deprecated("--ssl", is_flag=True, default=None,
+                    new="write https:// or grpcs:// in --url instead")  # fmt: skip
+@options.headers("remote: ")
+@click.option("--model", "models", type=options.CommaList(click.STRING), multiple=True,
+              metavar="NAME[,NAME...]", help="remote: deploy only these models.")  # fmt: skip
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -68,6 +65,7 @@ def _row(result: LoadResult) -> str:
     "--kubernetes-version", default=None, help="kubernetes: validate for this version (1.30)."
 )
 @click.option("--dry-run", is_flag=True, help="remote: print the plan and change nothing.")
+@options.quiet()
 def deploy_command(
     project_file: Path,
     target: str,
@@ -75,14 +73,15 @@ def deploy_command(
     grpc_port: int | None,
     metrics_port: int | None,
     no_serve: bool,
-    url: str | None,
+    url: options.ServerUrl | None,
     protocol: str | None,
     ssl: bool | None,
-    headers: tuple[str, ...],
-    models: tuple[str, ...],
+    headers: tuple[tuple[str, str], ...],
+    models: tuple[list[str], ...],
     out: Path | None,
     kubernetes_version: str | None,
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Deploy every model of the project and smoke each one.
 
@@ -105,18 +104,24 @@ def deploy_command(
     Examples:
       tritonops deploy
       tritonops deploy --no-serve            # CI: deploy, smoke, stop
-      tritonops deploy --target remote --url triton.internal:8000 --dry-run
-      tritonops deploy --target remote --url triton:8001 --protocol grpc \\
+      tritonops deploy --target remote --url http://triton.internal:8000 --dry-run
+      tritonops deploy --target remote --url triton:8001 \\
                        --header "Authorization=Bearer $TOKEN"
       tritonops deploy --target kubernetes --out deploy/k8s
     """
     if target == "remote":
-        _remote(project_file, url, protocol, ssl, headers, models, dry_run)
+        server = options.with_protocol(url, protocol)
+        if server is not None and ssl:
+            server = options.ServerUrl(server.address, server.protocol, True, True)
+        problem = options.protocol_mismatch(server) if server is not None else None
+        if problem is not None:
+            raise DeployError(problem)
+        _remote(project_file, server, dict(headers), options.flatten(models), dry_run, quiet)
         return
     if target == "kubernetes":
         _kubernetes(project_file, out, kubernetes_version)
         return
-    _local(project_file, http_port, grpc_port, metrics_port, no_serve)
+    _local(project_file, http_port, grpc_port, metrics_port, no_serve, quiet)
 
 
 def _local(
@@ -125,6 +130,7 @@ def _local(
     grpc_port: int | None,
     metrics_port: int | None,
     no_serve: bool,
+    quiet: bool,
 ) -> None:
     out = console()
     local = load_project(project_file).targets.local
@@ -132,21 +138,36 @@ def _local(
     if port is not None and triton_listening(port):
         # a Triton (e.g. `tritonops serve`) already holds the port: deploy into it instead
         out.print(f"reusing the Triton on 127.0.0.1:{port} (its repository API)")
-        _remote(project_file, f"127.0.0.1:{port}", "http", False, (), (), False)
+        here = options.ServerUrl(f"127.0.0.1:{port}", "http", explicit=True)
+        _remote(project_file, here, {}, (), False, quiet)
         return
-    out.print(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
+    root = project_file.resolve().parent
     # the same loop as `tritonops serve`: Ctrl-C or SIGTERM, even while models load, stops
     # tritonserver before this process exits
     with sigterm_stops():
         try:
-            with deploy_local(
-                project_file,
-                http_port=http_port,
-                grpc_port=grpc_port,
-                metrics_port=metrics_port,
-                on_result=lambda r: out.print(_row(r)),
-            ) as deployment:
+            with contextlib.ExitStack() as serving:
+                with progress(out, "deploy", None, quiet=quiet) as feedback:
+                    feedback.step("starting tritonserver", advance=False)
+                    feedback.say(f"  {'model':<28} {'version':>7}  {'state':<8} {'smoke':>11}")
+
+                    def on_result(result: LoadResult) -> None:
+                        feedback.step(f"{result.model} {result.state}")
+                        if quiet and not result.passed:  # a failure shows even when quiet
+                            out.print(_row(result))
+                        feedback.say(_row(result))
+
+                    deployment = serving.enter_context(
+                        deploy_local(
+                            project_file,
+                            http_port=http_port,
+                            grpc_port=grpc_port,
+                            metrics_port=metrics_port,
+                            on_result=on_result,
+                        )
+                    )
                 server = deployment.server
+                out.print(f"deploy record: {history.history_path(root)} (tritonops history)")
                 out.print(
                     f"HTTP http://{server.http_url}  gRPC {server.grpc_url}  "
                     f"metrics {server.metrics_url}"
@@ -164,54 +185,47 @@ def _local(
     out.print("stopped")
 
 
-def _parse_headers(pairs: tuple[str, ...]) -> dict[str, str]:
-    headers = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(
-                f"expected NAME=VALUE, got {name.strip()!r}=…", param_hint="--header"
-            )
-        problem = header_problem(name.strip(), value)
-        if problem is not None:
-            raise click.BadParameter(problem, param_hint="--header")
-        headers[name.strip()] = value
-    return headers
-
-
 def _remote(
     project_file: Path,
-    url: str | None,
-    protocol: str | None,
-    ssl: bool | None,
-    headers: tuple[str, ...],
+    server: options.ServerUrl | None,
+    headers: dict[str, str],
     models: tuple[str, ...],
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     out = console()
     project = load_project(project_file)
     target = project.targets.remote
-    if url is None and target is None:
+    if server is None and target is None:
         raise DeployError(
-            "no remote to deploy to — pass --url HOST:PORT or set targets.remote.url in "
-            f"{project_file}"
+            "no remote to deploy to — pass --url HOST:PORT (gRPC) or http://HOST:PORT, or set "
+            f"targets.remote.url in {project_file}"
         )
-    options = RemoteTarget(
-        url=url or (target.url if target else ""),
-        protocol=protocol or (target.protocol if target else "http"),
-        ssl=ssl if ssl is not None else (target.ssl if target else False),
-        headers={**(target.headers if target else {}), **_parse_headers(headers)},
+    remote = RemoteTarget(
+        url=server.address if server else target.url if target else "",
+        protocol=server.protocol if server else target.protocol if target else "http",
+        ssl=server.tls if server else target.ssl if target else False,
+        headers={**(target.headers if target else {}), **headers},
     )
-    rendered = render_project(project_file)
-    result = deploy_remote(
-        rendered.repository,
-        options,
-        models=list(models) or None,
-        dry_run=dry_run,
-        on_step=lambda model, message: out.print(f"  {model}: {message}"),
-        project_root=project.root,
-    )
+    with progress(out, "deploy", None, quiet=quiet) as feedback:
+        feedback.step("rendering", advance=False)
+        rendered = render_project(project_file)
+
+        def on_step(model: str, message: str) -> None:
+            feedback.step(f"{model}: {message}", advance=False)
+            feedback.say(f"  {model}: {message}")
+
+        result = deploy_remote(
+            rendered.repository,
+            remote,
+            models=list(models) or None,
+            dry_run=dry_run,
+            on_step=on_step,
+            project_root=project.root,
+        )
     out.print(result.plan.describe() if dry_run else result.describe())
+    if not dry_run:
+        out.print(f"deploy record: {history.history_path(project.root)} (tritonops history)")
 
 
 def _kubernetes(project_file: Path, out_dir: Path | None, kubernetes_version: str | None) -> None:

@@ -7,17 +7,17 @@ from pathlib import Path
 import click
 
 from tritonops.cli import options
+from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
 from tritonops.cli.output import console
 from tritonops.doctor import diagnose, serving_environment
 
 _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
-@click.command("doctor")
+@click.command("doctor", cls=TritonOpsCommand)
 @options.project_file("The project file (its lineage records are compared).")
 @click.option("--no-server", is_flag=True, help="Don't start tritonserver to ask its version.")
-@click.pass_context
-def doctor_command(ctx: click.Context, project_file: Path, no_server: bool) -> None:
+def doctor_command(project_file: Path, no_server: bool) -> None:
     """Compare what the artifacts were built with to what will serve them.
 
     Exit status 1 when something will break (a FAIL line).
@@ -36,4 +36,4 @@ def doctor_command(ctx: click.Context, project_file: Path, no_server: bool) -> N
     out.print("checks:")
     for check in checks:
         out.print(f"  {_MARK[check.status]} {check.name:<24} {check.detail}")
-    ctx.exit(1 if any(c.status == "fail" for c in checks) else 0)
+    leave(ExitCode.ERROR if any(c.status == "fail" for c in checks) else ExitCode.OK)

@@ -1,8 +1,8 @@
 """The ``tritonops`` command: a thin click layer over the library API.
 
 Each command parses its options, calls one library function, and leaves error handling to
-``TritonOpsGroup``: a ``TritonOpsError`` becomes one clean message on stderr and exit 1
-(``--debug`` shows the traceback instead).
+``tritonops.cli.exits``: a ``TritonOpsError`` becomes one clean message on stderr and its exit
+code (``--debug`` shows the traceback instead).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from tritonops import __version__
-from tritonops.errors import TritonOpsError, ValidationFailed
+from tritonops.cli.exits import report
+from tritonops.errors import TritonOpsError
 
 EXAMPLES = """
 \b
@@ -37,9 +38,10 @@ COMMANDS = {
     "ab-test": "tritonops.cli.abtest:ab_test_command",
     "quickstart": "tritonops.cli.quickstart:quickstart_command",
     "perf": "tritonops.cli.perf:perf_group",
-    "tune": "tritonops.cli.perf:tune_command",
+    "tune": "tritonops.cli.perf:tune_alias",  # hidden: the old name of `perf tune`
     "history": "tritonops.cli.history:history_command",
     "doctor": "tritonops.cli.doctor:doctor_command",
+    "schema": "tritonops.cli.schema:schema_command",
 }
 
 
@@ -67,14 +69,8 @@ class TritonOpsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TritonOpsError as exc:
-            if ctx.meta.get("tritonops.debug"):
-                raise
-            if isinstance(exc, ValidationFailed):  # the diagnostics ARE the message
-                for diagnostic in exc.diagnostics:
-                    click.echo(str(diagnostic), err=True)
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
+        except TritonOpsError as exc:  # from a command not built as a TritonOpsCommand
+            report(ctx, exc)
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

@@ -1,32 +1,53 @@
-"""``tritonops perf`` (measure, and ``perf compare``) and ``tritonops tune``."""
+"""``tritonops perf``: ``perf run`` (measure; ``perf MODEL`` for short), ``perf compare`` and
+``perf tune`` (``tritonops tune`` stays a hidden alias for one release)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from tritonops.cli import options
-from tritonops.cli.output import console
+from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
+from tritonops.cli.output import console, report_location
+from tritonops.cli.progress import progress
 from tritonops.client.probe import probe
 from tritonops.errors import PerfError
 from tritonops.perf.compare import compare
 from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.report import markdown, write_report
-from tritonops.perf.results import PerfResult
+from tritonops.perf.results import LevelResult, PerfResult
 from tritonops.perf.triton import fetch_config, load_with_config, parse_url
-from tritonops.perf.tune import FINALISTS, LevelStats, TuneResult, load_levels, plan, tune
+from tritonops.perf.tune import (
+    FINALISTS,
+    LevelStats,
+    Trial,
+    TuneResult,
+    load_levels,
+    plan,
+    tune,
+)
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
 
+SERVED = (
+    "Default: the server `tritonops serve` runs for this project, else an embedded Triton on "
+    "the project's repository."
+)
 
-def _numbers(text: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise click.BadParameter(f"expected comma-separated numbers, got {text!r}") from exc
+
+def _address(server: options.ServerUrl | None) -> str | None:
+    """The URL the perf engines take (``host:port`` = gRPC, ``http://`` = HTTP); no TLS."""
+    if server is None:
+        return None
+    if server.tls:
+        raise click.BadParameter(
+            "the perf engines speak plain gRPC or HTTP; TLS is not supported", param_hint="--url"
+        )
+    return str(server)
 
 
 def _fraction(text: str) -> float:
@@ -89,31 +110,26 @@ def perf_group() -> None:
 
     \b
     Examples:
-      tritonops perf classifier --concurrency 1,2,4,8 --report perf/
+      tritonops perf classifier --concurrency 1,2,4,8 --interval 500ms --report perf/
       tritonops perf classifier --url http://127.0.0.1:8000 --engine builtin
       tritonops perf compare base/result.json new/result.json --max-p99-rise 10%
+      tritonops perf tune classifier --slo-p99 5 --write
     """
 
 
-@perf_group.command("run")
+@perf_group.command("run", cls=TritonOpsCommand)
 @click.argument("model")
-@click.option(
-    "--url",
-    default=None,
-    help="host:port = gRPC, http://host:port = HTTP. Default: the server `tritonops serve` "
-    "runs for this project, else an embedded Triton on the project's repository.",
-)
+@options.url(SERVED)
 @options.project_file()
-@click.option("--concurrency", default="1,2,4,8", show_default=True)
-@click.option("--rate", default=None, help="Open-loop request rates (req/s), e.g. 100,200.")
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "perf_analyzer", "builtin"]),
-    default="auto",
-    show_default=True,
-)
-@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None)
-@click.option("--measurement-interval", type=int, default=1000, show_default=True, help="ms")
+@options.concurrency("Closed-loop levels: requests in flight.", many=True, default=("1,2,4,8",))
+@options.rate("Open-loop levels, requests/s (instead of --concurrency).", many=True)
+@options.engine()
+@options.report_dir("Write result.json, report.md and report.png here.")
+@click.option("--interval", type=options.Duration(minimum_s=0.05), default="1s",
+              show_default=True, metavar="DURATION",
+              help="Measurement window per trial (1s, 500ms).")  # fmt: skip
+@options.deprecated("--measurement-interval", type=click.IntRange(min=50), default=None,
+                    new="use --interval (500ms, 1s)")  # fmt: skip
 @click.option(
     "--stability-percentage",
     type=click.FloatRange(min=0, min_open=True),
@@ -128,58 +144,85 @@ def perf_group() -> None:
     show_default=True,
     help="Windows to try per level before reporting it unstable.",
 )
-@click.option("--batch-size", type=int, default=1, show_default=True)
-@click.option("--metrics-url", default=None, help="Triton's /metrics for server-side times.")
+@click.option("--batch-size", type=options.POSITIVE_INT, default=1, show_default=True)
+@options.metrics_url()
+@options.output_format(("text", "json"), "text: the Markdown table; json: result.json's content.")
+@options.quiet()
 def perf_command(
     model: str,
-    url: str | None,
+    url: options.ServerUrl | None,
     project_file: Path,
-    concurrency: str,
-    rate: str | None,
+    concurrency: tuple[list[int], ...],
+    rate: tuple[list[float], ...],
     engine: EngineChoice,
     report_dir: Path | None,
-    measurement_interval: int,
+    interval: float,
+    measurement_interval: int | None,
     stability_percentage: float,
     max_trials: int,
     batch_size: int,
     metrics_url: str | None,
+    fmt: str,
+    quiet: bool,
 ) -> None:
     """Measure MODEL at each load level and print (and with --report, write) a report.
 
     A level whose windows never agree is kept and reported as unstable, with what each window
     saw; the levels measured before and after it stay."""
+    levels = options.flatten(concurrency)
+    rates = options.flatten(rate)
+    window_ms = measurement_interval or round(interval * 1000)
     out = console()
-    with _server(url, project_file, model) as (target, embedded_metrics):
-        spec = MeasureSpec(
-            model=model,
-            url=target,
-            concurrency=[int(c) for c in _numbers(concurrency)],
-            rates=_numbers(rate) if rate else (),
-            engine=engine,
-            measurement_interval_ms=measurement_interval,
-            stability_percentage=stability_percentage,
-            max_trials=max_trials,
-            batch_size=batch_size,
-            metrics_url=metrics_url or embedded_metrics,
-        )
-        result = measure(spec)
+    kind = "req/s" if rates else "concurrency"
+    with progress(out, "perf", len(rates or levels), quiet=quiet) as feedback:
+        feedback.step("finding the server", advance=False)
+        with _server(_address(url), project_file, model) as (target, embedded_metrics):
+            spec = MeasureSpec(
+                model=model,
+                url=target,
+                concurrency=list(levels),
+                rates=list(rates),
+                engine=engine,
+                measurement_interval_ms=window_ms,
+                stability_percentage=stability_percentage,
+                max_trials=max_trials,
+                batch_size=batch_size,
+                metrics_url=metrics_url or embedded_metrics,
+            )
+
+            def on_level(level: LevelResult) -> None:
+                feedback.say(_level_line(kind, level))
+                feedback.step(f"{kind} {level.load:g} done")
+
+            result = measure(
+                spec,
+                on_level_start=lambda load: feedback.step(f"{kind} {load:g}", advance=False),
+                on_level=on_level,
+            )
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    out.print(markdown(result))
-    if report_dir is not None:
-        for kind, path in write_report(result, report_dir).items():
-            out.print(f"{kind:<9} {path}")
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        out.print(markdown(result))
+    paths = write_report(result, report_dir) if report_dir is not None else None
+    out.print(report_location(paths, "pass --report DIR to write one"))
 
 
-@perf_group.command("compare")
+def _level_line(kind: str, level: LevelResult) -> str:
+    flag = "" if level.stable else "  (unstable)"
+    return (
+        f"  {kind} {level.load:g}: {level.throughput:.0f} infer/s, "
+        f"p99 {level.latency.p99_us / 1000:.2f} ms{flag}"
+    )
+
+
+@perf_group.command("compare", cls=TritonOpsCommand)
 @click.argument("base", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--max-throughput-drop", default="5%", show_default=True)
 @click.option("--max-p99-rise", default="10%", show_default=True)
-@click.pass_context
-def compare_command(
-    ctx: click.Context, base: Path, new: Path, max_throughput_drop: str, max_p99_rise: str
-) -> None:
+def compare_command(base: Path, new: Path, max_throughput_drop: str, max_p99_rise: str) -> None:
     """Compare NEW against BASE (result.json files); exit 1 on a regression."""
     result = compare(
         PerfResult.load(base),
@@ -189,22 +232,18 @@ def compare_command(
     )
     console().print(result.markdown())
     if result.regressed:
-        ctx.exit(1)
+        leave(ExitCode.ERROR)
 
 
-NO_PICK_EXIT = 3  # tune: no configuration met the SLO
+NO_PICK_EXIT = ExitCode.HOLD  # tune: no configuration met the SLO
 
 
-@click.command("tune")
+@perf_group.command("tune", cls=TritonOpsCommand)
 @click.argument("model")
-@click.option(
-    "--url",
-    default=None,
-    help="host:port = gRPC, http://host:port = HTTP. Default: the server `tritonops serve` runs "
-    "for this project, else an embedded Triton on the project's repository.",
-)
+@options.url(SERVED)
 @options.project_file()
-@click.option("--slo-p99", type=float, default=None, help="p99 latency limit, ms.")
+@click.option("--slo-p99", type=options.POSITIVE_FLOAT, default=None, metavar="MS",
+              help="p99 latency limit, ms.")  # fmt: skip
 @click.option(
     "--budget",
     type=click.IntRange(min=1),
@@ -212,35 +251,29 @@ NO_PICK_EXIT = 3  # tune: no configuration met the SLO
     show_default=True,
     help="Measurement windows in all.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=16,
-    show_default=True,
-    help="Screening load; finalists are compared at 1/4, 1/2, 1 and 2 times it.",
+@options.concurrency(
+    "Screening load; finalists are compared at 1/4, 1/2, 1 and 2 times it.", default=16
 )
-@click.option(
-    "--window", type=click.IntRange(min=10), default=300, show_default=True, help="ms per window"
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "perf_analyzer", "builtin"]),
-    default="auto",
-    show_default=True,
-)
+@click.option("--interval", type=options.Duration(minimum_s=0.01), default="300ms",
+              show_default=True, metavar="DURATION",
+              help="Measurement window (300ms, 1s).")  # fmt: skip
+@options.deprecated("--window", type=click.IntRange(min=10), default=None,
+                    new="use --interval (300ms, 1s)")  # fmt: skip
+@options.engine()
 @click.option("--write", is_flag=True, help="Apply the pick to the project file.")
-@click.pass_context
+@options.quiet()
 def tune_command(
-    ctx: click.Context,
     model: str,
-    url: str | None,
+    url: options.ServerUrl | None,
     project_file: Path,
     slo_p99: float | None,
     budget: int,
     concurrency: int,
-    window: int,
+    interval: float,
+    window: int | None,
     engine: EngineChoice,
     write: bool,
+    quiet: bool,
 ) -> None:
     """Search batching and instance settings of MODEL for the best throughput within the SLO.
 
@@ -248,34 +281,43 @@ def tune_command(
     Exit codes: 0 a pick (or the current config kept), 3 no configuration met --slo-p99
     at any load level (the closest is shown), 1 error.
     """
+    window_ms = window or round(interval * 1000)
     out = console()
     plan(budget, FINALISTS, load_levels(concurrency))  # a budget too small fails before any server
-    with _server(url, project_file, model) as (target, _metrics):
-        config = fetch_config(parse_url(target), model)
-        measurer, used = live_measurer(target, config, window_ms=window, engine=engine)
-        out.print(f"engine: {used}")
-        try:
-            result = tune(
-                config,
-                measurer,
-                slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
-                budget=budget,
-                concurrency=concurrency,
-                on_trial=lambda t: out.print(
-                    f"  [{t.phase}] c={t.concurrency} {t.candidate.describe()}: "
-                    f"{t.throughput:.0f} infer/s, p99 {t.p99_us / 1000:.1f} ms"
-                ),
-            )
-        except BaseException:
-            with contextlib.suppress(PerfError):  # the first failure is the one to report
-                load_with_config(parse_url(target), config)
-            raise
-        # a server the user runs goes back to the config it served before tuning
-        load_with_config(parse_url(target), config)
+    with progress(out, "tune", budget, quiet=quiet) as feedback:
+        feedback.step("finding the server", advance=False)
+        with _server(_address(url), project_file, model) as (target, _metrics):
+            config = fetch_config(parse_url(target), model)
+            measurer, used = live_measurer(target, config, window_ms=window_ms, engine=engine)
+            feedback.say(f"engine: {used}")
+
+            def on_trial(trial: Trial) -> None:
+                feedback.say(
+                    f"  [{trial.phase}] c={trial.concurrency} {trial.candidate.describe()}: "
+                    f"{trial.throughput:.0f} infer/s, p99 {trial.p99_us / 1000:.1f} ms"
+                )
+                feedback.step(f"{trial.phase} c={trial.concurrency}", advance=False)
+                feedback.advance(trial.windows)
+
+            try:
+                result = tune(
+                    config,
+                    measurer,
+                    slo_p99_us=slo_p99 * 1000 if slo_p99 is not None else None,
+                    budget=budget,
+                    concurrency=concurrency,
+                    on_trial=on_trial,
+                )
+            except BaseException:
+                with contextlib.suppress(PerfError):  # the first failure is the one to report
+                    load_with_config(parse_url(target), config)
+                raise
+            # a server the user runs goes back to the config it served before tuning
+            load_with_config(parse_url(target), config)
     for line in result_lines(result):
         out.print(line)
     if not result.met_slo:
-        ctx.exit(NO_PICK_EXIT)
+        leave(NO_PICK_EXIT)
     assert result.best is not None
     if result.best == result.baseline:
         out.print("no change: the current config is the pick (empty diff)")
@@ -338,3 +380,19 @@ def result_lines(result: TuneResult) -> list[str]:
             + "; ".join(c.describe() for c in result.within_noise)
         )
     return lines
+
+
+def _tune_alias(**params: object) -> None:
+    click.echo(
+        "note: `tritonops tune` is now `tritonops perf tune`; the old name goes in the next "
+        "release",
+        err=True,
+    )
+    click.get_current_context().invoke(tune_command, **params)
+
+
+# the old spelling, kept one release for scripts; hidden from --help
+tune_alias = TritonOpsCommand(
+    "tune", params=list(tune_command.params), callback=_tune_alias, hidden=True,
+    help=tune_command.help, epilog="Deprecated: use `tritonops perf tune`.",
+)  # fmt: skip

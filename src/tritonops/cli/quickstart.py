@@ -6,21 +6,21 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli import options
 from tritonops.cli.abtest import summary_lines
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
 from tritonops.quickstart import run_quickstart
 
 
-@click.command("quickstart")
+@click.command("quickstart", cls=TritonOpsCommand)
 @click.argument(
     "directory",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("tritonops-quickstart"),
 )
-@click.option(
-    "--requests", type=int, default=None, help="A/B requests (default: enough for the minimum)."
-)
-@click.option("--concurrency", type=int, default=4, show_default=True)
+@options.requests("A/B requests (default: enough for the minimum).")
+@options.concurrency("A/B closed loop: requests in flight.", default=4)
 def quickstart_command(directory: Path, requests: int | None, concurrency: int) -> None:
     """Build the digits example, serve it on the embedded Triton, A/B test v1 vs v2.
 

@@ -8,10 +8,11 @@ import click
 
 from tritonops.builders.stored import render_project
 from tritonops.cli import options
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
 
 
-@click.command("render")
+@click.command("render", cls=TritonOpsCommand)
 @options.project_file()
 @click.option(
     "--out",

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from tritonops.cli.exits import TritonOpsCommand
 from tritonops.cli.output import console
 from tritonops.server import LocalTriton
 from tritonops.server.serve import LoadOutcome, serve_forever
 
 
-@click.command("serve")
+@click.command("serve", cls=TritonOpsCommand)
 @click.argument(
     "repository",
     type=click.Path(path_type=Path, file_okay=False),

@@ -10,13 +10,19 @@ from pathlib import Path
 import click
 
 from tritonops.atomic import REPOSITORY_MARKER, recover_directory
+from tritonops.cli import options
+from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
+from tritonops.cli.output import console
+from tritonops.cli.progress import progress
 from tritonops.deploy.loadcheck import validate_with_load
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import FORMATS, format_report, validate_repository
 from tritonops.repository.validate.report import summary
 
 
-@click.command("validate")
+@click.command(
+    "validate", cls=TritonOpsCommand, error_codes={RepositoryError: ExitCode.UNUSABLE_INPUT}
+)
 @click.argument("repo", default="model_repository", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -52,8 +58,7 @@ from tritonops.repository.validate.report import summary
     default=None,
     metavar="YY.MM",
     help="Triton release the repository must load in (default: the newest known); config "
-    "fields newer than it are errors naming the release that added them. With --load the "
-    "static checks use it and the report names the server that gave the load verdict.",
+    "fields newer than it are errors naming the release that added them.",
 )
 @click.option(
     "--disable-auto-complete-config",
@@ -62,9 +67,8 @@ from tritonops.repository.validate.report import summary
     help="Validate for a server started with --disable-auto-complete-config (or "
     "--strict-model-config): every config.pbtxt must exist and be complete as written.",
 )
-@click.pass_context
+@options.quiet()
 def validate_command(
-    ctx: click.Context,
     repo: Path,
     fmt: str,
     output: Path | None,
@@ -72,6 +76,7 @@ def validate_command(
     tritonserver: Path | None,
     triton_version: str | None,
     no_auto_complete: bool,
+    quiet: bool,
 ) -> None:
     """Validate the model repository REPO (default: model_repository).
 
@@ -86,22 +91,26 @@ def validate_command(
       tritonops validate model_repository --triton-version 24.09
     """
     recover_directory(repo, REPOSITORY_MARKER)  # a render killed mid-swap is finished first
-    try:
-        if load:
+    if load:
+        # stdout carries the report (maybe JSON): the bar and its lines go to stderr
+        status = console(stderr=True)
+        with progress(status, "validate --load", None, quiet=quiet) as feedback:
+            feedback.step("starting tritonserver", advance=False)
             report = validate_with_load(
-                repo, tritonserver=tritonserver, triton_version=triton_version
+                repo,
+                tritonserver=tritonserver,
+                triton_version=triton_version,
+                on_result=lambda result: feedback.step(f"{result.model} {result.state}"),
             )
-        else:
-            report = validate_repository(
-                repo, triton_version=triton_version, auto_complete=not no_auto_complete
-            )
-    except RepositoryError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(2)
+    else:
+        report = validate_repository(
+            repo, triton_version=triton_version, auto_complete=not no_auto_complete
+        )
     text = format_report(report, fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(summary(report))
-    ctx.exit(0 if report.valid else 1)
+        click.echo(f"report: {output}")
+    leave(ExitCode.OK if report.valid else ExitCode.ERROR)

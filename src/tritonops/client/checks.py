@@ -21,6 +21,8 @@ from tritonops.model_config import DataType
 
 @dataclass(frozen=True, slots=True)
 class TensorSpec:
+    """One input as the model's config declares it: name, data type, dims, optional."""
+
     name: str
     datatype: str  # the inference API's name: FP32, INT64, BYTES
     dims: tuple[int, ...]  # without the batch dimension; -1 is any size
@@ -37,6 +39,7 @@ class Signature:
 
     @classmethod
     def from_config(cls, model: str, config: Mapping[str, Any]) -> Signature:
+        """The signature in a config as the server serves it (``Client.model_config``)."""
         inputs = {
             t["name"]: TensorSpec(
                 t["name"],
@@ -49,6 +52,7 @@ class Signature:
         return cls(model, int(config.get("max_batch_size", 0) or 0), inputs)
 
     def expected_shape(self, spec: TensorSpec) -> list[int]:
+        """The full shape an array must have: ``-1`` (any batch) first when the model batches."""
         return [-1, *spec.dims] if self.max_batch_size > 0 else list(spec.dims)
 
     @functools.cached_property

@@ -20,6 +20,12 @@ State = Literal["closed", "open", "half_open"]
 
 @dataclass(frozen=True)
 class CircuitSettings:
+    """When a variant's breaker opens, and for how long (see the module's docstring).
+
+    ``failures`` consecutive failures, or an error rate of ``error_rate`` over the last
+    ``window`` calls, open it; after ``cooldown_s`` seconds one probe request may close it.
+    """
+
     failures: int = 5
     window: int = 20
     error_rate: float = 0.5
@@ -44,6 +50,8 @@ class Circuit:
 
     @property
     def state(self) -> State:
+        """``"closed"`` (sending), ``"open"`` (skipped until the cooldown ends) or
+        ``"half_open"`` (one probe allowed)."""
         with self._lock:
             return self._current()
 
@@ -80,6 +88,7 @@ class Circuit:
         self.record(True)
 
     def record(self, ok: bool) -> None:
+        """Count one call's outcome; may open or close the circuit."""
         with self._lock:
             self._recent.append(ok)
             if ok:

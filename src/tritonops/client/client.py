@@ -30,7 +30,12 @@ from tritonops.client.wire import async_wire_transport, wire_transport
 
 @dataclass(frozen=True, slots=True)
 class InferResult:
-    """Output tensors by name, the round-trip latency, and the model version that answered."""
+    """What ``infer`` returns: output tensors by name, and who answered how fast.
+
+    ``result["scores"]`` is ``result.outputs["scores"]`` (a numpy array; BYTES outputs are object
+    arrays of ``bytes``). ``latency_ms`` is the round trip seen by the client; ``model``,
+    ``version`` and ``endpoint`` name the model version and the server that answered.
+    """
 
     outputs: dict[str, NDArray[Any]]
     latency_ms: float
@@ -124,7 +129,27 @@ def _request(
 
 
 class Client(_Cached):
-    """Blocking inference against one Triton (or several endpoints serving the same models)."""
+    """Blocking inference against one Triton (or several endpoints serving the same models).
+
+    ::
+
+        with Client("localhost:8001") as client:               # gRPC by default
+            result = client.infer("resnet", {"input": batch})  # numpy in, numpy out
+            scores = result["scores"]
+
+    Args:
+        url: ``host:port`` of the server, or a list of them serving the same models: requests go
+            round-robin and an unreachable endpoint is skipped. Ignored when ``transport`` is given.
+        protocol: ``"grpc"`` (default) or ``"http"``; the port must be that protocol's.
+        timeout_s: default time limit of each call, in seconds (``infer`` can override it).
+        retries: extra attempts after an ``UnavailableError`` only (connection refused or reset,
+            gRPC UNAVAILABLE, HTTP 503), with exponential backoff and full jitter; 0 turns them off.
+        transport: a ready transport (e.g. ``MockTransport`` in tests) instead of the network.
+        check: check inputs against the model's config before sending (``InputError``).
+
+    Model configs and metadata are read once per (model, version) and cached. Close the client
+    (or use ``with``) to release its connections.
+    """
 
     def __init__(
         self,
@@ -152,6 +177,7 @@ class Client(_Cached):
         self.close()
 
     def close(self) -> None:
+        """Close every connection; the client cannot be used afterwards."""
         self.transport.close()
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
@@ -169,6 +195,7 @@ class Client(_Cached):
         return self._metadata[key]
 
     def signature(self, model: str, version: str = "") -> Signature:
+        """The model's inputs (names, data types, shapes) that ``infer`` checks against, cached."""
         key = (model, version)
         found = self._signatures.get(key)
         if found is None:
@@ -187,7 +214,21 @@ class Client(_Cached):
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> InferResult:
-        """Run one inference; raises ``InputError`` before sending when inputs do not fit."""
+        """Run one inference and return its outputs by name.
+
+        Args:
+            model: the model's name on the server.
+            inputs: input name -> array (anything ``numpy.asarray`` takes; text becomes BYTES).
+            version: the model version; empty: the server's choice (its newest served version).
+            outputs: only these outputs are returned; None: all of them.
+            headers: sent as HTTP headers or gRPC metadata (names lower-cased for gRPC).
+            timeout_s: this call's time limit; None: the client's ``timeout_s``.
+
+        Raises:
+            InputError: the inputs do not fit the model's config (nothing was sent).
+            UnavailableError: the server could not be reached, after the retries.
+            ClientError: the server answered with an error (``status`` holds its code).
+        """
         if self.check:
             check_inputs(self.signature(model, version), inputs)
         request = _request(model, inputs, version, outputs, headers, timeout_s)
@@ -196,7 +237,16 @@ class Client(_Cached):
 
 
 class AsyncClient(_Cached):
-    """asyncio inference; use ``async with AsyncClient(url) as client``."""
+    """asyncio inference, the same calls as ``Client`` as coroutines.
+
+    ::
+
+        async with AsyncClient("localhost:8001") as client:
+            results = await asyncio.gather(*(client.infer("m", {"x": row}) for row in rows))
+
+    Arguments are those of ``Client`` (``transport`` is an ``AsyncTransport``). Concurrent calls
+    share one connection per endpoint.
+    """
 
     def __init__(
         self,
@@ -224,21 +274,25 @@ class AsyncClient(_Cached):
         await self.close()
 
     async def close(self) -> None:
+        """Close every connection; the client cannot be used afterwards."""
         await self.transport.aclose()
 
     async def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        """The config the server serves (Triton's JSON form), cached."""
         key = (model, version)
         if key not in self._configs:
             self._configs[key] = await self.transport.model_config_async(model, version)
         return self._configs[key]
 
     async def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's metadata (name, versions, platform, inputs, outputs), cached."""
         key = (model, version)
         if key not in self._metadata:
             self._metadata[key] = await self.transport.metadata_async(model, version)
         return self._metadata[key]
 
     async def signature(self, model: str, version: str = "") -> Signature:
+        """The model's inputs that ``infer`` checks against, cached."""
         key = (model, version)
         found = self._signatures.get(key)
         if found is None:
@@ -256,6 +310,7 @@ class AsyncClient(_Cached):
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> InferResult:
+        """Run one inference; arguments, result and errors as ``Client.infer``."""
         if self.check:
             check_inputs(await self.signature(model, version), inputs)
         request = _request(model, inputs, version, outputs, headers, timeout_s)

@@ -59,12 +59,15 @@ class ShadowComparison:
 
 @dataclass
 class VariantStats:
+    """One variant's requests so far: how many, how many failed, each success's latency (ms)."""
+
     count: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
 
     @property
     def error_rate(self) -> float:
+        """Failed share of the requests, 0 before any."""
         return self.errors / self.count if self.count else 0.0
 
     def percentile(self, q: float) -> float | None:

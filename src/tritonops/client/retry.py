@@ -29,6 +29,7 @@ class RetryPolicy:
     max_backoff_s: float = 1.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``attempt`` (0-based), drawn with ``rng``."""
         return rng.uniform(0.0, min(self.max_backoff_s, self.backoff_s * (2**attempt)))
 
 

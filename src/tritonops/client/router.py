@@ -110,25 +110,35 @@ class _RouterBase:
     core: RoutingCore
 
     def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Change some variants' weights (names left out keep theirs), safe while routing.
+
+        Sticky keys move only as far as the new weights require (rendezvous hashing). Raises
+        ``ClientError`` for an unknown name or a negative weight.
+        """
         self.core.set_weights(weights)
 
     @property
     def weights(self) -> dict[str, float]:
+        """The current weight of each variant, by name."""
         return self.core.weights
 
     @property
     def records(self) -> list[Assignment]:
+        """One ``Assignment`` per routed request, oldest first (the last 100 000 are kept)."""
         return self.core.recorder.assignments
 
     @property
     def shadow_comparisons(self) -> list[ShadowComparison]:
+        """One ``ShadowComparison`` per finished shadow call: its answer against the primary's."""
         return self.core.recorder.comparisons
 
     @property
     def shadows_dropped(self) -> int:
+        """Shadow calls skipped because ``shadow_limit`` were already in flight."""
         return self.core.recorder.shadows_dropped
 
     def stats(self) -> dict[str, VariantStats]:
+        """A snapshot per variant that served or failed: count, errors, successful latencies."""
         return self.core.recorder.stats()
 
     @classmethod
@@ -146,7 +156,35 @@ class _RouterBase:
 
 
 class Router(_RouterBase):
-    """Blocking router (for scripts); shadows run on a small thread pool."""
+    """A/B routing for blocking code: each request goes to one variant, and is recorded.
+
+    ::
+
+        variants = [Variant("control", "m_v1", weight=90, endpoints=["triton:8001"]),
+                    Variant("candidate", "m_v2", weight=10, endpoints=["triton:8001"])]
+        with Router(variants) as router:
+            routed = router.infer({"x": batch}, key=user_id)   # sticky per user
+            routed.variant, routed.status, routed.outputs
+
+    Args:
+        variants: the arms, with distinct names; weights are relative shares.
+        protocol: ``"grpc"`` or ``"http"``, for every variant's endpoints.
+        sticky: a request's ``key`` always maps to the same variant while weights stay the same
+            (weighted rendezvous hashing); requests without a key are drawn by weight.
+        shadow: a variant (or any model) that receives a copy of every request in the
+            background; its answers are compared with the primary's, never returned.
+        rules: callables ``(inputs, attributes) -> variant name | None`` consulted first, in
+            order (``Rule``, ``AttributeRule``); the first name returned wins.
+        fallback: when the chosen variant fails, try the others, heaviest first.
+        circuit: per-variant circuit breaker settings (``CircuitSettings``).
+        timeout_s, retries: as for ``Client``, per variant transport.
+        transports: ready transports by variant name (e.g. ``MockTransport``) instead of the
+            network.
+        check: check inputs against each variant's model config before sending.
+        shadow_limit: most shadow calls in flight; more are dropped and counted.
+        seed: seed of the weighted draws, for repeatable runs.
+        clock: the monotonic clock circuit breakers read (tests pass a fake one).
+    """
 
     def __init__(
         self,
@@ -201,7 +239,19 @@ class Router(_RouterBase):
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> RoutedResult:
-        """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        """Route one request and return who answered with what.
+
+        Args:
+            inputs: input name -> array, as for ``Client.infer``.
+            key: the stickiness key (a user or session id); only its hash is recorded.
+            attributes: what rules look at (e.g. headers of the incoming request).
+            headers: sent to the server with the request.
+            timeout_s: this call's time limit; None: the router's ``timeout_s``.
+
+        A server-side failure does not raise: the result has ``status="error"`` and the
+        ``ClientError`` in ``error`` (``NoVariantAvailable`` when every circuit is open). Only
+        ``InputError`` raises, since the request itself is wrong.
+        """
         started = perf_counter_ns()
         core = self.core
         plan = core.plan(inputs, key, attributes)
@@ -269,12 +319,15 @@ class Router(_RouterBase):
         )  # fmt: skip
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        """``model``'s config, read through the heaviest variant's endpoints."""
         return self._transports[self._first()].model_config(model, version)
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        """``model``'s metadata, read through the heaviest variant's endpoints."""
         return self._transports[self._first()].metadata(model, version)
 
     def close(self) -> None:
+        """Wait for shadow calls in flight, then close every variant's connections."""
         self.shadows.close()
         for transport in self._transports.values():
             transport.close()
@@ -287,7 +340,11 @@ class Router(_RouterBase):
 
 
 class AsyncRouter(_RouterBase):
-    """asyncio router; shadows run as background tasks."""
+    """A/B routing for asyncio code: ``Router``'s arguments and records, ``infer`` a coroutine.
+
+    Shadow calls run as asyncio tasks (at most ``shadow_limit``, 64 by default); ``aclose`` (or
+    leaving ``async with``) waits for them.
+    """
 
     def __init__(
         self,
@@ -340,7 +397,7 @@ class AsyncRouter(_RouterBase):
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> RoutedResult:
-        """Route one request; errors come back as ``status="error"`` (``InputError`` raises)."""
+        """Route one request; arguments, result and errors as ``Router.infer``."""
         started = perf_counter_ns()
         core = self.core
         plan = core.plan(inputs, key, attributes)
@@ -393,6 +450,7 @@ class AsyncRouter(_RouterBase):
         self.shadows.submit(job())
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
+        """The transport interface: route by ``request.key`` / ``attributes``; raise on error."""
         routed = await self.infer(
             request.inputs, key=request.key, attributes=request.attributes,
             headers=request.headers, timeout_s=request.timeout_s,
@@ -405,12 +463,15 @@ class AsyncRouter(_RouterBase):
         )  # fmt: skip
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
+        """``model``'s config, read through the heaviest variant's endpoints."""
         return await self._transports[self._first()].model_config_async(model, version)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
+        """``model``'s metadata, read through the heaviest variant's endpoints."""
         return await self._transports[self._first()].metadata_async(model, version)
 
     async def aclose(self) -> None:
+        """Wait for shadow tasks in flight, then close every variant's connections."""
         await self.shadows.close()
         for transport in self._transports.values():
             await transport.aclose()

@@ -32,7 +32,12 @@ _STICKY_CACHE = 65_536
 
 @dataclass(frozen=True)
 class Variant:
-    """One arm: a model version served at one or more endpoints, with a share of the traffic."""
+    """One arm of a Router: a model version served at one or more endpoints, with a weight.
+
+    ``version`` empty means the server's choice; ``weight`` is a relative share (0: no new
+    traffic, still a fallback); ``endpoints`` are ``host:port`` addresses of servers that all
+    serve the model (round-robin with failover). ``name`` is what records and stats call it.
+    """
 
     name: str
     model: str
@@ -48,7 +53,15 @@ class Variant:
 
 @dataclass(frozen=True)
 class Rule:
-    """Force ``variant`` when ``when(inputs, attributes)`` is true (first matching rule wins)."""
+    """Force ``variant`` when ``when(inputs, attributes)`` is true (first matching rule wins).
+
+    ::
+
+        Rule(lambda inputs, attrs: attrs.get("tier") == "beta", "candidate", name="beta")
+
+    ``name`` appears in each ``Assignment.rule`` the rule decided. A rule naming a variant the
+    router does not have is refused when the router is built.
+    """
 
     when: Callable[[Tensors, Attributes], bool]
     variant: str
@@ -60,7 +73,10 @@ class Rule:
 
 @dataclass(frozen=True)
 class AttributeRule:
-    """Force the variant named by a request attribute (e.g. the ``x-variant`` header)."""
+    """Force the variant named by a request attribute (e.g. the ``x-variant`` header).
+
+    A value that names no variant is ignored (routing goes on by rules, key and weight).
+    """
 
     attribute: str = "x-variant"
 
@@ -74,6 +90,11 @@ RuleLike: TypeAlias = Callable[[Tensors, Attributes], "str | None"]
 
 class RoutedResult(NamedTuple):
     """What the Router answers: who served, the outputs, and whether it worked.
+
+    ``variant`` answered (or failed last); ``status`` is ``"ok"`` or ``"error"`` with the
+    ``ClientError`` in ``error``; ``fallback_from`` names the variant first chosen when another
+    answered; ``key_hash`` is the hex hash of the sticky key; ``model``, ``version`` and
+    ``endpoint`` say what served it.
 
     A named tuple: immutable like the frozen dataclass it replaced, but built by one C call per
     request instead of one ``object.__setattr__`` per field.
@@ -148,7 +169,11 @@ class _Table:
 
 
 class RoutingCore:
-    """Picks the variant order for each request and records what happened."""
+    """Picks the variant order for each request and records what happened (no I/O).
+
+    Both routers hold one as ``router.core``; its ``circuits`` (by variant name) show each
+    breaker's ``state``. Arguments are the routers' own (see ``Router``).
+    """
 
     def __init__(
         self,
@@ -189,9 +214,11 @@ class RoutingCore:
     # -- weights ---------------------------------------------------------------------------------
     @property
     def weights(self) -> dict[str, float]:
+        """The current weight of each variant."""
         return {name: v.weight for name, v in self.variants.items()}
 
     def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Replace some weights; see ``Router.set_weights``."""
         unknown = set(weights) - set(self.variants)
         if unknown:
             raise ClientError(
@@ -207,6 +234,8 @@ class RoutingCore:
 
     # -- picking ---------------------------------------------------------------------------------
     def plan(self, inputs: Tensors, key: str | None, attributes: Attributes | None) -> Plan:
+        """The variants to try for one request, in turn: rules first, then the sticky key's
+        variant, else a weighted draw; the others follow as fallbacks, heaviest first."""
         table = self._table
         hashed_hex: str | None = None
         sticky: Plan | None = None
@@ -233,9 +262,11 @@ class RoutingCore:
         raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
 
     def allow(self, name: str) -> bool:
+        """Whether ``name``'s circuit lets a request through now."""
         return self.circuits[name].allow()
 
     def should_shadow(self, served: str) -> bool:
+        """Whether a request ``served`` answered is mirrored (never to the shadow itself)."""
         return self.shadow is not None and self.shadow.name != served
 
     # -- outcomes --------------------------------------------------------------------------------
@@ -281,11 +312,13 @@ class RoutingCore:
         )  # fmt: skip
 
     def failure(self, name: str) -> None:
+        """Count a failed attempt against ``name``'s circuit."""
         self.circuits[name].record(False)
 
     def give_up(
         self, plan: Plan, last: str | None, error: ClientError | None, started_ns: int
     ) -> RoutedResult:
+        """Record a request no variant could serve; the result carries the last error."""
         if error is None:
             error = NoVariantAvailable(
                 f"no variant can serve: circuits open for {', '.join(plan.order)}"

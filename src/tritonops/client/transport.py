@@ -48,28 +48,49 @@ class InferResponse:
 
 @runtime_checkable
 class Transport(Protocol):
-    """A blocking transport."""
+    """A blocking transport: what ``Client`` and ``Router`` send through.
 
-    def handle(self, request: InferRequest) -> InferResponse: ...
+    Implement these four methods to put anything under a client (a proxy, a recorder, a fake);
+    failures must be raised as ``ClientError`` (``UnavailableError`` when the request never
+    reached a model, so that retry layers may repeat it).
+    """
 
-    def model_config(self, model: str, version: str = "") -> dict[str, Any]: ...
+    def handle(self, request: InferRequest) -> InferResponse:
+        """Send one inference and return its outputs."""
+        ...
 
-    def metadata(self, model: str, version: str = "") -> dict[str, Any]: ...
+    def model_config(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's config in Triton's JSON form (as ``/v2/models/<m>/config`` returns it)."""
+        ...
 
-    def close(self) -> None: ...
+    def metadata(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's metadata: name, versions, platform, inputs and outputs."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; closing twice is harmless."""
+        ...
 
 
 @runtime_checkable
 class AsyncTransport(Protocol):
-    """An asyncio transport."""
+    """An asyncio transport: ``Transport``'s four methods as coroutines."""
 
-    async def handle_async(self, request: InferRequest) -> InferResponse: ...
+    async def handle_async(self, request: InferRequest) -> InferResponse:
+        """Send one inference and return its outputs."""
+        ...
 
-    async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]: ...
+    async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's config in Triton's JSON form."""
+        ...
 
-    async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]: ...
+    async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
+        """The model's metadata: name, versions, platform, inputs and outputs."""
+        ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release connections; closing twice is harmless."""
+        ...
 
 
 def as_array(value: Any) -> NDArray[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from tritonops.deploy.llm_smoke import is_llm, smoke_generate
 from tritonops.deploy.smoke import (
     SmokeNotPossible,
     SmokeResult,
@@ -18,17 +19,27 @@ from tritonops.server import LocalTriton
 
 
 def repository_models(repo: Path) -> list[str]:
-    """Model folders, plain models before ensembles so a failing step is reported as itself."""
+    """Model folders: plain models, then BLS models, then ensembles.
+
+    So a failing step is reported as itself, and a BLS model (one whose parameters name the
+    models it calls, as the TensorRT-LLM BLS does with ``*_model_name``) is smoked once the
+    models it calls are loaded.
+    """
     names = sorted(p.name for p in repo.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-    def is_ensemble(name: str) -> bool:
+    def rank(name: str) -> int:
         config = repo / name / "config.pbtxt"
         try:
-            return config.is_file() and parse_text(config.read_text()).platform == "ensemble"
+            parsed = parse_text(config.read_text()) if config.is_file() else None
         except (ConfigParseError, OSError, UnicodeDecodeError):
-            return False  # an unreadable config fails at load; its place in the order is moot
+            return 0  # an unreadable config fails at load; its place in the order is moot
+        if parsed is None:
+            return 0
+        if parsed.platform == "ensemble":
+            return 2
+        return 1 if any(key.endswith("_model_name") for key in parsed.parameters) else 0
 
-    return sorted(names, key=lambda n: (is_ensemble(n), n))
+    return sorted(names, key=lambda n: (rank(n), n))
 
 
 def load_and_smoke(
@@ -59,6 +70,9 @@ def _one(server: LocalTriton, name: str, override: str | None = None) -> SmokeRe
     version = max(versions, key=int) if versions else ""
     try:
         config = served_config(server.http_url, name)
+        if is_llm(config):  # decoupled ones too: they stream a real generate request
+            got = smoke_generate(server.grpc_url, server.http_url, config, version)
+            return SmokeResult(name, version, "READY", latency_ms=got.total_ms, detail=got.detail())
         latency = smoke_infer(server.http_url, config, version)
     except SmokeNotPossible as exc:
         return SmokeResult(name, version, "SKIPPED", detail=str(exc))

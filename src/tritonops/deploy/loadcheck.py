@@ -5,11 +5,12 @@ not failed by a static rule: its static errors are kept in the report as warning
 server disagreed. A model that fails to load, or answers wrongly, is always an error, with the
 static findings that may explain it still beside it.
 
-Two things a CPU host cannot judge are said, never passed silently (TRITON-X003): instance groups
+What a CPU host cannot judge is said, never passed silently (TRITON-X003): instance groups
 of ``KIND_GPU`` are loaded as ``KIND_CPU`` through a config override, so the rest of the config is
 still checked by the server; and the onnxruntime features the local stand-in cannot run (GPU
 execution accelerators, CUDA graphs, CUDA-only parameters, implicit state) are listed as not
-checked here (docs/onnxruntime-standin.md).
+checked here (docs/onnxruntime-standin.md); so is the real TensorRT-LLM engine behind a
+``tensorrtllm`` model, which the stand-in replaces with a tiny CPU decoder (docs/llm.md).
 """
 
 from __future__ import annotations
@@ -103,7 +104,15 @@ def plan_load(repo: Path, model: str, gpus: int) -> LoadPlan:
 
 
 def _stand_in_limits(message: Any) -> list[str]:
-    """What the local onnxruntime stand-in cannot run here (docs/onnxruntime-standin.md)."""
+    """What the local stand-ins cannot run here (docs/onnxruntime-standin.md, docs/llm.md)."""
+    if message.backend == "tensorrtllm":
+        return [
+            "the TensorRT-LLM engine and its GPU kernels are not run here: the tensorrtllm "
+            "stand-in reads and checks this config's parameters and tensors as the real backend "
+            "does, but generates with a tiny CPU decoder from the stand-in engine (tritonops "
+            "build --dry-run); GPU memory settings (kv_cache_free_gpu_mem_fraction, "
+            "gpu_device_ids), beam search and speculative decoding are not exercised"
+        ]
     if message.backend != "onnxruntime" and message.platform != "onnxruntime_onnx":
         return []
     notes = []

@@ -21,12 +21,18 @@ from tritonops.model_config.enums import (
     TensorFormat,
     TimeoutAction,
 )
+from tritonops.model_config.field_docs import describe_fields
 
 
 class Message(BaseModel):
     """Base of every mirrored message: strict about unknown fields, proto field names verbatim."""
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        protected_namespaces=(),
+        validate_assignment=True,
+        json_schema_extra=describe_fields,
+    )
 
 
 def _unwrap_parameters(value: Any) -> Any:

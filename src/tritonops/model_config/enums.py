@@ -10,6 +10,9 @@ from enum import Enum
 from typing import Any
 
 import numpy as np
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 class _TritonEnum(str, Enum):
@@ -36,6 +39,37 @@ class _TritonEnum(str, Enum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def spellings(cls) -> list[str]:
+        """Every word ``_missing_`` accepts (any letter case): names, names without prefix,
+        aliases."""
+        words = dict.fromkeys(cls.__members__)
+        prefix = cls._prefix()
+        if prefix:
+            words.update(dict.fromkeys(n.removeprefix(prefix) for n in cls.__members__))
+        words.update(dict.fromkeys(a.upper() for a in cls._aliases()))
+        return list(words)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Editors complete from ``enum``; the pattern accepts what ``_missing_`` accepts (any
+        # case, with or without the prefix, the aliases), so a valid file never fails the schema.
+        words = cls.spellings()
+        shorthands = [w.lower() for w in words if w not in cls.__members__]
+        insensitive = "|".join(
+            "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+            for word in words
+        )
+        return {
+            "title": cls.__name__,
+            "anyOf": [
+                {"type": "string", "enum": [*cls.__members__, *shorthands]},
+                {"type": "string", "pattern": rf"^\s*(?:{insensitive})\s*$"},
+            ],
+        }
 
 
 class DataType(_TritonEnum):

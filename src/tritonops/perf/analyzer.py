@@ -330,10 +330,10 @@ def profile_latencies(path: Path) -> dict[float, list[float]]:
 
 def stability_hint(interval_ms: int | None, percentage: float | None) -> str:
     """How to get a stable reading, naming the options of ``tritonops perf``."""
-    now_interval = f" (now {interval_ms})" if interval_ms is not None else ""
+    now_interval = f" (now {interval_ms}ms)" if interval_ms is not None else ""
     now_pct = f" (now {percentage:g})" if percentage is not None else ""
     return (
-        f"raise --measurement-interval{now_interval} or --stability-percentage{now_pct}, "
+        f"raise --interval{now_interval} or --stability-percentage{now_pct}, "
         "or give it more windows with --max-trials; a machine shared with other work varies "
         "by more than a few % between windows"
     )
@@ -357,7 +357,7 @@ def run_analyzer(
     except subprocess.TimeoutExpired as exc:
         raise PerfError(
             f"perf_analyzer did not finish within {timeout_s:.0f} s — lower --max-trials or "
-            "--measurement-interval"
+            "--interval"
         ) from exc
     except OSError as exc:
         raise PerfError(f"cannot start {exe}: {exc}") from exc
@@ -374,7 +374,7 @@ def run_analyzer(
         if "No valid requests recorded" in output:
             raise EmptyWindow(
                 f"perf_analyzer failed (exit {done.returncode}):\n{tail}\nno request finished "
-                "inside a window — raise --measurement-interval (perf run) or --window (tune)"
+                "inside a window — raise --interval (perf run, perf tune)"
             )
         raise PerfError(f"perf_analyzer failed (exit {done.returncode}):\n{tail}")
     return parse_csv(options.csv_path.read_text(), options.batch_size), output

@@ -70,7 +70,10 @@ def measure(
     *,
     config: ModelConfig | None = None,
     on_level: Callable[[LevelResult], None] | None = None,
+    on_level_start: Callable[[float], None] | None = None,
 ) -> PerfResult:
+    """Measure every load level of ``spec``; ``on_level_start(load)`` runs before each level
+    and ``on_level(level)`` after it (the CLI's progress)."""
     endpoint = parse_url(spec.url)
     config = config or fetch_config(endpoint, spec.model)
     notes: list[str] = []
@@ -95,6 +98,8 @@ def measure(
         notes=notes,
     )
     for load in levels:
+        if on_level_start is not None:
+            on_level_start(load)
         before = prom.scrape(spec.metrics_url) if spec.metrics_url else None
         if engine == "perf_analyzer":
             try:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only, never a window (CI, servers)
-import matplotlib.pyplot as plt
-
+from tritonops import plots
 from tritonops.perf.results import LevelResult, PerfResult
 
 
@@ -54,33 +52,59 @@ def _unstable_row(lv: LevelResult) -> str:
     )
 
 
-def plot(result: PerfResult, path: Path) -> Path:
+def figure(result: PerfResult) -> Figure:
+    """Throughput vs p99, latency percentiles per level, and the server-side time per stage."""
     levels = [lv for lv in result.levels if lv.stable or result.engine == "builtin"]
     loads = [lv.load for lv in levels]
-    fig, (curve, pct, server) = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig = Figure(figsize=(16, 4.8))
+    curve, pct, server = fig.subplots(1, 3)
+    dropped = [f"{lv.load:g}" for lv in result.levels if lv not in levels]
+    unstable = f" — unstable, not plotted: {', '.join(dropped)} (see report.md)" if dropped else ""
+    fig.suptitle(f"{result.model} ({result.engine}){unstable}")
+    if not levels:
+        for axes in (curve, pct, server):
+            plots.say_empty(axes, "no stable level measured")
+        return fig
     curve.plot([lv.latency.p99_us / 1000 for lv in levels], [lv.throughput for lv in levels], "o-")
     for lv in levels:
-        curve.annotate(f"{lv.load:g}", (lv.latency.p99_us / 1000, lv.throughput))
-    curve.set(xlabel="p99 latency (ms)", ylabel="throughput (infer/s)", title="throughput vs p99")
+        point = (lv.latency.p99_us / 1000, lv.throughput)
+        curve.annotate(f"{lv.load:g}", point, textcoords="offset points", xytext=(4, 4), fontsize=8)
+    load_label = "concurrency" if result.load_kind == "concurrency" else "request rate (req/s)"
+    title = f"throughput vs p99 (points: {load_label})"
+    curve.set(xlabel="p99 latency (ms)", ylabel="throughput (infer/s)", title=title)
+    curve.margins(x=0.12, y=0.08)  # room for the point labels at the ends
+    plots.plain_ms_axis(curve.xaxis, log=False)
+    plots.non_negative(curve)
     for name in ("p50_us", "p90_us", "p95_us", "p99_us"):
         pct.plot(loads, [getattr(lv.latency, name) / 1000 for lv in levels], "o-", label=name[:3])
-    pct.set(xlabel=result.load_kind, ylabel="latency (ms)", title="latency percentiles")
-    pct.legend()
-    stages = ("queue_us", "compute_input_us", "compute_infer_us", "compute_output_us")
-    bottom = [0.0] * len(levels)
-    for stage in stages:
-        values = [getattr(lv.server, stage) / 1000 if lv.server else 0.0 for lv in levels]
-        server.bar(
-            [str(x) for x in loads] if loads else [], values, bottom=bottom, label=stage[:-3]
-        )
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    server.set(xlabel=result.load_kind, ylabel="ms per request", title="server-side time")
-    server.legend()
-    fig.suptitle(f"{result.model} ({result.engine})")
+    pct.set(xlabel=load_label, ylabel="latency (ms)", title="latency percentiles")
+    plots.plain_ms_axis(pct.yaxis, log=False)
+    plots.non_negative(pct)
+    if result.load_kind == "concurrency":
+        plots.integer_axis(pct.xaxis)
+    plots.legend_outside(pct)
+    server.set_title("server-side time")
+    if not any(lv.server for lv in levels):
+        plots.say_empty(server, "no server metrics\n(pass --metrics-url, or let perf start Triton)")
+    else:
+        stages = ("queue_us", "compute_input_us", "compute_infer_us", "compute_output_us")
+        names = [f"{x:g}" for x in loads]
+        bottom = [0.0] * len(levels)
+        for stage in stages:
+            values = [getattr(lv.server, stage) / 1000 if lv.server else 0.0 for lv in levels]
+            server.bar(names, values, bottom=bottom, label=stage[:-3])
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        server.set(xlabel=load_label, ylabel="ms per request")
+        plots.plain_ms_axis(server.yaxis, log=False)
+        plots.non_negative(server)
+        plots.legend_outside(server)
     fig.tight_layout()
+    return fig
+
+
+def plot(result: PerfResult, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    figure(result).savefig(path, dpi=90, bbox_inches="tight")
     return path
 
 

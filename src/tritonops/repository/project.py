@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from tritonops.builders.hashing import file_sha256, key_of
 from tritonops.errors import ValidationFailed
@@ -27,6 +28,10 @@ Say = Callable[[str, str], None]  # (what, what happened)
 STAMP = Path(".tritonops") / "repository.sha256"
 
 
+# "up-to-date": the repository on disk already held exactly this render; nothing was written
+RenderState = Literal["written", "up-to-date"]
+
+
 @dataclass(frozen=True)
 class RenderResult:
     """What the step wrote (or left alone) and what the validator said about it."""
@@ -34,7 +39,7 @@ class RenderResult:
     repository: Path
     plans: tuple[ModelPlan, ...]
     report: ValidationReport | None
-    state: str = "written"  # written | up-to-date
+    state: RenderState = "written"
 
 
 def _content(path: Path) -> str | dict[str, str]:

@@ -1,8 +1,9 @@
 """The backend directory the embedded server runs with, prepared once per install in a cache.
 
 It holds Triton's python backend with the stub built for the running Python, and tritonops's own
-python-based ``onnxruntime`` backend, so ``backend: "onnxruntime"`` configs serve unchanged here
-while a production Triton's C++ onnxruntime backend takes the same config.
+python-based backends (``onnxruntime``, and the LLM stand-ins ``tensorrtllm``/``vllm``), so
+``backend: "onnxruntime"`` configs serve unchanged here while a production Triton's C++
+onnxruntime backend takes the same config.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from tritonops.errors import ServerError
 from tritonops.server.binary import TritonInstall
 
 _OWN_BACKENDS = Path(__file__).resolve().parent / "backends"
+# the LLM stand-in backends run the tiny engine: its modules (numpy and stdlib only) are copied
+# into each of their folders, which the python backend stub puts on sys.path
+_LLM_MODULES = Path(__file__).resolve().parent.parent / "llm"
+_LLM_BACKENDS = ("tensorrtllm", "vllm")
 
 
 def cache_root() -> Path:
@@ -34,7 +39,7 @@ def _fingerprint(install: TritonInstall) -> str:
     digest.update(str(install.binary.resolve()).encode())
     digest.update(sys.version.encode())
     digest.update(__version__.encode())
-    for source in sorted(_OWN_BACKENDS.rglob("*.py")):
+    for source in sorted([*_OWN_BACKENDS.rglob("*.py"), *_LLM_MODULES.glob("*.py")]):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -70,6 +75,10 @@ def prepare_backend_dir(install: TritonInstall, root: Path | None = None) -> Pat
                 shutil.copytree(
                     backend, staging / backend.name, ignore=shutil.ignore_patterns("__pycache__")
                 )
+                if backend.name in _LLM_BACKENDS:
+                    for module in _LLM_MODULES.glob("*.py"):
+                        if module.name != "__init__.py":
+                            shutil.copy2(module, staging / backend.name / module.name)
         try:
             staging.rename(target)
         except OSError:

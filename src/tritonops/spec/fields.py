@@ -103,7 +103,10 @@ Version = Annotated[int, Field(strict=True, gt=0, le=INT64_MAX)]
 Port = Annotated[int, Field(strict=True, ge=1, le=65535)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Millis = Annotated[float, Field(gt=0)]
-ParameterValue = Annotated[str, BeforeValidator(_parameter_text)]
-VersionText = Annotated[str, BeforeValidator(_not_a_float)]
-Quantity = Annotated[str, BeforeValidator(_quantity_text)]
+ParameterValue = Annotated[
+    str, BeforeValidator(_parameter_text, json_schema_input_type=str | int | float | bool)
+]
+# the schema says string: a float such as 1.30 is refused, so editors ask for quotes
+VersionText = Annotated[str, BeforeValidator(_not_a_float, json_schema_input_type=str | int)]
+Quantity = Annotated[str, BeforeValidator(_quantity_text, json_schema_input_type=str | int | float)]
 NonEmpty = Annotated[str, Field(min_length=1)]

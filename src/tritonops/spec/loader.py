@@ -40,14 +40,75 @@ DEFAULT_REPOSITORY = "model_repository"
 class ProjectHead(SpecModel):
     """The top level; entries are validated one by one afterwards."""
 
-    repository: str = Field(default=DEFAULT_REPOSITORY, min_length=1)
-    templates: str | None = Field(default=None, min_length=1)
+    repository: str = Field(
+        default=DEFAULT_REPOSITORY,
+        min_length=1,
+        description="The model repository folder that build and render write, relative to the"
+        " project file.",
+        examples=["model_repository"],
+    )
+    templates: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A folder of Jinja templates overriding the built-in ones file by file"
+        " (e.g. partials/_batching.j2).",
+        examples=["templates"],
+    )
     # folders outside the project that its paths may point into (see spec.paths)
-    allow_paths_outside_project: list[str] = Field(default_factory=list)
-    models: list[Any] = Field(default_factory=list)
-    ensembles: list[Any] = Field(default_factory=list)
-    experiments: list[Any] = Field(default_factory=list)
-    targets: Any = None
+    allow_paths_outside_project: list[str] = Field(
+        default_factory=list,
+        description="Folders outside the project folder that source, files, execution_env,"
+        " dataset and templates may point into (absolute or relative to the project file).",
+        examples=[["/mnt/models", "../shared"]],
+    )
+    models: list[Any] = Field(
+        examples=[[{"name": "classifier", "kind": "onnx", "source": "models/classifier.onnx"}]],
+        default_factory=list,
+        description="The models built from sources; an entry with kind: ensemble is an ensemble.",
+    )
+    ensembles: list[Any] = Field(
+        examples=[
+            [
+                {
+                    "name": "pipeline",
+                    "steps": [
+                        {
+                            "model": "preprocess",
+                            "inputs": {"RAW": "RAW"},
+                            "outputs": {"FEATURES": "features"},
+                        },
+                        {
+                            "model": "classifier",
+                            "inputs": {"input": "features"},
+                            "outputs": {"probabilities": "SCORES"},
+                        },
+                    ],
+                }
+            ]
+        ],
+        default_factory=list,
+        description="Pipelines of models, run by Triton as one model.",
+    )
+    experiments: list[Any] = Field(
+        examples=[
+            [
+                {
+                    "name": "classifier-v2",
+                    "variants": [
+                        {"name": "control", "model": "classifier_v1", "weight": 90},
+                        {"name": "candidate", "model": "classifier_v2", "weight": 10},
+                    ],
+                }
+            ]
+        ],
+        default_factory=list,
+        description="A/B experiments between variants, run by tritonops ab-test.",
+    )
+    targets: Any = Field(
+        default=None,
+        description="Where tritonops deploy puts the repository.",
+        examples=[{"local": {}}],
+    )
 
     @field_validator("models", "ensembles", "experiments", mode="before")
     @classmethod

@@ -40,19 +40,52 @@ class ParityOptions(SpecModel):
     ``top1`` unset means on for scikit-learn classifiers and off otherwise.
     """
 
-    enabled: bool = True
-    samples: Positive = 32
-    atol: Tolerance | None = None
-    rtol: Tolerance | None = None
-    top1: bool | None = None
-    min_top1: Fraction | None = None
+    enabled: bool = Field(
+        examples=[False],
+        default=True,
+        description="Run the gate; a build whose artifact disagrees with its source fails.",
+    )
+    samples: Positive = Field(
+        default=32, description="How many seeded random input rows are compared.", examples=[64]
+    )
+    atol: Tolerance | None = Field(
+        default=None,
+        description="Absolute tolerance; unset: 1e-4 plain, 1e-2 with fp16, 1e-1 with"
+        " int8_dynamic.",
+        examples=[0.001],
+    )
+    rtol: Tolerance | None = Field(
+        default=None,
+        description="Relative tolerance; unset: 1e-3 plain, 1e-2 with fp16, 1e-1 with"
+        " int8_dynamic.",
+        examples=[0.01],
+    )
+    top1: bool | None = Field(
+        default=None,
+        description="Also compare the argmax of each row; unset: on for scikit-learn"
+        " classifiers, off otherwise.",
+        examples=[True],
+    )
+    min_top1: Fraction | None = Field(
+        default=None,
+        description="Share of rows whose argmax must agree; unset: 0.99 (0.95 with int8_dynamic).",
+        examples=[0.98],
+    )
 
 
 class ExampleInput(SpecModel):
     """One example tensor for a torch factory that returns only its module (batch axis first)."""
 
-    shape: list[Positive] = Field(min_length=1)
-    data_type: DataType = DataType.TYPE_FP32
+    shape: list[Positive] = Field(
+        min_length=1,
+        description="The example tensor's shape, batch axis first.",
+        examples=[[1, 3, 224, 224]],
+    )
+    data_type: DataType = Field(
+        default=DataType.TYPE_FP32,
+        description="Its data type (Triton name or alias such as fp32, int64).",
+        examples=["fp32"],
+    )
 
 
 @dataclass(frozen=True)
@@ -75,19 +108,55 @@ _DEFAULTS: dict[str, tuple[float, float, float]] = {
 class OnnxBuild(SpecModel):
     """Options for building an ``onnx`` model (all optional)."""
 
-    # default-domain opset to export or convert to; unset: the exporter's own default
-    opset: Annotated[int, Field(strict=True, ge=7)] | None = None
-    # export with a dynamic batch axis (dim 0) on every input and output
-    dynamic_batch: bool = True
-    # only for torch factories that return a bare module
-    example_inputs: list[ExampleInput] | None = None
-    # onnxruntime's offline graph optimization level
-    optimize: Optimize = "none"
-    fp16: bool = False
-    quantize: Quantize = "none"
-    parity: ParityOptions = Field(default_factory=ParityOptions)
-    input_names: list[NonEmpty] | None = None
-    output_names: list[NonEmpty] | None = None
+    opset: Annotated[int, Field(strict=True, ge=7)] | None = Field(
+        default=None,
+        description="Default-domain ONNX opset to export or convert to; unset: the exporter's"
+        " own default.",
+        examples=[17],
+    )
+    dynamic_batch: bool = Field(
+        examples=[False],
+        default=True,
+        description="Export with a dynamic batch axis (dim 0) on every input and output.",
+    )
+    example_inputs: list[ExampleInput] | None = Field(
+        default=None,
+        description="Example tensors for a torch factory that returns its module alone.",
+        examples=[[{"shape": [1, 4], "data_type": "fp32"}]],
+    )
+    optimize: Optimize = Field(
+        default="none",
+        description="onnxruntime's offline graph optimization level applied to the artifact.",
+        examples=["extended"],
+    )
+    fp16: bool = Field(
+        examples=[True],
+        default=False,
+        description="Convert weights and activations to float16; inputs and outputs stay"
+        " float32, so the config does not change (not with quantize).",
+    )
+    quantize: Quantize = Field(
+        default="none",
+        description="int8_dynamic: onnxruntime dynamic int8 quantization of the weights"
+        " (not with fp16).",
+        examples=["int8_dynamic"],
+    )
+    parity: ParityOptions = Field(
+        examples=[{"samples": 64, "atol": 0.001, "top1": True}],
+        default_factory=ParityOptions,
+        description="The numeric gate comparing the artifact with its source.",
+    )
+    input_names: list[NonEmpty] | None = Field(
+        default=None,
+        description="Names given to the exported graph's inputs, in order; unset: the"
+        " exporter's names (see the project guide).",
+        examples=[["input"]],
+    )
+    output_names: list[NonEmpty] | None = Field(
+        default=None,
+        description="Names given to the exported graph's outputs, in order.",
+        examples=[["probabilities"]],
+    )
 
     @model_validator(mode="after")
     def _one_precision_change(self) -> OnnxBuild:

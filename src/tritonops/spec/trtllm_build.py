@@ -43,44 +43,130 @@ def _default_lora_modules() -> list[LoraModule]:
 class LoraOptions(SpecModel):
     """LoRA adapters compiled into the engine (``--lora_plugin``)."""
 
-    dir: NonEmpty | None = None
-    target_modules: list[LoraModule] = Field(default_factory=_default_lora_modules, min_length=1)
-    max_rank: Positive = 64
+    dir: NonEmpty | None = Field(
+        default=None,
+        description="Folder of Hugging Face LoRA adapters, relative to the project file.",
+        examples=["loras"],
+    )
+    target_modules: list[LoraModule] = Field(
+        default_factory=_default_lora_modules,
+        min_length=1,
+        description="Modules the adapters apply to (--lora_target_modules).",
+        examples=[["attn_q", "attn_v"]],
+    )
+    max_rank: Positive = Field(
+        default=64,
+        description="Highest adapter rank the engine accepts (--max_lora_rank).",
+        examples=[16],
+    )
 
 
 class SpeculativeOptions(SpecModel):
     """Speculative decoding (``--speculative_decoding_mode``, ``--max_draft_len``)."""
 
-    mode: SpeculativeMode
-    max_draft_len: Count = 0
+    mode: SpeculativeMode = Field(
+        description="The speculative decoding mode (--speculative_decoding_mode).",
+        examples=["medusa"],
+    )
+    max_draft_len: Count = Field(
+        default=0,
+        description="Draft tokens proposed per step (--max_draft_len); must be > 0.",
+        examples=[4],
+    )
 
 
 class ServingOptions(SpecModel):
     """How Triton serves the engine: the tensorrt_llm model's parameters and the helper models."""
 
-    streaming: bool = False
-    batching_strategy: BatchingStrategy = "inflight_fused_batching"
-    batch_scheduler_policy: SchedulerPolicy = "guaranteed_no_evict"
-    # None: the engine's max_beam_width
-    max_beam_width: Positive | None = None
-    kv_cache_free_gpu_mem_fraction: Fraction = 0.9
-    max_tokens_in_paged_kv_cache: Positive | None = None
-    enable_kv_cache_reuse: bool = False
-    enable_chunked_context: bool = False
-    exclude_input_in_output: bool = True
-    max_queue_delay_microseconds: Count = 0
-    max_queue_size: Count = 0
-    # None: the engine's max_batch_size
-    triton_max_batch_size: Positive | None = None
-    preprocessing_instance_count: Positive = 1
-    postprocessing_instance_count: Positive = 1
-    bls: bool = False
-    bls_instance_count: Positive = 1
-    gpu_device_ids: list[Count] = Field(default_factory=list)
-    # where the engine will be on the server; None: /models/<model name>/1
-    engine_dir: NonEmpty | None = None
-    add_special_tokens: bool = True
-    skip_special_tokens: bool = True
+    streaming: bool = Field(
+        default=False,
+        description="Stream tokens as they are generated; makes the model decoupled.",
+        examples=[True],
+    )
+    batching_strategy: BatchingStrategy = Field(
+        default="inflight_fused_batching",
+        description="The tensorrt_llm backend's gpt_model_type (in-flight batching or v1).",
+        examples=["inflight_fused_batching"],
+    )
+    batch_scheduler_policy: SchedulerPolicy = Field(
+        default="guaranteed_no_evict",
+        description="max_utilization packs more requests; guaranteed_no_evict never pauses one.",
+        examples=["max_utilization"],
+    )
+    max_beam_width: Positive | None = Field(
+        default=None,
+        description="Beam width served; unset: the engine's max_beam_width.",
+        examples=[1],
+    )
+    kv_cache_free_gpu_mem_fraction: Fraction = Field(
+        default=0.9, description="Share of free GPU memory given to the KV cache.", examples=[0.85]
+    )
+    max_tokens_in_paged_kv_cache: Positive | None = Field(
+        default=None,
+        description="Cap on tokens held in the paged KV cache; unset: no cap.",
+        examples=[65536],
+    )
+    enable_kv_cache_reuse: bool = Field(
+        default=False,
+        description="Reuse the KV cache of shared prompt prefixes (needs use_paged_context_fmha).",
+        examples=[True],
+    )
+    enable_chunked_context: bool = Field(
+        default=False,
+        description="Split long prompts over several steps (needs use_paged_context_fmha).",
+        examples=[True],
+    )
+    exclude_input_in_output: bool = Field(
+        default=True,
+        description="Return only the generated tokens, not the prompt.",
+        examples=[True],
+    )
+    max_queue_delay_microseconds: Count = Field(
+        default=0, description="Longest a request waits in the queue for batching.", examples=[100]
+    )
+    max_queue_size: Count = Field(
+        default=0, description="Most requests waiting; 0: unbounded.", examples=[64]
+    )
+    triton_max_batch_size: Positive | None = Field(
+        default=None,
+        description="max_batch_size of the served models; unset: the engine's max_batch_size.",
+        examples=[16],
+    )
+    preprocessing_instance_count: Positive = Field(
+        default=1, description="Instances of the tokenizing preprocessing model.", examples=[2]
+    )
+    postprocessing_instance_count: Positive = Field(
+        default=1, description="Instances of the detokenizing postprocessing model.", examples=[2]
+    )
+    bls: bool = Field(
+        default=False,
+        description="Also write the tensorrt_llm_bls model (business-logic scripting front end).",
+        examples=[True],
+    )
+    bls_instance_count: Positive = Field(
+        default=1, description="Instances of the BLS model.", examples=[1]
+    )
+    gpu_device_ids: list[Count] = Field(
+        default_factory=list,
+        description="GPUs the engine runs on, one per rank (tp_size x pp_size); empty: the"
+        " default.",
+        examples=[[0]],
+    )
+    engine_dir: NonEmpty | None = Field(
+        default=None,
+        description="Where the engine will be on the server; unset: /models/<model name>/1.",
+        examples=["/engines/llama"],
+    )
+    add_special_tokens: bool = Field(
+        default=True,
+        description="The tokenizer adds its special tokens (e.g. BOS) to prompts.",
+        examples=[True],
+    )
+    skip_special_tokens: bool = Field(
+        default=True,
+        description="Special tokens are dropped from the returned text.",
+        examples=[True],
+    )
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "decoupled": "set decoupled on the model itself; streaming: true turns it on",
@@ -93,32 +179,125 @@ class ServingOptions(SpecModel):
 class TrtLlmBuild(SpecModel):
     """Engine build options (trtllm-build and its converters) plus ``serving`` options."""
 
-    checkpoint: NonEmpty
-    family: NonEmpty = "llama"
-    dtype: Dtype = "float16"
-    tp_size: Positive = 1
-    pp_size: Positive = 1
-    max_batch_size: Positive = 64
-    max_input_len: Positive = 1024
-    max_seq_len: Positive = 2048
-    max_num_tokens: Positive = 8192
-    opt_num_tokens: Positive | None = None
-    max_beam_width: Positive = 1
-    quantization: Quantization = "none"
-    smoothquant_alpha: Fraction = 0.5
-    awq_block_size: Positive = 128
-    calib_size: Positive = 512
-    kv_cache_dtype: KvCacheDtype = "none"
-    paged_kv_cache: bool = True
-    tokens_per_block: Positive = 32
-    context_fmha: bool = True
-    use_paged_context_fmha: bool = True
-    multiple_profiles: bool = False
-    lora: LoraOptions | None = None
-    speculative: SpeculativeOptions | None = None
-    # where the TensorRT-LLM examples (convert_checkpoint.py, quantize.py) are; None: searched
-    examples_dir: NonEmpty | None = None
-    serving: ServingOptions = Field(default_factory=ServingOptions)
+    checkpoint: NonEmpty = Field(
+        description="Hugging Face checkpoint folder (config.json, weights, tokenizer), relative"
+        " to the project file.",
+        examples=["checkpoints/TinyLlama-1.1B-Chat-v1.0"],
+    )
+    family: NonEmpty = Field(
+        default="llama",
+        description="Model family: picks TensorRT-LLM's checkpoint converter"
+        " (examples/models/core/<family>).",
+        examples=["llama"],
+    )
+    dtype: Dtype = Field(
+        default="float16",
+        description="Precision of the weights and activations.",
+        examples=["bfloat16"],
+    )
+    tp_size: Positive = Field(
+        default=1, description="Tensor-parallel ranks (GPUs splitting each layer).", examples=[2]
+    )
+    pp_size: Positive = Field(
+        default=1, description="Pipeline-parallel ranks (GPUs splitting the layers).", examples=[1]
+    )
+    max_batch_size: Positive = Field(
+        default=64,
+        description="Most sequences the engine runs at once (--max_batch_size).",
+        examples=[16],
+    )
+    max_input_len: Positive = Field(
+        default=1024,
+        description="Longest prompt, in tokens (--max_input_len); at most max_seq_len.",
+        examples=[1536],
+    )
+    max_seq_len: Positive = Field(
+        default=2048,
+        description="Longest prompt plus output, in tokens (--max_seq_len).",
+        examples=[2048],
+    )
+    max_num_tokens: Positive = Field(
+        default=8192,
+        description="Most tokens in one engine step over the whole batch (--max_num_tokens).",
+        examples=[4096],
+    )
+    opt_num_tokens: Positive | None = Field(
+        default=None,
+        description="Token count the engine is tuned for (--opt_num_tokens); unset:"
+        " trtllm-build's choice.",
+        examples=[2048],
+    )
+    max_beam_width: Positive = Field(
+        default=1,
+        description="Widest beam search the engine supports (--max_beam_width).",
+        examples=[1],
+    )
+    quantization: Quantization = Field(
+        default="none",
+        description="Weight/activation quantization applied when converting the checkpoint.",
+        examples=["int4_awq"],
+    )
+    smoothquant_alpha: Fraction = Field(
+        default=0.5, description="SmoothQuant migration strength, for int8_sq.", examples=[0.5]
+    )
+    awq_block_size: Positive = Field(
+        default=128, description="AWQ group size, for int4_awq and w4a8_awq.", examples=[128]
+    )
+    calib_size: Positive = Field(
+        default=512,
+        description="Calibration samples for quantizations that calibrate.",
+        examples=[512],
+    )
+    kv_cache_dtype: KvCacheDtype = Field(
+        default="none",
+        description="Quantized KV cache (fp8 or int8); none: the model dtype.",
+        examples=["fp8"],
+    )
+    paged_kv_cache: bool = Field(
+        default=True,
+        description="Keep the KV cache in pages (needed for in-flight batching).",
+        examples=[True],
+    )
+    tokens_per_block: Positive = Field(
+        default=32, description="Tokens per KV cache page.", examples=[64]
+    )
+    context_fmha: bool = Field(
+        default=True,
+        description="Fused multi-head attention for the context phase.",
+        examples=[True],
+    )
+    use_paged_context_fmha: bool = Field(
+        default=True,
+        description="Context attention reads the paged KV cache (needed for KV reuse and"
+        " chunked context).",
+        examples=[True],
+    )
+    multiple_profiles: bool = Field(
+        default=False,
+        description="Build several TensorRT optimization profiles (not with opt_num_tokens).",
+        examples=[True],
+    )
+    lora: LoraOptions | None = Field(
+        examples=[{"dir": "loras", "max_rank": 16}],
+        default=None,
+        description="Compile LoRA support into the engine.",
+    )
+    speculative: SpeculativeOptions | None = Field(
+        examples=[{"mode": "medusa", "max_draft_len": 4}],
+        default=None,
+        description="Speculative decoding settings.",
+    )
+    examples_dir: NonEmpty | None = Field(
+        default=None,
+        description="Folder of TensorRT-LLM's examples (convert_checkpoint.py, quantize.py);"
+        " unset: searched.",
+        examples=["/opt/TensorRT-LLM/examples"],
+    )
+    serving: ServingOptions = Field(
+        examples=[{"streaming": True, "kv_cache_free_gpu_mem_fraction": 0.85}],
+        default_factory=ServingOptions,
+        description="How Triton serves the engine.",
+    )
 
     extra_key_hints: ClassVar[dict[str, str]] = {
         "model_dir": "write checkpoint: the HF checkpoint folder, relative to the project file",

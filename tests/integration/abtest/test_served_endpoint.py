@@ -40,7 +40,7 @@ def test_the_http_port_given_as_grpc_is_named_with_the_flags(
     )
     assert result.exit_code == 1, result.output
     assert f"{triton.http_url} is Triton's HTTP port, not its gRPC port" in result.output
-    assert "--protocol http" in result.output
+    assert "write http:// before it" in result.output
     assert "Socket closed" not in result.output
 
 

@@ -36,7 +36,7 @@ def test_remote_deploy_then_redeploy_is_a_no_op(tmp_path: Path, remote: LocalTri
     project = _built_tour(tmp_path)
     runner = CliRunner()
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
-    args += ["--url", remote.http_url, "--model", "classifier", "--model", "preprocess"]
+    args += ["--url", f"http://{remote.http_url}", "--model", "classifier,preprocess"]
     args += ["--header", "X-Token=s3cret-value"]
 
     first = runner.invoke(cli, args)
@@ -66,7 +66,7 @@ def test_remote_without_a_url_says_how_to_name_one(tmp_path: Path) -> None:
 def test_the_readme_grpc_header_example_deploys(tmp_path: Path, remote: LocalTriton) -> None:
     project = _built_tour(tmp_path)
     args = ["deploy", "-f", str(project / "tritonops.yaml"), "--target", "remote"]
-    args += ["--url", remote.grpc_url, "--protocol", "grpc", "--model", "preprocess"]
+    args += ["--url", remote.grpc_url, "--model", "preprocess"]
     args += ["--header", "Authorization=Bearer s3cret-token"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -85,3 +85,15 @@ def test_credentials_in_the_url_are_never_printed_or_recorded(tmp_path: Path) ->
     history = (project / ".tritonops" / "history.jsonl").read_text()
     assert "deployer:***@" in history
     assert "hunter2-pw" not in history
+
+
+def test_a_bare_http_port_is_named_with_the_url_to_write(remote: LocalTriton) -> None:
+    """A bare HOST:PORT means gRPC in every command; an HTTP port given so is caught before
+    anything is rendered or sent, with the --url that works."""
+    args = ["deploy", "--target", "remote", "--url", remote.http_url]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert f"use --url http://{remote.http_url}" in result.output
+    old = CliRunner().invoke(cli, [*args, "--protocol", "http", "-f", "absent.yaml"])
+    assert "--protocol is deprecated" in old.output
+    assert "HTTP port" not in old.output  # the old spelling still selects HTTP

@@ -92,7 +92,7 @@ def test_tune_with_an_slo_nothing_meets_exits_non_zero_and_names_no_best(
 
     before = fetch_config(parse_url(server.grpc_url), "overhead")
     argv = ["overhead", "--url", server.grpc_url, "-f", str(tmp_path / "none.yaml")]
-    argv += ["--slo-p99", "0.001", "--budget", "10", "--concurrency", "2", "--window", "150"]
+    argv += ["--slo-p99", "0.001", "--budget", "10", "--concurrency", "2", "--interval", "150ms"]
     result = CliRunner().invoke(tune_command, argv)
     assert result.exit_code == NO_PICK_EXIT, result.output
     assert "no configuration meets p99 <= 0.001 ms" in result.output
@@ -172,6 +172,6 @@ def test_perf_without_url_measures_the_server_serve_recorded(
     project.write_text(f"repository: {repository}\nmodels: []\n")
     argv = ["perf", "add", "-f", str(project), "--concurrency", "1", "--engine", "builtin"]
     with endpoint_record.recorded(repository, server):
-        result = CliRunner().invoke(cli, [*argv, "--measurement-interval", "200"])
+        result = CliRunner().invoke(cli, [*argv, "--interval", "200ms"])
     assert result.exit_code == 0, result.output
     assert f"({server.grpc_url})" in result.output

@@ -91,7 +91,7 @@ def test_an_http_port_given_as_grpc_names_the_flags(tmp_path: Path, http_port: i
         resolve_url(f"127.0.0.1:{http_port}", "grpc", project)
     text = str(caught.value)
     assert "is Triton's HTTP port" in text
-    assert "--protocol http" in text
+    assert "write http:// before it" in text
     assert "--url 127.0.0.1:7001" in text
     # the same port is fine over HTTP, and http:// says so by itself
     assert resolve_url(f"127.0.0.1:{http_port}", "http", project)[1] == "http"

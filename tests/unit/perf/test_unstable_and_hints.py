@@ -107,7 +107,7 @@ def test_every_flag_a_hint_names_exists_in_the_cli() -> None:
         )
     )
     flags = {f for text in _hint_strings() for f in re.findall(r"--[a-z][a-z0-9-]+", text)}
-    assert "--measurement-interval" in flags  # the scan does see the hints
+    assert "--interval" in flags  # the scan does see the hints
     assert "--stability-percentage" in flags
     missing = sorted(f for f in flags if f not in helps)
     assert missing == [], f"hints name flags the CLI does not have: {missing}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tritonops.builders.base import Artifact, BuildContext, IOSignature
-from tritonops.builders.tensorrt_llm import commands, engine, tensors
+from tritonops.builders.tensorrt_llm import commands, engine, standin, tensors
 from tritonops.builders.tensorrt_llm.repository import (
     checked_build,
     default_engine_dir,
@@ -84,6 +84,10 @@ class TensorRTLLMBuilder:
 
     def plan(self, ctx: BuildContext) -> list[str]:
         return commands.display(self.steps(ctx))
+
+    def standin(self, ctx: BuildContext) -> Artifact:
+        """The dry run's artifact: a CPU stand-in engine file where the engine would go."""
+        return standin.lay(ctx)
 
     def build(self, ctx: BuildContext) -> Artifact:
         build = checked_build(ctx.project, ctx.model)

@@ -184,7 +184,11 @@ def _batcher(build: TrtLlmBuild) -> DynamicBatching:
 
 
 def _python_files(model: str) -> dict[str, Path]:
-    return {"model.py": MODELS_DIR / model / "model.py"}
+    files = {"model.py": MODELS_DIR / model / "model.py"}
+    if model in ("preprocessing", "postprocessing"):
+        # AutoTokenizer's fallback where transformers is not installed (word-level tokenizers)
+        files["local_tokenizer.py"] = MODELS_DIR / "local_tokenizer.py"
+    return files
 
 
 def _preprocessing(names: ModelNames, build: TrtLlmBuild, tokenizer: dict[str, Path]) -> ModelPlan:

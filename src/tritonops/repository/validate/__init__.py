@@ -6,7 +6,8 @@
     report.valid, report.models, report.diagnostics
     print(format_report(report, "text" | "json" | "github" | "junit"))
 
-The rules come from what Triton 2.51 accepts and rejects (docs/reference); each diagnostic carries a
+The rules come from what Triton 2.51 accepts and rejects (Triton's model_config.proto and
+docs/user_guide/model_configuration.md, checked on the embedded server); each diagnostic carries a
 stable code from ``codes.CODES``, the file and line, and a hint on how to fix it.
 """
 

@@ -15,13 +15,18 @@ Format = Literal["text", "json", "github", "junit"]
 FORMATS: tuple[str, ...] = ("text", "json", "github", "junit")
 
 
+# a model in a real server: READY (loaded, smoke inference right), FAILED (did not load),
+# ERROR (loaded, inference failed or wrong), SKIPPED (not smoke-testable here, e.g. no GPU)
+LoadState = Literal["READY", "FAILED", "ERROR", "SKIPPED"]
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """How one model did in a real server (``validate --load``): loaded, and its smoke inference."""
 
     model: str
     version: str
-    state: str  # READY, FAILED (did not load), ERROR (inference wrong), SKIPPED
+    state: LoadState
     latency_ms: float | None = None
     detail: str = ""
 

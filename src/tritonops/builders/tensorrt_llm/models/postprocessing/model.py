@@ -4,12 +4,21 @@ Runs in Triton's python backend. Parameters: ``tokenizer_dir`` (relative paths a
 version's folder) and ``skip_special_tokens``.
 """
 
+import importlib.util
 import json
 import os
 
 import numpy as np
 import triton_python_backend_utils as pb_utils
-from transformers import AutoTokenizer
+
+
+def load_tokenizer(folder):
+    """transformers' AutoTokenizer, or the word-level reader beside this file without it."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "local_tokenizer.py")
+    spec = importlib.util.spec_from_file_location("local_tokenizer", here)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load(folder)
 
 
 def parameter(config, key, default):
@@ -25,9 +34,7 @@ class TritonPythonModel:
             # relative to this version's folder, where tritonops copies the tokenizer
             folder = os.path.join(args["model_repository"], args["model_version"], folder)
         self.skip_special = parameter(config, "skip_special_tokens", "true").lower() == "true"
-        self.tokenizer = AutoTokenizer.from_pretrained(
-            folder, padding_side="left", trust_remote_code=True
-        )
+        self.tokenizer = load_tokenizer(folder)
 
     def execute(self, requests):
         responses = []

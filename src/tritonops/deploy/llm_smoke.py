@@ -1,0 +1,222 @@
+"""The smoke of LLM models: a real generate request, text in and text out (or tokens in and out).
+
+Two kinds of model are recognised from their served config:
+
+- a text generator: input ``text_input``, output ``text_output``, and the length asked either
+  by a ``max_tokens`` input (the TensorRT-LLM ensemble and BLS models) or inside the JSON of a
+  ``sampling_parameters`` input (Triton's vLLM backend models);
+- a ``tensorrtllm`` backend model: ``input_ids`` / ``request_output_len`` in, ``output_ids`` out.
+
+A decoupled one is asked to stream over gRPC (``stream``/``streaming`` true where the model has
+that input) and must send at least one response before its final flag; any other is asked once
+over HTTP. Either way the answer must hold generated text (or tokens), or the smoke fails.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
+
+from tritonops.errors import DeployError
+from tritonops.model_config import ModelConfig
+
+PROMPT = "what is the capital of france"
+PROMPT_IDS = (1, 3, 4, 5, 6)  # small ids exist in every vocabulary
+MAX_TOKENS = 8
+_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What the smoke request produced: the text (or token count), responses, and timings."""
+
+    text: str
+    tokens: int
+    responses: int
+    first_ms: float
+    total_ms: float
+    streamed: bool
+
+    def detail(self) -> str:
+        how = f"{self.responses} responses streamed over gRPC" if self.streamed else "one response"
+        shown = f"{self.text!r}" if self.text else f"{self.tokens} token(s)"
+        return f"generated {shown} ({how}, first after {self.first_ms:.0f} ms)"
+
+
+def _names(config: ModelConfig) -> tuple[set[str], set[str]]:
+    return {t.name for t in config.input}, {t.name for t in config.output}
+
+
+def is_text_generator(config: ModelConfig) -> bool:
+    inputs, outputs = _names(config)
+    asks_length = "max_tokens" in inputs or "sampling_parameters" in inputs
+    return "text_input" in inputs and asks_length and "text_output" in outputs
+
+
+def is_trtllm_engine(config: ModelConfig) -> bool:
+    inputs, outputs = _names(config)
+    return (
+        config.backend == "tensorrtllm"
+        and {"input_ids", "request_output_len"} <= inputs
+        and ("output_ids" in outputs)
+    )
+
+
+def is_llm(config: ModelConfig) -> bool:
+    return is_text_generator(config) or is_trtllm_engine(config)
+
+
+def _decoupled(config: ModelConfig) -> bool:
+    policy = config.model_transaction_policy
+    return bool(policy and policy.decoupled)
+
+
+def request_arrays(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray[Any, Any]]:
+    """The request's arrays, with a batch axis when the model batches."""
+    inputs, _ = _names(config)
+    arrays: dict[str, np.ndarray[Any, Any]]
+    if is_text_generator(config):
+        arrays = {
+            "text_input": np.array([PROMPT.encode()], dtype=np.object_),
+            "max_tokens": np.array([MAX_TOKENS], dtype=np.int32),
+            # vLLM's SamplingParams fields, as its Triton backend reads them from this JSON
+            "sampling_parameters": np.array(
+                [json.dumps({"max_tokens": MAX_TOKENS, "min_tokens": 1}).encode()],
+                dtype=np.object_,
+            ),
+        }
+        if "min_tokens" in inputs:  # an end token straight away would smoke nothing
+            arrays["min_tokens"] = np.array([1], dtype=np.int32)
+        if "stream" in inputs:
+            arrays["stream"] = np.array([streaming], dtype=np.bool_)
+    else:
+        arrays = {
+            "input_ids": np.array(PROMPT_IDS, dtype=np.int32),
+            "input_lengths": np.array([len(PROMPT_IDS)], dtype=np.int32),
+            "request_output_len": np.array([MAX_TOKENS], dtype=np.int32),
+        }
+        if "min_tokens" in inputs:
+            arrays["min_tokens"] = np.array([1], dtype=np.int32)
+        if "streaming" in inputs:
+            arrays["streaming"] = np.array([streaming], dtype=np.bool_)
+    arrays = {k: v for k, v in arrays.items() if k in inputs}
+    if config.max_batch_size > 0:
+        arrays = {k: v.reshape(1, *v.shape) for k, v in arrays.items()}
+    return arrays
+
+
+_DTYPES = {np.dtype(np.int32): "INT32", np.dtype(np.bool_): "BOOL", np.dtype(np.object_): "BYTES"}
+
+
+def _text(result: Any) -> tuple[str, int]:
+    """Generated text and token count from one response (a text or a token model)."""
+    text = result.as_numpy("text_output")
+    if text is not None:
+        pieces = [p.decode() if isinstance(p, bytes) else str(p) for p in text.reshape(-1)]
+        return "".join(pieces), 0
+    lengths = result.as_numpy("sequence_length")
+    return "", int(np.asarray(lengths).reshape(-1)[0]) if lengths is not None else 0
+
+
+def smoke_generate(
+    grpc_url: str, http_url: str, config: ModelConfig, version: str = ""
+) -> Generated:
+    """Send one generate request; DeployError when it fails or produces nothing."""
+    streamed = _decoupled(config)
+    arrays = request_arrays(config, streamed)
+    outputs = ["text_output"] if is_text_generator(config) else ["output_ids", "sequence_length"]
+    started = time.perf_counter()
+    if streamed:
+        got = _stream(grpc_url, config.name, version, arrays, outputs, started)
+    else:
+        got = _once(http_url, config.name, version, arrays, outputs, started)
+    if not got.text.strip() and got.tokens == 0:
+        raise DeployError(
+            f"{config.name} answered a generate request ({PROMPT!r}, max_tokens {MAX_TOKENS}) "
+            "with no text — check the engine, the end_id and the tokenizer's special tokens"
+        )
+    return got
+
+
+def _once(
+    url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
+) -> Generated:
+    client = httpclient.InferenceServerClient(url, network_timeout=_TIMEOUT_S)
+    try:
+        inputs = []
+        for name, array in arrays.items():
+            item = httpclient.InferInput(name, list(array.shape), _DTYPES[array.dtype])
+            item.set_data_from_numpy(array, binary_data=True)
+            inputs.append(item)
+        wanted = [httpclient.InferRequestedOutput(n, binary_data=True) for n in outputs]
+        result = client.infer(model, inputs, model_version=version, outputs=wanted)
+    except InferenceServerException as exc:
+        raise DeployError(str(exc.message() or exc)) from exc
+    finally:
+        client.close()
+    took = (time.perf_counter() - t0) * 1000
+    text, tokens = _text(result)
+    return Generated(text, tokens, 1, took, took, streamed=False)
+
+
+def _stream(
+    url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
+) -> Generated:
+    answers: queue.Queue[tuple[Any, Any]] = queue.Queue()
+    client = grpcclient.InferenceServerClient(url)
+    texts: list[str] = []
+    tokens = responses = 0
+    first = 0.0
+    try:
+        client.start_stream(callback=lambda result, error: answers.put((result, error)))
+        inputs = []
+        for name, array in arrays.items():
+            item = grpcclient.InferInput(name, list(array.shape), _DTYPES[array.dtype])
+            item.set_data_from_numpy(array)
+            inputs.append(item)
+        wanted = [grpcclient.InferRequestedOutput(n) for n in outputs]
+        client.async_stream_infer(
+            model,
+            inputs,
+            model_version=version,
+            outputs=wanted,
+            enable_empty_final_response=True,
+        )
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                result, error = answers.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise DeployError(
+                    f"{model} sent no final response within {_TIMEOUT_S:.0f} s of a generate "
+                    "request"
+                ) from None
+            if error is not None:
+                raise DeployError(str(error.message() if hasattr(error, "message") else error))
+            response = result.get_response()
+            final = response.parameters.get("triton_final_response")
+            if response.outputs:
+                responses += 1
+                first = first or (time.perf_counter() - t0) * 1000
+                text, count = _text(result)
+                texts.append(text)
+                tokens += count
+            if final is not None and final.bool_param:
+                break
+            if time.monotonic() > deadline:
+                raise DeployError(f"{model} kept streaming past {_TIMEOUT_S:.0f} s")
+    except InferenceServerException as exc:
+        raise DeployError(str(exc.message() or exc)) from exc
+    finally:
+        client.stop_stream()
+        client.close()
+    total = (time.perf_counter() - t0) * 1000
+    return Generated("".join(texts), tokens, responses, first, total, streamed=True)
