@@ -13,7 +13,12 @@ from tritonclient.grpc import model_config_pb2 as pb
 from tritonops.cli.main import cli
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import validate_repository
-from tritonops.repository.validate.newest_schema import PINNED_RELEASE, newest_config_class
+from tritonops.repository.validate.newest_schema import (
+    PINNED_RELEASE,
+    Templates,
+    newest_config_class,
+    parse_newest,
+)
 from tritonops.repository.validate.release_schema import (
     EMBEDDED_SERVER_RELEASE,
     load_server_note,
@@ -146,3 +151,22 @@ def test_load_verdict_names_the_embedded_server_when_the_target_differs() -> Non
     assert "load_server" in format_report(report, "junit")
     # without load results there is no load verdict to qualify
     assert "[load:" not in summary(ValidationReport(models=1, load_server=note))
+
+
+def test_configs_differing_only_in_name_parse_alike() -> None:
+    templates = Templates()
+    body = '\nmax_batch_size: 4\ninput [ { name: "x" data_type: TYPE_FP32 dims: [ 2 ] } ]\n'
+    parsed = [parse_newest(f'name: "{n}"' + body, f"{n}/config.pbtxt", templates) for n in "abcd"]
+    assert [p.name for p in parsed] == list("abcd")
+    assert all(p.input[0].name == "x" and p.max_batch_size == 4 for p in parsed)
+    parsed[2].input[0].name = "changed"  # a copy: later parses are not affected
+    assert parse_newest('name: "e"' + body, "e/config.pbtxt", templates).input[0].name == "x"
+
+
+def test_a_nested_name_at_column_0_is_not_taken_for_the_models() -> None:
+    templates = Templates()
+    text = 'input [\n{\nname: "x"\ndata_type: TYPE_FP32\ndims: [ 2 ]\n}\n]\n'
+    for value in ("x", "x", "y", "z", "y"):
+        config = parse_newest(text.replace('"x"', f'"{value}"'), "m/config.pbtxt", templates)
+        assert config.name == ""
+        assert config.input[0].name == value
