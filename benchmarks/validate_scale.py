@@ -3,6 +3,10 @@
 Mixed kinds: python models, onnxruntime models with a tiny real model.onnx, and ensembles chaining a
 python step into an onnx step. Prints models/s per size and the per-model cost at the largest size
 relative to the smallest (1.0 = flat). Run: ``.venv/bin/python benchmarks/validate_scale.py``.
+
+Two repositories per size: configs rendered from one template per kind (they differ only in their
+``name`` line, as generated repositories do; the validator parses each template once), and the
+same with every config made distinct by a comment line (every config parsed in full).
 """
 
 from __future__ import annotations
@@ -91,21 +95,25 @@ def _write(path: Path, content: str | bytes) -> None:
         path.write_text(content)
 
 
-def build(root: Path, count: int, onnx_bytes: bytes) -> None:
-    """``count`` models in groups of five: 2 python, 2 onnx, 1 ensemble over a python+onnx pair."""
+def build(root: Path, count: int, onnx_bytes: bytes, *, distinct: bool = False) -> None:
+    """``count`` models in groups of five: 2 python, 2 onnx, 1 ensemble over a python+onnx pair.
+
+    ``distinct``: a comment line of its own in every config, so no two share a template.
+    """
     for i in range(count):
         group, kind = divmod(i, 5)
         name = f"m{i:05d}"
+        note = f"# model {i}\n" if distinct else ""
         if kind in (0, 1):
-            _write(root / name / "config.pbtxt", PYTHON_CONFIG.format(name=name))
+            _write(root / name / "config.pbtxt", note + PYTHON_CONFIG.format(name=name))
             _write(root / name / "1" / "model.py", MODEL_PY)
         elif kind in (2, 3):
-            _write(root / name / "config.pbtxt", ONNX_CONFIG.format(name=name))
+            _write(root / name / "config.pbtxt", note + ONNX_CONFIG.format(name=name))
             _write(root / name / "1" / "model.onnx", onnx_bytes)
         else:
             pre, net = f"m{group * 5:05d}", f"m{group * 5 + 2:05d}"
             text = ENSEMBLE_CONFIG.format(name=name, pre=pre, net=net)
-            _write(root / name / "config.pbtxt", text)
+            _write(root / name / "config.pbtxt", note + text)
             (root / name / "1").mkdir()
 
 
@@ -127,20 +135,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     payload = onnx_model()
-    per_model: dict[int, float] = {}
-    print(f"{'models':>8} {'seconds':>9} {'models/s':>10} {'ms/model':>9}")
     with tempfile.TemporaryDirectory(prefix="tritonops-bench-") as tmp:
-        for size in args.sizes:
-            root = Path(tmp) / f"repo{size}"
-            build(root, size, payload)
-            seconds = measure(root, args.repeats)
-            per_model[size] = seconds / size
-            print(
-                f"{size:>8} {seconds:>9.3f} {size / seconds:>10.0f} {1000 * seconds / size:>9.3f}"
-            )
-    small, large = min(per_model), max(per_model)
-    ratio = per_model[large] / per_model[small]
-    print(f"per-model cost at {large} vs {small}: {ratio:.2f}x (1.00 = flat)")
+        for distinct in (False, True):
+            label = "distinct configs" if distinct else "configs from one template per kind"
+            print(f"{label}:")
+            print(f"{'models':>8} {'seconds':>9} {'models/s':>10} {'ms/model':>9}")
+            per_model: dict[int, float] = {}
+            for size in args.sizes:
+                root = Path(tmp) / f"repo{size}-{int(distinct)}"
+                build(root, size, payload, distinct=distinct)
+                seconds = measure(root, args.repeats)
+                per_model[size] = seconds / size
+                print(
+                    f"{size:>8} {seconds:>9.3f} {size / seconds:>10.0f} "
+                    f"{1000 * seconds / size:>9.3f}"
+                )
+            small, large = min(per_model), max(per_model)
+            ratio = per_model[large] / per_model[small]
+            print(f"per-model cost at {large} vs {small}: {ratio:.2f}x (1.00 = flat)")
 
 
 if __name__ == "__main__":

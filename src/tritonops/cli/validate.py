@@ -99,6 +99,7 @@ def validate_command(
             report = validate_with_load(
                 repo,
                 tritonserver=tritonserver,
+                triton_version=triton_version,
                 on_result=lambda result: feedback.step(f"{result.model} {result.state}"),
             )
     else:

@@ -29,6 +29,7 @@ from tritonops.errors import ConfigParseError
 from tritonops.model_config.proto import parse_text
 from tritonops.repository.diagnostics import Diagnostic
 from tritonops.repository.validate import ValidationReport, validate_repository
+from tritonops.repository.validate.release_schema import load_server_note
 from tritonops.repository.validate.report import LoadResult, sort_key
 
 _FIX = {
@@ -197,9 +198,14 @@ def validate_with_load(
     load_timeout_s: float = 120.0,
     on_result: Callable[[LoadResult], None] | None = None,
     gpus: int | None = None,
+    triton_version: str | None = None,
 ) -> ValidationReport:
-    """Static validation plus a real load and smoke inference of every model, side by side."""
-    report = validate_repository(repo)
+    """Static validation plus a real load and smoke inference of every model, side by side.
+
+    ``triton_version`` is the target release of the static checks (validate_repository's); the
+    load verdict is the server's own, and the report names that server when it may differ.
+    """
+    report = validate_repository(repo, triton_version=triton_version)
     found = visible_gpus() if gpus is None else gpus
     plans = {name: plan_load(repo, name, found) for name in repository_models(repo)}
     overrides = {name: p.override for name, p in plans.items() if p.override is not None}
@@ -211,4 +217,7 @@ def validate_with_load(
         overrides=overrides,
     )
     diagnostics = side_by_side(list(report.diagnostics), results, plans)
-    return dataclasses.replace(report, diagnostics=diagnostics, load=tuple(results))
+    note = load_server_note(triton_version, None if tritonserver is None else str(tritonserver))
+    return dataclasses.replace(
+        report, diagnostics=diagnostics, load=tuple(results), load_server=note
+    )

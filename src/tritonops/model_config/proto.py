@@ -15,6 +15,7 @@ from tritonclient.grpc import model_config_pb2
 
 from tritonops.errors import ConfigParseError, RenderError
 from tritonops.model_config.config import ModelConfig
+from tritonops.model_config.suggest import clean_reason, suggestion
 
 ProtoConfig = model_config_pb2.ModelConfig
 
@@ -102,8 +103,17 @@ def parse_text(text: str, file: str = "config.pbtxt") -> Any:
         text_format.Parse(text, message)
     except text_format.ParseError as exc:
         line, column, reason = _position(exc)
-        raise ConfigParseError(file, line, column, reason) from exc
+        raise ConfigParseError(
+            file, line, column, explain(reason, message.DESCRIPTOR, text, line)
+        ) from exc
     return message
+
+
+def explain(reason: str, descriptor: Any, text: str = "", line: int | None = None) -> str:
+    """protobuf's parse error with a did-you-mean from ``descriptor`` (the schema parsed with)."""
+    hint = suggestion(reason, descriptor, text, line)
+    reason = clean_reason(reason)
+    return f"{reason} — {hint}" if hint else reason
 
 
 def _position(exc: text_format.ParseError) -> tuple[int | None, int | None, str]:

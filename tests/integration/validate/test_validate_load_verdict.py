@@ -108,10 +108,18 @@ def test_models_the_real_backends_accept_pass_validate_load(accepted: Path) -> N
 def test_a_refused_model_is_an_error_beside_the_accepted_ones(
     accepted: Path, tmp_path: Path
 ) -> None:
-    """A failed load is always an error; models that loaded carry no error."""
+    """A failed load is always an error; models that loaded carry no error.
+
+    With a target release other than the embedded server's, the static part is checked against
+    that release and the report says whose verdict the load is.
+    """
     repo = _accepted_repository(tmp_path / "repo")
     matmul(repo, "wrong_dims", WRONG_DIMS)
-    report = validate_with_load(repo, gpus=0)
+    report = validate_with_load(repo, gpus=0, triton_version="24.09")
+    assert report.schema.endswith("checked for Triton 24.09")
+    assert "embedded tritonserver 2.51 (Triton 24.10), not of the target Triton 24.09" in (
+        report.load_server
+    )
     assert not report.valid
     errors = {(d.model, d.code) for d in report.errors}
     assert ("wrong_dims", "TRITON-X001") in errors

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tritonops.builders.run import build_project
+from tritonops.cli.main import cli
 from tritonops.errors import ValidationFailed
 from tritonops.repository.locate import path_at
 from tritonops.repository.validate.report import ValidationReport, format_report
@@ -101,3 +104,30 @@ def test_ensemble_typo_is_reported_at_the_project_line(tmp_path: Path) -> None:
     assert {d["project"]["path"] for d in as_json["diagnostics"]} >= {reads.project.path}
     github = format_report(report, "github")
     assert f"tritonops.yaml,line={reads.project.line},col=" in github
+
+
+def test_a_repository_validated_without_its_project_names_its_own_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered by a project, edited, checked alone: findings name the repository's files."""
+    project = tmp_path / "project"
+    (project / "step").mkdir(parents=True)
+    (project / "step" / "model.py").write_text(MODEL_PY)
+    (project / "tritonops.yaml").write_text(PROJECT.replace("X: midle", "X: middle"))
+    build_project(project / "tritonops.yaml")
+    repo = tmp_path / "elsewhere" / "repo"
+    shutil.copytree(project / "model_repository", repo)
+    config = repo / "chain" / "config.pbtxt"
+    config.write_text(config.read_text().replace('value: "middle"', 'value: "midle"', 1))
+    monkeypatch.chdir(tmp_path / "elsewhere")  # no tritonops.yaml here or above
+    result = CliRunner().invoke(cli, ["validate", "repo", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["diagnostics"]
+    for finding in report["diagnostics"]:
+        assert "project" not in finding
+        assert (repo / finding["file"].split("/")[0]).is_dir(), finding
+    text = CliRunner().invoke(cli, ["validate", "repo"]).output
+    assert "chain/config.pbtxt:" in text
+    assert "generated" not in text
+    assert "tritonops.yaml" not in text

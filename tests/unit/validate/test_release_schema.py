@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,20 @@ from tritonclient.grpc import model_config_pb2 as pb
 from tritonops.cli.main import cli
 from tritonops.errors import RepositoryError
 from tritonops.repository.validate import validate_repository
-from tritonops.repository.validate.newest_schema import PINNED_RELEASE, newest_config_class
-from tritonops.repository.validate.release_schema import release_of_image
+from tritonops.repository.validate.newest_schema import (
+    PINNED_RELEASE,
+    Templates,
+    newest_config_class,
+    parse_newest,
+)
+from tritonops.repository.validate.release_schema import (
+    EMBEDDED_SERVER_RELEASE,
+    load_server_note,
+    release_of_image,
+    schema_label,
+)
 from tritonops.repository.validate.releases import FIELDS, NEWEST_RELEASE
+from tritonops.repository.validate.report import ValidationReport, format_report, summary
 
 METRICS = (
     "model_metrics { metric_control [ { metric_identifier { family: "
@@ -124,3 +136,37 @@ def test_project_release_is_the_kubernetes_image_tag() -> None:
     k8s = SimpleNamespace(image="nvcr.io/nvidia/tritonserver:24.10-py3")
     assert project_release(SimpleNamespace(targets=SimpleNamespace(kubernetes=k8s))) == "24.10"
     assert project_release(SimpleNamespace(targets=SimpleNamespace(kubernetes=None))) is None
+
+
+def test_load_verdict_names_the_embedded_server_when_the_target_differs() -> None:
+    note = load_server_note("24.09")
+    assert "embedded tritonserver 2.51" in note
+    assert "24.09" in note
+    assert load_server_note(None) == ""
+    assert load_server_note(EMBEDDED_SERVER_RELEASE) == ""
+    assert "/opt/tritonserver" in load_server_note("25.01", "/opt/tritonserver")
+    report = ValidationReport(models=1, load=(), schema=schema_label("24.09"), load_server=note)
+    assert f"[load: {note}]" in summary(report)
+    assert json.loads(format_report(report, "json"))["load_server"] == note
+    assert "load_server" in format_report(report, "junit")
+    # without load results there is no load verdict to qualify
+    assert "[load:" not in summary(ValidationReport(models=1, load_server=note))
+
+
+def test_configs_differing_only_in_name_parse_alike() -> None:
+    templates = Templates()
+    body = '\nmax_batch_size: 4\ninput [ { name: "x" data_type: TYPE_FP32 dims: [ 2 ] } ]\n'
+    parsed = [parse_newest(f'name: "{n}"' + body, f"{n}/config.pbtxt", templates) for n in "abcd"]
+    assert [p.name for p in parsed] == list("abcd")
+    assert all(p.input[0].name == "x" and p.max_batch_size == 4 for p in parsed)
+    parsed[2].input[0].name = "changed"  # a copy: later parses are not affected
+    assert parse_newest('name: "e"' + body, "e/config.pbtxt", templates).input[0].name == "x"
+
+
+def test_a_nested_name_at_column_0_is_not_taken_for_the_models() -> None:
+    templates = Templates()
+    text = 'input [\n{\nname: "x"\ndata_type: TYPE_FP32\ndims: [ 2 ]\n}\n]\n'
+    for value in ("x", "x", "y", "z", "y"):
+        config = parse_newest(text.replace('"x"', f'"{value}"'), "m/config.pbtxt", templates)
+        assert config.name == ""
+        assert config.input[0].name == value

@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto
 from repo_builder import MODEL_PY, Repo, onnx_bytes
 
-from tritonops.repository.validate import CODES
+from tritonops.repository.validate import CODES, validate_repository
 
 BASE = """\
 name: "m"
@@ -379,3 +379,26 @@ def test_a_broken_config_still_gets_layout_checks_and_others_still_run(tmp_path:
     assert ("bad", "TRITON-S001") in codes
     assert ("bad", "TRITON-L001") in codes
     assert ("good", "TRITON-B001") in codes
+
+
+def test_parse_error_in_a_hand_written_config_suggests_the_field(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write(
+        "m/config.pbtxt",
+        'name: "m"\nbackend: "python"\nmax_batch_sise: 8\n'
+        'input [ { name: "x" data_type: FP32 dims: [ 4 ] } ]\n',
+    )
+    repo.write("m/1/model.py", MODEL_PY)
+    [error] = [d for d in repo.validate().errors if d.code == "TRITON-S001"]
+    assert error.line == 3
+    assert error.message.startswith("m/config.pbtxt:3:1 does not parse:")
+    assert error.hint == "did you mean `max_batch_size`? (a field of ModelConfig)"
+
+
+def test_a_metric_family_triton_cannot_tune_is_a_warning_only() -> None:
+    case = Path(__file__).parent / "conformance" / "rules" / "metrics_family_not_customizable"
+    report = validate_repository(case / "repo")
+    assert report.valid
+    assert [d.code for d in report.warnings] == ["TRITON-S021"]
+    tuned = validate_repository(case.parent / "metrics_first_response_buckets" / "repo")
+    assert not tuned.diagnostics

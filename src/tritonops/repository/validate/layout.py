@@ -162,6 +162,8 @@ def _expected(folder: ModelFolder) -> list[str]:
         if platform == "tensorflow_savedmodel":
             return ["model.savedmodel"]
         return ["model.graphdef"] if platform == "tensorflow_graphdef" else []
+    if backend == "pytorch":
+        return [default or _pytorch_file(folder)]
     files = {
         "python": "model.py",
         "onnxruntime": "model.onnx",
@@ -172,6 +174,26 @@ def _expected(folder: ModelFolder) -> list[str]:
     if backend not in files:
         return []  # custom backends (vllm, tensorrtllm, ...) have their own conventions
     return [default or files[backend]]
+
+
+def _pytorch_file(folder: ModelFolder) -> str:
+    """model.pt (TorchScript, platform pytorch_libtorch) or model.pt2 (AOTInductor, torch_aoti).
+
+    core src/model_config_utils.cc (AutoCompleteBackendFields) and src/constants.h: platform
+    torch_aoti loads model.pt2; a config naming backend "pytorch" without a platform gets
+    pytorch_libtorch and model.pt; with neither, the first version folder decides (model.pt
+    first, then model.pt2). pytorch_backend README.md, "AOT Inductor Support".
+    """
+    config = folder.config
+    platform = config.platform if config is not None else ""
+    if platform:
+        return "model.pt2" if platform == "torch_aoti" else "model.pt"
+    if config is not None and config.backend:
+        return "model.pt"
+    first = _first_version(folder)
+    if not exists(first / "model.pt") and exists(first / "model.pt2"):
+        return "model.pt2"
+    return "model.pt"
 
 
 def _present(base: Path, name: str) -> bool:

@@ -14,7 +14,7 @@ from tritonops.errors import ConfigParseError
 from tritonops.repository.diagnostics import Diagnostic, Severity
 from tritonops.repository.locate import Locator
 from tritonops.repository.validate.codes import CODES
-from tritonops.repository.validate.newest_schema import parse_newest
+from tritonops.repository.validate.newest_schema import Templates, parse_newest
 from tritonops.repository.validate.safe_read import UnreadableFile, list_dir, read_text
 
 CONFIG = "config.pbtxt"
@@ -175,8 +175,14 @@ def detect_backend(folder: ModelFolder) -> str:
     return suffix if dot else ""
 
 
-def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
-    """List ``root/name`` and parse its config.pbtxt, reporting what cannot be read."""
+def load_folder(
+    root: Path, name: str, sink: list[Diagnostic], templates: Templates | None = None
+) -> ModelFolder:
+    """List ``root/name`` and parse its config.pbtxt, reporting what cannot be read.
+
+    ``templates`` is shared by the folders of one repository (configs differing only in their
+    name are parsed once).
+    """
     dirs: list[str] = []
     files: list[str] = []
     for entry, is_dir in list_dir(root / name):
@@ -197,13 +203,17 @@ def load_folder(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder:
         return folder
     try:
         # the newest schema: fields a target release lacks are reported by check_release
-        folder.config = parse_newest(folder.text, folder.config_file)
+        folder.config = parse_newest(folder.text, folder.config_file, templates)
     except ConfigParseError as exc:
+        reason, _, hint = exc.reason.partition(" — ")  # the did-you-mean, when there is one
+        where = folder.config_file
+        if exc.line is not None:
+            where += f":{exc.line}" + (f":{exc.column}" if exc.column is not None else "")
         folder.report(
             "TRITON-S001",
-            f"{folder.config_file} does not parse: {exc.reason}"
-            + (f" (column {exc.column})" if exc.column is not None else ""),
-            "fix the field name, enum value or syntax at that position "
+            f"{where} does not parse: {reason}",
+            hint
+            or "fix the field name, enum value or syntax at that position "
             "(the schema is Triton's model_config.proto)",
             line=exc.line,
         )

@@ -19,6 +19,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, te
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.errors import ConfigParseError
+from tritonops.model_config.proto import explain
 
 PINNED_RELEASE = "24.09"  # the Triton release of the pinned tritonclient's model_config_pb2
 
@@ -106,16 +107,91 @@ def newest_config_class() -> Any:
     return message_factory.MessageFactory(pool).GetPrototype(descriptor)  # protobuf < 4.22
 
 
-def parse_newest(text: str, file: str) -> Any:
-    """Parse config.pbtxt with the newest schema; errors carry file:line:column."""
-    message = newest_config_class()()
+class Templates:
+    """Parses of configs that differ only in their top-level ``name`` line, kept for one run.
+
+    Repositories at scale hold many configs rendered from one template per model kind, differing
+    only in ``name``. protobuf's text parser is pure Python and costs about half of a
+    repository's validation, so the second config of a template has the template itself parsed
+    once (the name line left empty) and checked to be the first config without its name; every
+    later config of that template is then a copy with its own name. A config seen once costs one
+    parse, as without this; errors always come from a full parse of the config itself.
+    """
+
+    def __init__(self, slots: int = 4096) -> None:
+        self._slots = slots  # bounded: a hostile repository cannot grow it without limit
+        self._first: dict[str, Any] = {}  # template -> the first config parsed from it
+        self._known: dict[str, Any] = {}  # template -> its parse without a name, checked
+
+    def parse(self, text: str, file: str) -> Any:
+        cls = newest_config_class()
+        found = _NAME_LINE.search(text)
+        if found is None or len(text) > _TEMPLATE_MAX_CHARS:
+            return _parse(cls, text, file)
+        name = found.group(1)
+        template = text[: found.start()] + text[found.end() :]  # the line stays, empty
+        known = self._known.get(template)
+        if known is not None:
+            message = cls()
+            message.CopyFrom(known)
+            message.name = name
+            return message
+        message = _parse(cls, text, file)
+        first = self._first.get(template)
+        if first is None:
+            if len(self._first) < self._slots:
+                self._first[template] = message
+        elif first is not _REFUSED:
+            self._first[template] = _REFUSED
+            self._known_template(cls, template, first)
+        return message
+
+    def _known_template(self, cls: Any, template: str, first: Any) -> None:
+        """Keep ``template``'s parse when it is ``first`` without its name (checked, not assumed).
+
+        The emptied line may not have been the top-level name (a nested ``name:`` written at
+        column 0): then the template parses to something else and is not kept. Texts sharing a
+        template share everything around that line, so what holds for one holds for all.
+        """
+        try:
+            bare = _parse(cls, template, "")
+        except ConfigParseError:
+            return
+        named = cls()
+        named.CopyFrom(bare)
+        named.name = first.name
+        if named == first and first.name and not bare.name:
+            self._known[template] = bare
+
+
+def parse_newest(text: str, file: str, templates: Templates | None = None) -> Any:
+    """Parse config.pbtxt with the newest schema; errors carry file:line:column.
+
+    ``templates``: shared by the configs of one repository, so those rendered from one template
+    are parsed once (see Templates).
+    """
+    if templates is not None:
+        return templates.parse(text, file)
+    return _parse(newest_config_class(), text, file)
+
+
+# a top-level-looking name line whose value is a plain model name (nothing the parser could refuse)
+_NAME_LINE = re.compile(r'^name:[ \t]*"([A-Za-z0-9_.\-]+)"[ \t]*$', re.M)
+_TEMPLATE_MAX_CHARS = 64 * 1024  # larger configs are rare and parsed every time
+_REFUSED: Any = object()  # a template already tried (kept in _known, or not cacheable)
+
+
+def _parse(cls: Any, text: str, file: str) -> Any:
+    message = cls()
     try:
         text_format.Parse(text, message)
     except text_format.ParseError as exc:
         match = _POSITION.match(str(exc))
-        if match:
-            raise ConfigParseError(
-                file, int(match.group(1)), int(match.group(2)), match.group(3)
-            ) from exc
-        raise ConfigParseError(file, exc.GetLine(), exc.GetColumn(), str(exc)) from exc
+        line, column, reason = (
+            (int(match.group(1)), int(match.group(2)), match.group(3))
+            if match
+            else (exc.GetLine(), exc.GetColumn(), str(exc))
+        )
+        why = explain(reason, message.DESCRIPTOR, text, line)
+        raise ConfigParseError(file, line, column, why) from exc
     return message

@@ -87,8 +87,6 @@ def check_onnx(folder: ModelFolder) -> None:
                     "drop `optional: true` or set max_batch_size: 0",
                     path=f"input[{i}].optional",
                 )
-    if not config.input and not config.output:
-        return  # left to auto-complete
     for version in folder.selected:
         if folder.versions[version].isdigit():
             _check_file(folder, version)
@@ -120,6 +118,21 @@ def _check_file(folder: ModelFolder, version: int) -> None:
     config = folder.config
     assert config is not None
     batching = config.max_batch_size > 0
+    if _autofills(folder, config):
+        unbatchable = _first_fixed(inputs + outputs)
+        if batching and unbatchable is not None:
+            folder.report(
+                "TRITON-O008",
+                f"max_batch_size is {config.max_batch_size} but '{rel}' has no batch dimension "
+                f"({unbatchable}); the onnxruntime backend's auto-complete refuses to batch it "
+                "('model does not support batching while non-zero max_batch_size is specified')",
+                "set max_batch_size: 0, or export the model with a dynamic first dimension on "
+                "every input and output",
+                path="max_batch_size",
+            )
+            return  # the load stops there
+        # an empty input or output list is then filled from the model; declared tensors are
+        # still validated against it below
     expected = _expected_inputs(config)
     if config.input and expected != len(inputs):
         optional = sum(1 for t in config.input if t.optional)
@@ -151,6 +164,34 @@ def _check_file(folder: ModelFolder, version: int) -> None:
                 )
                 continue
             _compare(folder, where, kind, tensor, found, batching, rel)
+
+
+def _autofills(folder: ModelFolder, config: Any) -> bool:
+    """Does the onnxruntime backend auto-complete this config (inputs or outputs left out)?
+
+    onnxruntime_backend src/onnxruntime.cc (AutoCompleteConfig): skipped when the config lists
+    inputs (batch inputs count) and outputs; else max_batch_size is checked against the model
+    (AutoCompleteMaxBatch) and an empty list is filled from it.
+    """
+    if not folder.cache.get("auto_complete", True):
+        return False
+    return not (config.input or config.batch_input) or not config.output
+
+
+def _first_fixed(tensors: list[OnnxTensor]) -> str | None:
+    """The first tensor that cannot carry a batch dim (rank 0 or a fixed first dim), described.
+
+    AutoCompleteMaxBatch: the model can batch only when every input and output starts with a
+    dynamic dim. A tensor whose rank is unknown is not held against it.
+    """
+    for tensor in tensors:
+        if tensor.shape is None:
+            continue
+        if not tensor.shape:
+            return f"'{tensor.name}' is a scalar"
+        if tensor.shape[0] != -1:
+            return f"the first dim of '{tensor.name}' is fixed to {tensor.shape[0]}"
+    return None
 
 
 def _expected_inputs(config: Any) -> int:
@@ -192,6 +233,18 @@ def _compare(
     dims = list(tensor.reshape.shape) if tensor.HasField("reshape") else list(tensor.dims)
     full = [-1, *dims] if batching else dims
     model = list(found.shape)
+    if batching and (not model or (len(model) == len(dims) and model[0] != -1)):
+        # the model's shape is the config's dims: it has no batch dim for max_batch_size to add
+        folder.report(
+            "TRITON-O008",
+            f"max_batch_size is {folder.config.max_batch_size} but {kind} '{tensor.name}' of "  # type: ignore[union-attr]
+            f"'{rel}' has no batch dimension (its shape {model} is the config's dims); with "
+            f"max_batch_size > 0 Triton expects shape {full}",
+            "set max_batch_size: 0 (and keep dims), or export the model with a dynamic first "
+            "dimension",
+            path="max_batch_size",
+        )
+        return
     if len(full) != len(model):
         batch_note = " (max_batch_size > 0 adds the batch dim)" if batching else ""
         folder.report(
@@ -207,7 +260,7 @@ def _compare(
         folder.report(
             "TRITON-O008",
             f"config of '{folder.name}' batches (max_batch_size > 0) but '{rel}' fixes the first "
-            f"dim of {kind} '{tensor.name}' to {model[0]}",
+            f"dim of {kind} '{tensor.name}' to {model[0]}, so it has no batch dimension",
             f"export the model with a dynamic batch dim, or set max_batch_size: 0 and dims {model}",
             path="max_batch_size",
         )

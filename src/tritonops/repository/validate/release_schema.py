@@ -23,6 +23,32 @@ def schema_label(release: str | None) -> str:
     return label if target == NEWEST_RELEASE else f"{label}, checked for Triton {target}"
 
 
+# the release of the tritonserver validate --load starts by default: Triton 2.51.0 from the
+# nvidia-pytriton 0.7.0 wheel (docs: reference/runtime.md), i.e. the 24.10 release
+EMBEDDED_SERVER_RELEASE = "24.10"
+
+
+def load_server_note(target: str | None, tritonserver: str | None = None) -> str:
+    """What a report says about the server behind ``validate --load`` when it is not the target.
+
+    The static checks follow ``target`` (the release schema); the load verdict is whatever the
+    server that ran says, so the report names that server when it may differ from the target.
+    """
+    if tritonserver is not None:
+        if target is None:
+            return ""
+        return (
+            f"verdict of the tritonserver at {tritonserver}, whose release is not checked "
+            f"against the target Triton {target}"
+        )
+    if target is None or target == EMBEDDED_SERVER_RELEASE:
+        return ""
+    return (
+        f"verdict of the embedded tritonserver 2.51 (Triton {EMBEDDED_SERVER_RELEASE}), not of "
+        f"the target Triton {target}; the static checks used the {target} schema"
+    )
+
+
 def release_key(release: str) -> tuple[int, int]:
     """ "24.09" -> (24, 9); raises ValueError on anything else."""
     match = re.fullmatch(r"(\d{2})\.(\d{2})", release.strip())

@@ -51,6 +51,7 @@ class ValidationReport:
     model_names: tuple[str, ...] = ()
     load: tuple[LoadResult, ...] | None = None
     schema: str = ""  # the model_config schema and target release the configs were checked with
+    load_server: str = ""  # with load results: which server gave them, when not the target release
 
     @property
     def valid(self) -> bool:
@@ -73,6 +74,8 @@ class ValidationReport:
         }
         if self.load is not None:
             data["load"] = [asdict(r) | {"passed": r.passed} for r in self.load]
+            if self.load_server:
+                data["load_server"] = self.load_server
         return data
 
 
@@ -87,9 +90,12 @@ def summary(report: ValidationReport) -> str:
         passed = sum(1 for r in report.load if r.passed)
         loaded = f", {passed}/{len(report.load)} loaded and answered in tritonserver"
     schema = f" [schema: {report.schema}]" if report.schema else ""
+    server = (
+        f" [load: {report.load_server}]" if report.load is not None and report.load_server else ""
+    )
     return (
         f"{report.models} model(s), {len(report.errors)} error(s), "
-        f"{len(report.warnings)} warning(s){loaded}: {verdict}{schema}"
+        f"{len(report.warnings)} warning(s){loaded}: {verdict}{schema}{server}"
     )
 
 
@@ -150,6 +156,8 @@ def _junit(report: ValidationReport) -> str:
     if report.schema:
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="schema", value=report.schema)
+        if report.load is not None and report.load_server:
+            ET.SubElement(props, "property", name="load_server", value=report.load_server)
     for model in sorted(by_model):
         diagnostics = by_model[model]
         case = ET.SubElement(suite, "testcase", classname=str(report.root), name=model)

@@ -22,6 +22,7 @@ from tritonops.repository.validate.layout import (
     check_name,
 )
 from tritonops.repository.validate.model import ModelFolder, load_folder
+from tritonops.repository.validate.newest_schema import Templates
 from tritonops.repository.validate.onnx_io import check_onnx
 from tritonops.repository.validate.openvino_io import check_openvino
 from tritonops.repository.validate.python_model import check_python_model
@@ -33,7 +34,7 @@ from tritonops.repository.validate.release_schema import (
 )
 from tritonops.repository.validate.report import ValidationReport, sort_key
 from tritonops.repository.validate.safe_read import UnreadableFile, list_dir
-from tritonops.repository.validate.schema import check_cache, check_identity
+from tritonops.repository.validate.schema import check_cache, check_identity, check_model_metrics
 from tritonops.repository.validate.sequence import check_sequence
 from tritonops.repository.validate.tensors import check_tensors
 from tritonops.repository.validate.values import check_parameters, check_runtime, check_text
@@ -48,6 +49,7 @@ _MODEL_CHECKS = (
     select_versions,  # before any check that reads model.py (it picks the served version)
     check_backend_io,
     check_cache,
+    check_model_metrics,
     check_tensors,
     check_batching,
     check_instances,
@@ -88,13 +90,14 @@ def validate_repository(
         ) from exc
     sink: list[Diagnostic] = []
     folders: list[ModelFolder] = []
+    templates = Templates()
     for name, is_dir in entries:
         if not is_dir:
             continue  # Triton ignores files at the repository root
         if name.startswith("."):
             sink.append(_hidden(name))
             continue
-        folder = _load(root, name, sink)
+        folder = _load(root, name, sink, templates)
         if folder is not None:
             folders.append(folder)
     for folder in folders:
@@ -115,9 +118,11 @@ def validate_repository(
     )
 
 
-def _load(root: Path, name: str, sink: list[Diagnostic]) -> ModelFolder | None:
+def _load(
+    root: Path, name: str, sink: list[Diagnostic], templates: Templates
+) -> ModelFolder | None:
     try:
-        return load_folder(root, name, sink)
+        return load_folder(root, name, sink, templates)
     except OSError as exc:
         reason, hint = (
             (exc.reason, exc.hint)

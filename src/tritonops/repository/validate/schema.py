@@ -36,6 +36,8 @@ _KNOWN_BACKENDS = (
 def check_identity(folder: ModelFolder) -> None:
     config = folder.config
     if config is None:
+        if not folder.config_present:
+            check_suffix_backend(folder)  # no config.pbtxt: the name alone picks the backend
         return
     platform, backend = config.platform, config.backend
     scheduled = config.HasField("ensemble_scheduling")
@@ -82,15 +84,96 @@ def check_identity(folder: ModelFolder) -> None:
             f'use a known platform ({known}) or set `backend` (e.g. "onnxruntime", "python")',
             path="platform",
         )
-    elif not platform and folder.versions and not folder.backend:
-        # core: no known model file and no '.<backend>' suffix in the model name
+    elif not platform and not folder.backend:
+        # core: no known model file and no '.<backend>' suffix in the model name ("Could not
+        # determine backend for model ... Expected model name of the form 'model.<backend_name>'")
+        where = (
+            "its first version folder holds no model file auto-complete recognises"
+            if folder.versions
+            else "it has no version folder to find a model file in"
+        )
         folder.report(
             "TRITON-S005",
-            f"'{folder.name}' sets neither backend nor platform, its first version folder holds "
-            "no model file auto-complete recognises, and its name has no '.<backend>' suffix",
+            f"'{folder.name}' sets neither backend nor platform, {where}, and its name has no "
+            "'.<backend>' suffix: Triton cannot determine its backend",
             'set `backend` (e.g. "python", "onnxruntime") in the config',
             path="name",
         )
+    elif not platform and not config.default_model_filename:
+        check_suffix_backend(folder)
+
+
+def check_suffix_backend(folder: ModelFolder) -> None:
+    """A backend read from the folder name's suffix must be a backend Triton has.
+
+    core src/model_config_utils.cc (AutoCompleteBackendFields): with no backend, platform or
+    default_model_filename and no model file it recognises, Triton takes the text after the first
+    '.' of the model name as the backend, then looks for ``libtriton_<backend>.so``; an unknown
+    name fails the load ("unable to find backend library for backend"). A custom backend is named
+    in config.pbtxt instead, where a reader sees it.
+    """
+    backend = folder.backend
+    _, dot, suffix = folder.name.partition(".")
+    if not dot or backend != suffix or backend in _KNOWN_BACKENDS or backend in _SUFFIX_EXTRA:
+        return
+    folder.report(
+        "TRITON-S019",
+        f"'{folder.name}' names no backend, platform or model file, so Triton takes its backend "
+        f"from the name's suffix: '{backend}', which is no backend Triton ships; the load fails "
+        "with 'unable to find backend library'",
+        f'set `backend: "..."` in {folder.config_file} (a custom backend is named there), or '
+        "rename the folder without the '.' suffix",
+        path="name" if folder.config is not None and folder.text else "",
+        file=None if folder.config_present else folder.config_file,
+    )
+
+
+# other backends the triton-inference-server organisation publishes (their repositories' names)
+_SUFFIX_EXTRA = ("fastertransformer", "armnn_tflite", "paddle", "hugectr", "tensorflow2")
+
+
+def check_model_metrics(folder: ModelFolder) -> None:
+    """model_metrics (24.11+): each metric_control is complete; its family is one Triton tunes.
+
+    core src/model_config_utils.cc (ValidateModelMetrics) fails the load when a metric_control
+    lacks metric_identifier, a non-empty family, histogram_options or a bucket;
+    src/metric_model_reporter.h (metric_map_) lists the families a model may tune, others only
+    draw a warning (src/metric_model_reporter.cc).
+    """
+    config = folder.config
+    if config is None or not config.HasField("model_metrics"):
+        return
+    for i, control in enumerate(config.model_metrics.metric_control):
+        where = f"model_metrics.metric_control[{i}]"
+        problem = ""
+        if not control.HasField("metric_identifier"):
+            problem, fix = "has no metric_identifier", 'add `metric_identifier { family: "..." }`'
+        elif not control.metric_identifier.family:
+            problem, fix = "has an empty metric_identifier.family", "name the metric family"
+        elif not control.HasField("histogram_options"):
+            problem, fix = "has no histogram_options", "add `histogram_options { buckets: [...] }`"
+        elif not control.histogram_options.buckets:
+            problem, fix = "has histogram_options without buckets", "list at least one bucket"
+        if problem:
+            folder.report(
+                "TRITON-S020",
+                f"{where} of '{folder.name}' {problem}; Triton refuses the config",
+                fix,
+                path=where,
+            )
+            continue
+        family = control.metric_identifier.family
+        if family not in _TUNABLE_FAMILIES:
+            folder.report(
+                "TRITON-S021",
+                f"{where} of '{folder.name}' names metric family '{family}', which a model "
+                "cannot tune; Triton ignores it with a warning",
+                f"use one of: {', '.join(_TUNABLE_FAMILIES)}",
+                path=where,
+            )
+
+
+_TUNABLE_FAMILIES = ("nv_inference_first_response_histogram_ms",)
 
 
 def _check_backend_name(folder: ModelFolder, backend: str) -> None:
