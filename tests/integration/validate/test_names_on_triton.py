@@ -40,7 +40,7 @@ def test_a_name_with_a_space_never_becomes_ready(tmp_path: Path) -> None:
     _python_model(repo, "my model")
     with (
         pytest.raises(ServerError),
-        LocalTriton(repo, load=["my model"], log_file=tmp_path / "t.log", startup_timeout_s=30),
+        LocalTriton(repo, load=["my model"], log_file=tmp_path / "t.log", startup_timeout_s=10),
     ):
         pass
 
