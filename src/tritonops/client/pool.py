@@ -8,10 +8,19 @@ and is returned as is.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tritonops.client.transport import AsyncTransport, InferRequest, InferResponse, Transport
+from tritonops.client.transport import (
+    Answer,
+    AsyncTransport,
+    InferRequest,
+    InferResponse,
+    Tensors,
+    Transport,
+    async_sender,
+    sender,
+)
 from tritonops.errors import ClientError, UnavailableError
 
 
@@ -26,8 +35,30 @@ class EndpointPool:
         if not transports:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
+        self._sends = [sender(t) for t in self.transports]
         # next() on itertools.count is atomic under the GIL: no lock on the hot path
         self._turn = itertools.count()
+
+    def send(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle``'s spread and failover, as the transport protocol's fast call."""
+        sends = self._sends
+        if len(sends) == 1:
+            return sends[0](model, inputs, version, headers, timeout_s)
+        last: UnavailableError | None = None
+        for index in _order(len(sends), next(self._turn)):
+            try:
+                return sends[index](model, inputs, version, headers, timeout_s)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
 
     def handle(self, request: InferRequest) -> InferResponse:
         transports = self.transports
@@ -60,7 +91,29 @@ class AsyncEndpointPool:
         if not transports:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
+        self._sends = [async_sender(t) for t in self.transports]
         self._turn = itertools.count()
+
+    async def send_async(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle_async``'s spread and failover, as the transport protocol's fast call."""
+        sends = self._sends
+        if len(sends) == 1:
+            return await sends[0](model, inputs, version, headers, timeout_s)
+        last: UnavailableError | None = None
+        for index in _order(len(sends), next(self._turn)):
+            try:
+                return await sends[index](model, inputs, version, headers, timeout_s)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         transports = self.transports

@@ -1,9 +1,12 @@
 """The routing core shared by ``Router`` and ``AsyncRouter``: which variant, in what order.
 
 Everything here is free of I/O: rules, sticky rendezvous hashing, weighted draws, fallback order,
-circuits, and turning an attempt into a ``RoutedResult`` and its ``Assignment``. The two routers
-only send requests. Weights live in an immutable table that ``set_weights`` replaces in one
-assignment, so the hot path reads it without a lock.
+circuits, and turning an attempt into a ``RoutedResult`` and its ``Assignment``. One request's walk
+through its plan is one generator (``RoutingCore.route``) that both routers drive: it names each
+variant to try, the router sends (blocking or awaited) and hands back the answer or throws the
+error in, and the generator returns the recorded result. So the two routers share every decision
+and differ only in how they send. Weights live in an immutable table that ``set_weights``
+replaces in one assignment, so the hot path reads it without a lock.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import bisect
 import random
 import time
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter_ns
 from typing import Any, NamedTuple, TypeAlias
@@ -23,7 +26,14 @@ from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.hashing import Rendezvous, key_hash
 from tritonops.client.records import Recorder, ShadowComparison, Status
 from tritonops.client.shadow import compare
-from tritonops.client.transport import Attributes, InferResponse, Tensors
+from tritonops.client.transport import (
+    Answer,
+    Attributes,
+    Headers,
+    InferRequest,
+    InferResponse,
+    Tensors,
+)
 from tritonops.errors import ClientError, NoVariantAvailable
 
 _NO_ATTRIBUTES: Attributes = {}
@@ -86,6 +96,9 @@ class AttributeRule:
 
 
 RuleLike: TypeAlias = Callable[[Tensors, Attributes], "str | None"]
+# one request's walk: yields each variant to try, is sent its Answer (or thrown its ClientError),
+# returns the recorded result
+Route: TypeAlias = Generator[str, Answer, "RoutedResult"]
 
 
 class RoutedResult(NamedTuple):
@@ -260,6 +273,49 @@ class RoutingCore:
                 return table.plans[chosen]
             return Plan(table.orders[chosen], chosen, hashed_hex, None)
         raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
+
+    def route(self, inputs: Tensors, key: str | None, attributes: Attributes | None) -> Route:
+        """One request, start to record, free of I/O (both routers drive this one walk).
+
+        Plans the request (``NoVariantAvailable`` raises here when every weight is 0), then yields
+        each variant of the plan whose circuit lets it through. The router sends the request to
+        it and ``send``s back its ``Answer``, or ``throw``s in the ``ClientError`` it raised; a
+        failure counts against the variant's circuit and the walk moves on (fallback). The
+        generator returns the ``RoutedResult``, already recorded: served, or given up with the
+        last error (``NoVariantAvailable`` when no circuit let anything through).
+        """
+        started = perf_counter_ns()
+        plan = self.plan(inputs, key, attributes)
+        circuits = self.circuits
+        last: str | None = None
+        error: ClientError | None = None
+        for name in plan.order:
+            if not circuits[name].allow():
+                continue
+            try:
+                outputs, model, version, endpoint = yield name
+            except ClientError as exc:
+                circuits[name].record(False)
+                last, error = name, exc
+                continue
+            return self.served(plan, name, outputs, model, version, endpoint, started)
+        return self.give_up(plan, last, error, started)
+
+    def shadow_copy(
+        self,
+        primary: RoutedResult,
+        inputs: Tensors,
+        headers: Headers,
+        timeout_s: float | None,
+    ) -> tuple[str, InferRequest] | None:
+        """The shadow's name and its copy of a routed request; None when it gets none (no
+        shadow, or the shadow itself served). Failed requests are mirrored too."""
+        shadow = self.shadow
+        if shadow is None or shadow.name == primary.variant:
+            return None
+        return shadow.name, InferRequest(
+            shadow.model, inputs, shadow.version, None, headers, timeout_s
+        )
 
     def allow(self, name: str) -> bool:
         """Whether ``name``'s circuit lets a request through now."""
