@@ -283,20 +283,20 @@ class Router(_RouterBase):
         timeout_s: float | None,
     ) -> None:
         core = self.core
-        copy = core.shadow_copy(primary, inputs, headers, timeout_s)
-        if copy is None:
+        shadow = core.shadow_target(primary)
+        if shadow is None:
             return
-        name, request = copy
-        handle = self._transports[name].handle
+        send = self._sends[shadow.name]
+        model, version = self._targets[shadow.name]
 
         def job() -> None:
             started = time.perf_counter()
             try:
-                response = handle(request)
+                outputs = (send(model, inputs, version, headers, timeout_s))[0]
             except ClientError as exc:
                 core.shadow_outcome(primary, None, exc, started)
             else:
-                core.shadow_outcome(primary, response, None, started)
+                core.shadow_outcome(primary, outputs, None, started)
 
         self.shadows.submit(job)
 
@@ -433,20 +433,20 @@ class AsyncRouter(_RouterBase):
         timeout_s: float | None,
     ) -> None:
         core = self.core
-        copy = core.shadow_copy(primary, inputs, headers, timeout_s)
-        if copy is None:
+        shadow = core.shadow_target(primary)
+        if shadow is None:
             return
-        name, request = copy
-        handle = self._transports[name].handle_async
+        send = self._sends[shadow.name]
+        model, version = self._targets[shadow.name]
 
         async def job() -> None:
             started = time.perf_counter()
             try:
-                response = await handle(request)
+                outputs = (await send(model, inputs, version, headers, timeout_s))[0]
             except ClientError as exc:
                 core.shadow_outcome(primary, None, exc, started)
             else:
-                core.shadow_outcome(primary, response, None, started)
+                core.shadow_outcome(primary, outputs, None, started)
 
         # scheduled, never awaited here: the primary answer does not wait for the shadow
         self.shadows.submit(job())

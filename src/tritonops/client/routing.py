@@ -26,14 +26,7 @@ from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.hashing import Rendezvous, key_hash
 from tritonops.client.records import Recorder, ShadowComparison, Status
 from tritonops.client.shadow import compare
-from tritonops.client.transport import (
-    Answer,
-    Attributes,
-    Headers,
-    InferRequest,
-    InferResponse,
-    Tensors,
-)
+from tritonops.client.transport import Answer, Attributes, InferResponse, Tensors
 from tritonops.errors import ClientError, NoVariantAvailable
 
 _NO_ATTRIBUTES: Attributes = {}
@@ -301,21 +294,13 @@ class RoutingCore:
             return self.served(plan, name, outputs, model, version, endpoint, started)
         return self.give_up(plan, last, error, started)
 
-    def shadow_copy(
-        self,
-        primary: RoutedResult,
-        inputs: Tensors,
-        headers: Headers,
-        timeout_s: float | None,
-    ) -> tuple[str, InferRequest] | None:
-        """The shadow's name and its copy of a routed request; None when it gets none (no
-        shadow, or the shadow itself served). Failed requests are mirrored too."""
+    def shadow_target(self, primary: RoutedResult) -> Variant | None:
+        """The variant that gets a copy of a routed request: the shadow, unless it served the
+        request itself. Failed requests are mirrored too."""
         shadow = self.shadow
         if shadow is None or shadow.name == primary.variant:
             return None
-        return shadow.name, InferRequest(
-            shadow.model, inputs, shadow.version, None, headers, timeout_s
-        )
+        return shadow
 
     def allow(self, name: str) -> bool:
         """Whether ``name``'s circuit lets a request through now."""
@@ -394,18 +379,19 @@ class RoutingCore:
     def shadow_outcome(
         self,
         primary: RoutedResult,
-        response: InferResponse | None,
+        outputs: dict[str, NDArray[Any]] | None,
         error: ClientError | None,
         started: float,
     ) -> None:
-        """Record a finished shadow call (runs in the background, off the primary path)."""
+        """Record a finished shadow call: its outputs, or its error (runs in the background,
+        off the primary path; ``started``: ``time.perf_counter()`` before sending)."""
         assert self.shadow is not None
         latency_ms = (time.perf_counter() - started) * 1000.0
         diff: float | None = None
         argmax: bool | None = None
         equal: bool | None = None
-        if response is not None and primary.status == "ok":
-            diff, argmax, equal = compare(primary.outputs, response.outputs)
+        if outputs is not None and primary.status == "ok":
+            diff, argmax, equal = compare(primary.outputs, outputs)
         self.recorder.comparison(
             ShadowComparison(
                 self.shadow.name, primary.variant, primary.key_hash, latency_ms,
