@@ -292,7 +292,7 @@ class Router(_RouterBase):
         def job() -> None:
             started = time.perf_counter()
             try:
-                outputs = (send(model, inputs, version, headers, timeout_s))[0]
+                outputs = send(model, inputs, version, headers, timeout_s)[0]
             except ClientError as exc:
                 core.shadow_outcome(primary, None, exc, started)
             else:

@@ -26,7 +26,7 @@ from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.hashing import Rendezvous, key_hash
 from tritonops.client.records import Recorder, ShadowComparison, Status
 from tritonops.client.shadow import compare
-from tritonops.client.transport import Answer, Attributes, InferResponse, Tensors
+from tritonops.client.transport import Answer, Attributes, Tensors
 from tritonops.errors import ClientError, NoVariantAvailable
 
 _NO_ATTRIBUTES: Attributes = {}
@@ -297,29 +297,13 @@ class RoutingCore:
     def shadow_target(self, primary: RoutedResult) -> Variant | None:
         """The variant that gets a copy of a routed request: the shadow, unless it served the
         request itself. Failed requests are mirrored too."""
-        shadow = self.shadow
-        if shadow is None or shadow.name == primary.variant:
-            return None
-        return shadow
-
-    def allow(self, name: str) -> bool:
-        """Whether ``name``'s circuit lets a request through now."""
-        return self.circuits[name].allow()
+        return self.shadow if self.should_shadow(primary.variant) else None
 
     def should_shadow(self, served: str) -> bool:
         """Whether a request ``served`` answered is mirrored (never to the shadow itself)."""
         return self.shadow is not None and self.shadow.name != served
 
     # -- outcomes --------------------------------------------------------------------------------
-    def success(
-        self, plan: Plan, name: str, response: InferResponse, started_ns: int
-    ) -> RoutedResult:
-        """Record a served request (``started_ns``: ``time.perf_counter_ns()`` before ``plan``)."""
-        return self.served(
-            plan, name, response.outputs, response.model, response.version, response.endpoint,
-            started_ns,
-        )  # fmt: skip
-
     def served(
         self,
         plan: Plan,
@@ -330,7 +314,8 @@ class RoutingCore:
         endpoint: str,
         started_ns: int,
     ) -> RoutedResult:
-        """``success`` given the answer's fields (the routers' hot path: no response object)."""
+        """Record a served request and make its result (``started_ns``:
+        ``time.perf_counter_ns()`` before ``plan``); ``route`` calls it."""
         self.circuits[name].success()
         latency_ms = (perf_counter_ns() - started_ns) / 1e6
         assigned = plan.assigned
@@ -352,14 +337,11 @@ class RoutingCore:
             endpoint,
         )  # fmt: skip
 
-    def failure(self, name: str) -> None:
-        """Count a failed attempt against ``name``'s circuit."""
-        self.circuits[name].record(False)
-
     def give_up(
         self, plan: Plan, last: str | None, error: ClientError | None, started_ns: int
     ) -> RoutedResult:
-        """Record a request no variant could serve; the result carries the last error."""
+        """Record a request no variant could serve; the result carries the last error
+        (``route`` calls it)."""
         if error is None:
             error = NoVariantAvailable(
                 f"no variant can serve: circuits open for {', '.join(plan.order)}"
