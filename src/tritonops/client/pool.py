@@ -13,9 +13,11 @@ from typing import Any
 
 from tritonops.client.transport import (
     Answer,
+    AsyncSend,
     AsyncTransport,
     InferRequest,
     InferResponse,
+    Send,
     Tensors,
     Transport,
     async_sender,
@@ -36,10 +38,17 @@ class EndpointPool:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
         self._sends = [sender(t) for t in self.transports]
+        # a pool of one endpoint adds no frame to the fast call: it is that endpoint's own
+        self._send: Send = self._sends[0] if len(self._sends) == 1 else self._spread
         # next() on itertools.count is atomic under the GIL: no lock on the hot path
         self._turn = itertools.count()
 
-    def send(
+    @property
+    def send(self) -> Send:
+        """The transport protocol's fast call: ``handle``'s spread and failover, no objects."""
+        return self._send
+
+    def _spread(
         self,
         model: str,
         inputs: Tensors,
@@ -47,10 +56,7 @@ class EndpointPool:
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> Answer:
-        """``handle``'s spread and failover, as the transport protocol's fast call."""
         sends = self._sends
-        if len(sends) == 1:
-            return sends[0](model, inputs, version, headers, timeout_s)
         last: UnavailableError | None = None
         for index in _order(len(sends), next(self._turn)):
             try:
@@ -92,9 +98,15 @@ class AsyncEndpointPool:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
         self._sends = [async_sender(t) for t in self.transports]
+        self._send: AsyncSend = self._sends[0] if len(self._sends) == 1 else self._spread
         self._turn = itertools.count()
 
-    async def send_async(
+    @property
+    def send_async(self) -> AsyncSend:
+        """The transport protocol's fast call: ``handle_async``'s spread and failover."""
+        return self._send
+
+    async def _spread(
         self,
         model: str,
         inputs: Tensors,
@@ -102,10 +114,7 @@ class AsyncEndpointPool:
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> Answer:
-        """``handle_async``'s spread and failover, as the transport protocol's fast call."""
         sends = self._sends
-        if len(sends) == 1:
-            return await sends[0](model, inputs, version, headers, timeout_s)
         last: UnavailableError | None = None
         for index in _order(len(sends), next(self._turn)):
             try:

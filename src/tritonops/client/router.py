@@ -97,11 +97,6 @@ class _RouterBase:
         self._targets = {v.name: (v.model, v.version) for v in arms}
         return arms
 
-    def _verify(self, signature: Signature, inputs: Tensors) -> None:
-        # the cheap yes first; else name every problem (raises InputError)
-        if not signature.fits(inputs):
-            check_inputs(signature, inputs)
-
     def set_weights(self, weights: Mapping[str, float]) -> None:
         """Change some variants' weights (names left out keep theirs), safe while routing.
 
@@ -261,7 +256,9 @@ class Router(_RouterBase):
             name = next(route)
             while True:
                 if self.check:
-                    self._verify(self._signatures.get(name) or self._signature(name), inputs)
+                    signature = self._signatures.get(name) or self._signature(name)
+                    if not signature.fits(inputs):  # the cheap yes first; else name every problem
+                        check_inputs(signature, inputs)
                 model, version = targets[name]
                 try:
                     answer = sends[name](model, inputs, version, headers, timeout_s)
@@ -411,7 +408,8 @@ class AsyncRouter(_RouterBase):
             while True:
                 if self.check:
                     signature = self._signatures.get(name) or await self._signature(name)
-                    self._verify(signature, inputs)
+                    if not signature.fits(inputs):
+                        check_inputs(signature, inputs)
                 model, version = targets[name]
                 try:
                     answer = await sends[name](model, inputs, version, headers, timeout_s)
