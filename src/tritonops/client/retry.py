@@ -109,12 +109,19 @@ class RetryTransport:
         timeout_s: float | None = None,
     ) -> Answer:
         """``handle``'s retries, as the transport protocol's fast call (same waits, attempts)."""
+        try:  # the first attempt before the loop: the common case (it works) builds no range
+            return self._send(model, inputs, version, headers, timeout_s)
+        except UnavailableError:
+            if self.policy.retries == 0:
+                raise
         send, policy = self._send, self.policy
-        for attempt in range(policy.retries):
+        for attempt in range(policy.retries - 1):
+            self._sleep(policy.delay(attempt, self._rng))
             try:
                 return send(model, inputs, version, headers, timeout_s)
             except UnavailableError:
-                self._sleep(policy.delay(attempt, self._rng))
+                pass
+        self._sleep(policy.delay(policy.retries - 1, self._rng))
         return send(model, inputs, version, headers, timeout_s)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
@@ -155,13 +162,20 @@ class AsyncRetryTransport:
         headers: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> Answer:
-        """``handle_async``'s retries, as the transport protocol's fast call."""
+        """``handle_async``'s retries, as the transport protocol's fast call (as ``send``)."""
+        try:
+            return await self._send(model, inputs, version, headers, timeout_s)
+        except UnavailableError:
+            if self.policy.retries == 0:
+                raise
         send, policy = self._send, self.policy
-        for attempt in range(policy.retries):
+        for attempt in range(policy.retries - 1):
+            await self._sleep(policy.delay(attempt, self._rng))
             try:
                 return await send(model, inputs, version, headers, timeout_s)
             except UnavailableError:
-                await self._sleep(policy.delay(attempt, self._rng))
+                pass
+        await self._sleep(policy.delay(policy.retries - 1, self._rng))
         return await send(model, inputs, version, headers, timeout_s)
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
