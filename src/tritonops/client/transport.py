@@ -109,7 +109,7 @@ class AsyncTransport(Protocol):
 
 @runtime_checkable
 class SendTransport(Transport, Protocol):
-    """A ``Transport`` with the fast call (pools, retries, routers, gRPC wire, mocks)."""
+    """A ``Transport`` with the fast call (pools, retry layers, routers, the gRPC wire)."""
 
     def send(
         self,
@@ -125,7 +125,7 @@ class SendTransport(Transport, Protocol):
 
 @runtime_checkable
 class AsyncSendTransport(AsyncTransport, Protocol):
-    """An ``AsyncTransport`` with the fast call (pools, retries, routers, mocks)."""
+    """An ``AsyncTransport`` with the fast call (pools, retry layers, routers)."""
 
     async def send_async(
         self,
