@@ -8,10 +8,21 @@ and is returned as is.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tritonops.client.transport import AsyncTransport, InferRequest, InferResponse, Transport
+from tritonops.client.transport import (
+    Answer,
+    AsyncSend,
+    AsyncTransport,
+    InferRequest,
+    InferResponse,
+    Send,
+    Tensors,
+    Transport,
+    async_sender,
+    sender,
+)
 from tritonops.errors import ClientError, UnavailableError
 
 
@@ -26,8 +37,34 @@ class EndpointPool:
         if not transports:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
+        self._sends = [sender(t) for t in self.transports]
+        # a pool of one endpoint adds no frame to the fast call: it is that endpoint's own
+        self._send: Send = self._sends[0] if len(self._sends) == 1 else self._spread
         # next() on itertools.count is atomic under the GIL: no lock on the hot path
         self._turn = itertools.count()
+
+    @property
+    def send(self) -> Send:
+        """The transport protocol's fast call: ``handle``'s spread and failover, no objects."""
+        return self._send
+
+    def _spread(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        sends = self._sends
+        last: UnavailableError | None = None
+        for index in _order(len(sends), next(self._turn)):
+            try:
+                return sends[index](model, inputs, version, headers, timeout_s)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
 
     def handle(self, request: InferRequest) -> InferResponse:
         transports = self.transports
@@ -60,7 +97,32 @@ class AsyncEndpointPool:
         if not transports:
             raise ClientError("an endpoint pool needs at least one endpoint")
         self.transports = list(transports)
+        self._sends = [async_sender(t) for t in self.transports]
+        self._send: AsyncSend = self._sends[0] if len(self._sends) == 1 else self._spread
         self._turn = itertools.count()
+
+    @property
+    def send_async(self) -> AsyncSend:
+        """The transport protocol's fast call: ``handle_async``'s spread and failover."""
+        return self._send
+
+    async def _spread(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        sends = self._sends
+        last: UnavailableError | None = None
+        for index in _order(len(sends), next(self._turn)):
+            try:
+                return await sends[index](model, inputs, version, headers, timeout_s)
+            except UnavailableError as exc:
+                last = exc
+        assert last is not None
+        raise last
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         transports = self.transports

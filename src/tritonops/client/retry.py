@@ -10,11 +10,20 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tritonops.client.transport import AsyncTransport, InferRequest, InferResponse, Transport
+from tritonops.client.transport import (
+    Answer,
+    AsyncTransport,
+    InferRequest,
+    InferResponse,
+    Tensors,
+    Transport,
+    async_sender,
+    sender,
+)
 from tritonops.errors import UnavailableError
 
 T = TypeVar("T")
@@ -76,6 +85,7 @@ class RetryTransport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.inner = inner
+        self._send = sender(inner)  # bound once: the fast call runs straight down the stack
         self.policy = policy
         self._sleep = sleep
         self._rng = random.Random()
@@ -90,22 +100,29 @@ class RetryTransport:
                 self._sleep(policy.delay(attempt, self._rng))
         return inner.handle(request)
 
-    def handle_after_unavailable(self, request: InferRequest) -> InferResponse:
-        """The rest of ``handle`` once its first attempt failed with ``UnavailableError``.
-
-        Lets a caller make the first attempt itself (the Router's fast call, straight to the wire)
-        and enter the retry loop only on failure, with the same waits and attempt count.
-        """
-        inner, policy = self.inner, self.policy
+    def send(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle``'s retries, as the transport protocol's fast call (same waits, attempts)."""
+        try:  # the first attempt before the loop: the common case (it works) builds no range
+            return self._send(model, inputs, version, headers, timeout_s)
+        except UnavailableError:
+            if self.policy.retries == 0:
+                raise
+        send, policy = self._send, self.policy
         for attempt in range(policy.retries - 1):
             self._sleep(policy.delay(attempt, self._rng))
             try:
-                return inner.handle(request)
+                return send(model, inputs, version, headers, timeout_s)
             except UnavailableError:
                 pass
-        if policy.retries > 0:
-            self._sleep(policy.delay(policy.retries - 1, self._rng))
-        return inner.handle(request)
+        self._sleep(policy.delay(policy.retries - 1, self._rng))
+        return send(model, inputs, version, headers, timeout_s)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         return call_with_retry(
@@ -132,9 +149,34 @@ class AsyncRetryTransport:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.inner = inner
+        self._send = async_sender(inner)
         self.policy = policy
         self._sleep = sleep
         self._rng = random.Random()
+
+    async def send_async(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle_async``'s retries, as the transport protocol's fast call (as ``send``)."""
+        try:
+            return await self._send(model, inputs, version, headers, timeout_s)
+        except UnavailableError:
+            if self.policy.retries == 0:
+                raise
+        send, policy = self._send, self.policy
+        for attempt in range(policy.retries - 1):
+            await self._sleep(policy.delay(attempt, self._rng))
+            try:
+                return await send(model, inputs, version, headers, timeout_s)
+            except UnavailableError:
+                pass
+        await self._sleep(policy.delay(policy.retries - 1, self._rng))
+        return await send(model, inputs, version, headers, timeout_s)
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         inner, policy = self.inner, self.policy

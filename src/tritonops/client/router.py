@@ -1,36 +1,38 @@
 """``Router`` and ``AsyncRouter``: A/B traffic over variants, as a transport made of transports.
 
 Each variant has its own transport stack (endpoints round-robin with failover, retries on
-UNAVAILABLE); the routers ask the shared ``RoutingCore`` which variants to try, send, fall back on
-error, and mirror to the shadow in the background. They never decide promotions: they record.
+UNAVAILABLE), called through the transport protocol's fast call (``send``) whatever it is made of.
+Both routers drive the same walk of the shared ``RoutingCore`` (plan, fallback, circuits, records,
+shadow copies) and differ only in how they send: blocking, or awaited. They never decide
+promotions: they record. Each is itself a transport, so routers nest.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from time import perf_counter_ns
-from typing import Any, Self, TypeAlias
+from typing import Any, Self
 
 from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
-from tritonops.client.grpc_messages import Answer
-from tritonops.client.pool import EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
-from tritonops.client.retry import RetryTransport
 from tritonops.client.routing import RoutedResult, RoutingCore, RuleLike, Variant
 from tritonops.client.shadow import AsyncShadows, ThreadShadows
 from tritonops.client.transport import (
+    Answer,
+    AsyncSend,
     AsyncTransport,
     Attributes,
     InferRequest,
     InferResponse,
+    Send,
     Tensors,
     Transport,
+    async_sender,
+    sender,
 )
-from tritonops.client.wire import GrpcTransport
-from tritonops.errors import ClientError, UnavailableError
+from tritonops.errors import ClientError
 from tritonops.spec.experiments import ExperimentSpec
 
 
@@ -58,56 +60,42 @@ def variants_from_experiment(
     return variants, shadow
 
 
-# one variant's send: (inputs, headers, timeout_s) → (outputs, model, version, endpoint)
-Send: TypeAlias = Callable[[Tensors, "Mapping[str, str] | None", "float | None"], Answer]
-
-
-def _sender(transport: Transport, variant: Variant) -> Send:
-    """``transport`` as one call for ``variant``, collapsed when it is the stack we built.
-
-    For one gRPC endpoint (the common case) the call goes straight to the wire: no request or
-    response object, no pool, no retry frame; the retry loop is entered only when that first
-    attempt fails with ``UnavailableError``, with the same waits and attempts as the stack.
-    Any other transport (several endpoints, HTTP, one given by the caller) is called as is.
-    """
-    model, version = variant.model, variant.version
-    retry = transport if isinstance(transport, RetryTransport) else None
-    pool = retry.inner if retry is not None else transport
-    if (
-        type(pool) is EndpointPool
-        and len(pool.transports) == 1
-        and type(pool.transports[0]) is GrpcTransport
-    ):
-        send = pool.transports[0].send
-
-        def direct(
-            inputs: Tensors, headers: Mapping[str, str] | None, timeout_s: float | None
-        ) -> Answer:
-            try:
-                return send(model, inputs, version, headers, timeout_s)
-            except UnavailableError:
-                if retry is None:
-                    raise
-                request = InferRequest(model, inputs, version, None, headers, timeout_s)
-                response = retry.handle_after_unavailable(request)
-                return response.outputs, response.model, response.version, response.endpoint
-
-        return direct
-    handle = transport.handle
-
-    def stacked(
-        inputs: Tensors, headers: Mapping[str, str] | None, timeout_s: float | None
-    ) -> Answer:
-        response = handle(InferRequest(model, inputs, version, None, headers, timeout_s))
-        return response.outputs, response.model, response.version, response.endpoint
-
-    return stacked
-
-
 class _RouterBase:
-    """Read-only views shared by both routers."""
+    """What both routers share: the routing core, the input check, and the read-only views.
+
+    Every decision (plan, fallback, circuits, records, shadow copies) is ``RoutingCore``'s; the
+    subclasses only send, blocking or awaited.
+    """
 
     core: RoutingCore
+    check: bool
+    _signatures: dict[str, Signature]
+    # per variant (and shadow): the (model, version) its fast call sends
+    _targets: dict[str, tuple[str, str]]
+
+    def _start(
+        self,
+        variants: Sequence[Variant],
+        *,
+        sticky: bool,
+        shadow: Variant | None,
+        rules: Sequence[RuleLike],
+        fallback: bool,
+        circuit: CircuitSettings | None,
+        check: bool,
+        seed: int | None,
+        clock: Callable[[], float],
+    ) -> list[Variant]:
+        """Set up the shared state; returns every arm that needs a transport (shadow last)."""
+        self.core = RoutingCore(
+            variants, sticky=sticky, shadow=shadow, rules=rules, fallback=fallback,
+            circuit=circuit, seed=seed, clock=clock,
+        )  # fmt: skip
+        self.check = check
+        self._signatures = {}
+        arms = [*variants, *([shadow] if shadow is not None else [])]
+        self._targets = {v.name: (v.model, v.version) for v in arms}
+        return arms
 
     def set_weights(self, weights: Mapping[str, float]) -> None:
         """Change some variants' weights (names left out keep theirs), safe while routing.
@@ -153,6 +141,18 @@ class _RouterBase:
     def _first(self) -> str:
         # config and metadata reads go to the heaviest variant's transport
         return max(self.core.variants.values(), key=lambda v: v.weight).name
+
+
+def _answer(routed: RoutedResult) -> Answer:
+    """A routed result as the transport protocol's answer; a failure raises its error."""
+    if routed.error is not None:
+        raise routed.error
+    return routed.outputs, routed.model, routed.version, routed.endpoint
+
+
+def _response(routed: RoutedResult) -> InferResponse:
+    outputs, model, version, endpoint = _answer(routed)
+    return InferResponse(outputs, model, version, endpoint, {"variant": routed.variant})
 
 
 class Router(_RouterBase):
@@ -204,22 +204,19 @@ class Router(_RouterBase):
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.core = RoutingCore(
+        arms = self._start(
             variants, sticky=sticky, shadow=shadow, rules=rules, fallback=fallback,
-            circuit=circuit, seed=seed, clock=clock,
+            circuit=circuit, check=check, seed=seed, clock=clock,
         )  # fmt: skip
         given = dict(transports or {})
-        arms = [*variants, *([shadow] if shadow is not None else [])]
         wires: dict[str, Transport] = {}  # one connection per server, whatever the variants
         self._transports: dict[str, Transport] = {
             v.name: given.get(v.name)
             or build_transport(v.endpoints, protocol, timeout_s, retries, wires)
             for v in arms
         }
-        # per variant, the whole transport stack collapsed into one call, made once
-        self._calls: dict[str, Send] = {v.name: _sender(self._transports[v.name], v) for v in arms}
-        self.check = check
-        self._signatures: dict[str, Signature] = {}
+        # per variant, the stack's fast call, looked up once
+        self._sends: dict[str, Send] = {n: sender(t) for n, t in self._transports.items()}
         self.shadows = ThreadShadows(self.core.recorder, limit=shadow_limit)
 
     def _signature(self, name: str) -> Signature:
@@ -252,33 +249,27 @@ class Router(_RouterBase):
         ``ClientError`` in ``error`` (``NoVariantAvailable`` when every circuit is open). Only
         ``InputError`` raises, since the request itself is wrong.
         """
-        started = perf_counter_ns()
-        core = self.core
-        plan = core.plan(inputs, key, attributes)
-        circuits = core.circuits
-        last: str | None = None
-        error: ClientError | None = None
-        for name in plan.order:
-            if not circuits[name].allow():
-                continue
-            if self.check:
-                signature = self._signatures.get(name)
-                if signature is None:
-                    signature = self._signature(name)
-                if not signature.fits(inputs):  # the cheap yes first; else name every problem
-                    check_inputs(signature, inputs)
-            try:
-                outputs, model, version, endpoint = self._calls[name](inputs, headers, timeout_s)
-            except ClientError as exc:
-                core.failure(name)
-                last, error = name, exc
-                continue
-            result = core.served(plan, name, outputs, model, version, endpoint, started)
-            if core.shadow is not None:
-                self._mirror(result, inputs, headers, timeout_s)
-            return result
-        result = core.give_up(plan, last, error, started)
-        self._mirror(result, inputs, headers, timeout_s)
+        # the core's walk decides; this loop only checks inputs and sends (see RoutingCore.route)
+        route = self.core.route(inputs, key, attributes)
+        sends, targets = self._sends, self._targets
+        try:
+            name = next(route)
+            while True:
+                if self.check:
+                    signature = self._signatures.get(name) or self._signature(name)
+                    if not signature.fits(inputs):  # the cheap yes first; else name every problem
+                        check_inputs(signature, inputs)
+                model, version = targets[name]
+                try:
+                    answer = sends[name](model, inputs, version, headers, timeout_s)
+                except ClientError as exc:
+                    name = route.throw(exc)
+                else:
+                    name = route.send(answer)
+        except StopIteration as done:
+            result: RoutedResult = done.value
+        if self.core.shadow is not None:
+            self._mirror(result, inputs, headers, timeout_s)
         return result
 
     def _mirror(
@@ -288,35 +279,46 @@ class Router(_RouterBase):
         headers: Mapping[str, str] | None,
         timeout_s: float | None,
     ) -> None:
-        shadow = self.core.shadow
-        if shadow is None or not self.core.should_shadow(primary.variant):
+        core = self.core
+        shadow = core.shadow_target(primary)
+        if shadow is None:
             return
-        request = InferRequest(shadow.model, inputs, shadow.version, None, headers, timeout_s)
-        transport = self._transports[shadow.name]
+        send = self._sends[shadow.name]
+        model, version = self._targets[shadow.name]
 
         def job() -> None:
             started = time.perf_counter()
             try:
-                response = transport.handle(request)
+                outputs = send(model, inputs, version, headers, timeout_s)[0]
             except ClientError as exc:
-                self.core.shadow_outcome(primary, None, exc, started)
+                core.shadow_outcome(primary, None, exc, started)
             else:
-                self.core.shadow_outcome(primary, response, None, started)
+                core.shadow_outcome(primary, outputs, None, started)
 
         self.shadows.submit(job)
 
     def handle(self, request: InferRequest) -> InferResponse:
         """The transport interface: route by ``request.key`` / ``attributes``; raise on error."""
-        routed = self.infer(
-            request.inputs, key=request.key, attributes=request.attributes,
-            headers=request.headers, timeout_s=request.timeout_s,
+        return _response(
+            self.infer(
+                request.inputs, key=request.key, attributes=request.attributes,
+                headers=request.headers, timeout_s=request.timeout_s,
+            )
         )  # fmt: skip
-        if routed.error is not None:
-            raise routed.error
-        return InferResponse(
-            routed.outputs, routed.model, routed.version, routed.endpoint,
-            {"variant": routed.variant},
-        )  # fmt: skip
+
+    def send(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """The transport protocol's fast call: route without a key; raise on error.
+
+        ``model`` and ``version`` are ignored: each variant sends to its own.
+        """
+        return _answer(self.infer(inputs, headers=headers, timeout_s=timeout_s))
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         """``model``'s config, read through the heaviest variant's endpoints."""
@@ -342,7 +344,7 @@ class Router(_RouterBase):
 class AsyncRouter(_RouterBase):
     """A/B routing for asyncio code: ``Router``'s arguments and records, ``infer`` a coroutine.
 
-    Shadow calls run as asyncio tasks (at most ``shadow_limit``, 64 by default); ``aclose`` (or
+    Shadow calls run as asyncio tasks (at most ``shadow_limit``, 64 by default); ``close`` (or
     leaving ``async with``) waits for them.
     """
 
@@ -364,20 +366,20 @@ class AsyncRouter(_RouterBase):
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.core = RoutingCore(
+        arms = self._start(
             variants, sticky=sticky, shadow=shadow, rules=rules, fallback=fallback,
-            circuit=circuit, seed=seed, clock=clock,
+            circuit=circuit, check=check, seed=seed, clock=clock,
         )  # fmt: skip
         given = dict(transports or {})
-        arms = [*variants, *([shadow] if shadow is not None else [])]
         wires: dict[str, AsyncTransport] = {}
         self._transports: dict[str, AsyncTransport] = {
             v.name: given.get(v.name)
             or build_async_transport(v.endpoints, protocol, timeout_s, retries, wires)
             for v in arms
         }
-        self.check = check
-        self._signatures: dict[str, Signature] = {}
+        self._sends: dict[str, AsyncSend] = {
+            n: async_sender(t) for n, t in self._transports.items()
+        }
         self.shadows = AsyncShadows(self.core.recorder, limit=shadow_limit)
 
     async def _signature(self, name: str) -> Signature:
@@ -398,30 +400,27 @@ class AsyncRouter(_RouterBase):
         timeout_s: float | None = None,
     ) -> RoutedResult:
         """Route one request; arguments, result and errors as ``Router.infer``."""
-        started = perf_counter_ns()
-        core = self.core
-        plan = core.plan(inputs, key, attributes)
-        last: str | None = None
-        error: ClientError | None = None
-        for name in plan.order:
-            if not core.circuits[name].allow():
-                continue
-            variant = core.variants[name]
-            if self.check:
-                check_inputs(self._signatures.get(name) or await self._signature(name), inputs)
-            request = InferRequest(variant.model, inputs, variant.version, None, headers, timeout_s)
-            try:
-                response = await self._transports[name].handle_async(request)
-            except ClientError as exc:
-                core.failure(name)
-                last, error = name, exc
-                continue
-            result = core.success(plan, name, response, started)
-            if core.shadow is not None:
-                self._mirror(result, inputs, headers, timeout_s)
-            return result
-        result = core.give_up(plan, last, error, started)
-        self._mirror(result, inputs, headers, timeout_s)
+        # Router.infer's loop, awaiting the send: the same walk decides
+        route = self.core.route(inputs, key, attributes)
+        sends, targets = self._sends, self._targets
+        try:
+            name = next(route)
+            while True:
+                if self.check:
+                    signature = self._signatures.get(name) or await self._signature(name)
+                    if not signature.fits(inputs):
+                        check_inputs(signature, inputs)
+                model, version = targets[name]
+                try:
+                    answer = await sends[name](model, inputs, version, headers, timeout_s)
+                except ClientError as exc:
+                    name = route.throw(exc)
+                else:
+                    name = route.send(answer)
+        except StopIteration as done:
+            result: RoutedResult = done.value
+        if self.core.shadow is not None:
+            self._mirror(result, inputs, headers, timeout_s)
         return result
 
     def _mirror(
@@ -431,36 +430,44 @@ class AsyncRouter(_RouterBase):
         headers: Mapping[str, str] | None,
         timeout_s: float | None,
     ) -> None:
-        shadow = self.core.shadow
-        if shadow is None or not self.core.should_shadow(primary.variant):
+        core = self.core
+        shadow = core.shadow_target(primary)
+        if shadow is None:
             return
-        request = InferRequest(shadow.model, inputs, shadow.version, None, headers, timeout_s)
-        transport = self._transports[shadow.name]
+        send = self._sends[shadow.name]
+        model, version = self._targets[shadow.name]
 
         async def job() -> None:
             started = time.perf_counter()
             try:
-                response = await transport.handle_async(request)
+                outputs = (await send(model, inputs, version, headers, timeout_s))[0]
             except ClientError as exc:
-                self.core.shadow_outcome(primary, None, exc, started)
+                core.shadow_outcome(primary, None, exc, started)
             else:
-                self.core.shadow_outcome(primary, response, None, started)
+                core.shadow_outcome(primary, outputs, None, started)
 
         # scheduled, never awaited here: the primary answer does not wait for the shadow
         self.shadows.submit(job())
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         """The transport interface: route by ``request.key`` / ``attributes``; raise on error."""
-        routed = await self.infer(
-            request.inputs, key=request.key, attributes=request.attributes,
-            headers=request.headers, timeout_s=request.timeout_s,
+        return _response(
+            await self.infer(
+                request.inputs, key=request.key, attributes=request.attributes,
+                headers=request.headers, timeout_s=request.timeout_s,
+            )
         )  # fmt: skip
-        if routed.error is not None:
-            raise routed.error
-        return InferResponse(
-            routed.outputs, routed.model, routed.version, routed.endpoint,
-            {"variant": routed.variant},
-        )  # fmt: skip
+
+    async def send_async(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """The transport protocol's fast call, as ``Router.send``."""
+        return _answer(await self.infer(inputs, headers=headers, timeout_s=timeout_s))
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         """``model``'s config, read through the heaviest variant's endpoints."""
@@ -470,14 +477,19 @@ class AsyncRouter(_RouterBase):
         """``model``'s metadata, read through the heaviest variant's endpoints."""
         return await self._transports[self._first()].metadata_async(model, version)
 
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         """Wait for shadow tasks in flight, then close every variant's connections."""
         await self.shadows.close()
         for transport in self._transports.values():
             await transport.aclose()
 
+    async def aclose(self) -> None:
+        """Deprecated name of ``close``; kept because ``AsyncTransport`` closes with ``aclose``
+        (so a router can sit under another one)."""
+        await self.close()
+
     async def __aenter__(self) -> AsyncRouter:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+        await self.close()

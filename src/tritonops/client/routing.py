@@ -1,9 +1,12 @@
 """The routing core shared by ``Router`` and ``AsyncRouter``: which variant, in what order.
 
 Everything here is free of I/O: rules, sticky rendezvous hashing, weighted draws, fallback order,
-circuits, and turning an attempt into a ``RoutedResult`` and its ``Assignment``. The two routers
-only send requests. Weights live in an immutable table that ``set_weights`` replaces in one
-assignment, so the hot path reads it without a lock.
+circuits, and turning an attempt into a ``RoutedResult`` and its ``Assignment``. One request's walk
+through its plan is one generator (``RoutingCore.route``) that both routers drive: it names each
+variant to try, the router sends (blocking or awaited) and hands back the answer or throws the
+error in, and the generator returns the recorded result. So the two routers share every decision
+and differ only in how they send. Weights live in an immutable table that ``set_weights``
+replaces in one assignment, so the hot path reads it without a lock.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import bisect
 import random
 import time
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter_ns
 from typing import Any, NamedTuple, TypeAlias
@@ -23,7 +26,7 @@ from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.hashing import Rendezvous, key_hash
 from tritonops.client.records import Recorder, ShadowComparison, Status
 from tritonops.client.shadow import compare
-from tritonops.client.transport import Attributes, InferResponse, Tensors
+from tritonops.client.transport import Answer, Attributes, Tensors
 from tritonops.errors import ClientError, NoVariantAvailable
 
 _NO_ATTRIBUTES: Attributes = {}
@@ -86,6 +89,9 @@ class AttributeRule:
 
 
 RuleLike: TypeAlias = Callable[[Tensors, Attributes], "str | None"]
+# one request's walk: yields each variant to try, is sent its Answer (or thrown its ClientError),
+# returns the recorded result
+Route: TypeAlias = Generator[str, Answer, "RoutedResult"]
 
 
 class RoutedResult(NamedTuple):
@@ -261,24 +267,43 @@ class RoutingCore:
             return Plan(table.orders[chosen], chosen, hashed_hex, None)
         raise NoVariantAvailable("every variant has weight 0 — give one a positive weight")
 
-    def allow(self, name: str) -> bool:
-        """Whether ``name``'s circuit lets a request through now."""
-        return self.circuits[name].allow()
+    def route(self, inputs: Tensors, key: str | None, attributes: Attributes | None) -> Route:
+        """One request, start to record, free of I/O (both routers drive this one walk).
+
+        Plans the request (``NoVariantAvailable`` raises here when every weight is 0), then yields
+        each variant of the plan whose circuit lets it through. The router sends the request to
+        it and ``send``s back its ``Answer``, or ``throw``s in the ``ClientError`` it raised; a
+        failure counts against the variant's circuit and the walk moves on (fallback). The
+        generator returns the ``RoutedResult``, already recorded: served, or given up with the
+        last error (``NoVariantAvailable`` when no circuit let anything through).
+        """
+        started = perf_counter_ns()
+        plan = self.plan(inputs, key, attributes)
+        circuits = self.circuits
+        last: str | None = None
+        error: ClientError | None = None
+        for name in plan.order:
+            if not circuits[name].allow():
+                continue
+            try:
+                outputs, model, version, endpoint = yield name
+            except ClientError as exc:
+                circuits[name].record(False)
+                last, error = name, exc
+                continue
+            return self.served(plan, name, outputs, model, version, endpoint, started)
+        return self.give_up(plan, last, error, started)
+
+    def shadow_target(self, primary: RoutedResult) -> Variant | None:
+        """The variant that gets a copy of a routed request: the shadow, unless it served the
+        request itself. Failed requests are mirrored too."""
+        return self.shadow if self.should_shadow(primary.variant) else None
 
     def should_shadow(self, served: str) -> bool:
         """Whether a request ``served`` answered is mirrored (never to the shadow itself)."""
         return self.shadow is not None and self.shadow.name != served
 
     # -- outcomes --------------------------------------------------------------------------------
-    def success(
-        self, plan: Plan, name: str, response: InferResponse, started_ns: int
-    ) -> RoutedResult:
-        """Record a served request (``started_ns``: ``time.perf_counter_ns()`` before ``plan``)."""
-        return self.served(
-            plan, name, response.outputs, response.model, response.version, response.endpoint,
-            started_ns,
-        )  # fmt: skip
-
     def served(
         self,
         plan: Plan,
@@ -289,7 +314,8 @@ class RoutingCore:
         endpoint: str,
         started_ns: int,
     ) -> RoutedResult:
-        """``success`` given the answer's fields (the routers' hot path: no response object)."""
+        """Record a served request and make its result (``started_ns``:
+        ``time.perf_counter_ns()`` before ``plan``); ``route`` calls it."""
         self.circuits[name].success()
         latency_ms = (perf_counter_ns() - started_ns) / 1e6
         assigned = plan.assigned
@@ -311,14 +337,11 @@ class RoutingCore:
             endpoint,
         )  # fmt: skip
 
-    def failure(self, name: str) -> None:
-        """Count a failed attempt against ``name``'s circuit."""
-        self.circuits[name].record(False)
-
     def give_up(
         self, plan: Plan, last: str | None, error: ClientError | None, started_ns: int
     ) -> RoutedResult:
-        """Record a request no variant could serve; the result carries the last error."""
+        """Record a request no variant could serve; the result carries the last error
+        (``route`` calls it)."""
         if error is None:
             error = NoVariantAvailable(
                 f"no variant can serve: circuits open for {', '.join(plan.order)}"
@@ -338,18 +361,19 @@ class RoutingCore:
     def shadow_outcome(
         self,
         primary: RoutedResult,
-        response: InferResponse | None,
+        outputs: dict[str, NDArray[Any]] | None,
         error: ClientError | None,
         started: float,
     ) -> None:
-        """Record a finished shadow call (runs in the background, off the primary path)."""
+        """Record a finished shadow call: its outputs, or its error (runs in the background,
+        off the primary path; ``started``: ``time.perf_counter()`` before sending)."""
         assert self.shadow is not None
         latency_ms = (time.perf_counter() - started) * 1000.0
         diff: float | None = None
         argmax: bool | None = None
         equal: bool | None = None
-        if response is not None and primary.status == "ok":
-            diff, argmax, equal = compare(primary.outputs, response.outputs)
+        if outputs is not None and primary.status == "ok":
+            diff, argmax, equal = compare(primary.outputs, outputs)
         self.recorder.comparison(
             ShadowComparison(
                 self.shadow.name, primary.variant, primary.key_hash, latency_ms,

@@ -3,11 +3,19 @@
 Transports compose the way httpx's do: a wire transport talks to one Triton endpoint, a pool spreads
 requests over endpoints, a retry layer repeats UNAVAILABLE calls, and the Router is a transport made
 of per-variant transports. ``MockTransport`` answers in-process for tests.
+
+Besides ``handle``, the protocol has a fast call, ``send`` (``send_async``): the same inference
+without the request and response objects, every output returned. Composing layers (pool, retry,
+router) and the gRPC wire implement it, so a Router's per-variant call runs straight down the stack
+with nothing allocated per layer. It is optional, the way ``__length_hint__`` is for sized
+iterables: ``sender`` (``async_sender``) gives a transport's own ``send`` or, for one that has only
+the four required methods, ``handle`` wrapped to the same shape. Callers never look at a transport's
+type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -16,6 +24,12 @@ from numpy.typing import NDArray
 
 Tensors: TypeAlias = Mapping[str, NDArray[Any]]
 Attributes: TypeAlias = Mapping[str, Any]
+Headers: TypeAlias = "Mapping[str, str] | None"
+# what ``send`` returns: (outputs by name, model, version, endpoint) — ``InferResponse``'s fields
+Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
+# ``send``'s shape: (model, inputs, version, headers, timeout_s) -> Answer
+Send: TypeAlias = Callable[[str, Tensors, str, Headers, "float | None"], Answer]
+AsyncSend: TypeAlias = Callable[[str, Tensors, str, Headers, "float | None"], Awaitable[Answer]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,74 @@ class AsyncTransport(Protocol):
     async def aclose(self) -> None:
         """Release connections; closing twice is harmless."""
         ...
+
+
+@runtime_checkable
+class SendTransport(Transport, Protocol):
+    """A ``Transport`` with the fast call (pools, retry layers, routers, the gRPC wire)."""
+
+    def send(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle`` without the request and response objects: every output comes back."""
+        ...
+
+
+@runtime_checkable
+class AsyncSendTransport(AsyncTransport, Protocol):
+    """An ``AsyncTransport`` with the fast call (pools, retry layers, routers)."""
+
+    async def send_async(
+        self,
+        model: str,
+        inputs: Tensors,
+        version: str = "",
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> Answer:
+        """``handle_async`` without the request and response objects."""
+        ...
+
+
+def sender(transport: Transport) -> Send:
+    """``transport``'s fast call: its own ``send``, else its ``handle`` in ``send``'s shape.
+
+    Looked up once (composing layers bind their inner transport's call when built), so the
+    per-request path makes no lookup at all.
+    """
+    own: Send | None = getattr(transport, "send", None)
+    if own is not None:
+        return own
+    handle = transport.handle
+
+    def send(
+        model: str, inputs: Tensors, version: str, headers: Headers, timeout_s: float | None
+    ) -> Answer:
+        response = handle(InferRequest(model, inputs, version, None, headers, timeout_s))
+        return response.outputs, response.model, response.version, response.endpoint
+
+    return send
+
+
+def async_sender(transport: AsyncTransport) -> AsyncSend:
+    """``transport``'s asyncio fast call: its own ``send_async``, else ``handle_async`` wrapped."""
+    own: AsyncSend | None = getattr(transport, "send_async", None)
+    if own is not None:
+        return own
+    handle = transport.handle_async
+
+    async def send_async(
+        model: str, inputs: Tensors, version: str, headers: Headers, timeout_s: float | None
+    ) -> Answer:
+        response = await handle(InferRequest(model, inputs, version, None, headers, timeout_s))
+        return response.outputs, response.model, response.version, response.endpoint
+
+    return send_async
 
 
 def as_array(value: Any) -> NDArray[Any]:

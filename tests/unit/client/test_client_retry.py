@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from client_fixtures import CONFIG, x
 
-from tritonops.client import AsyncClient, Client, MockTransport
-from tritonops.client.retry import RetryPolicy, RetryTransport
+from tritonops.client import AsyncClient, Client, InferRequest, MockTransport
+from tritonops.client.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
 from tritonops.errors import ClientError, UnavailableError
 
 
@@ -88,3 +88,39 @@ def test_config_and_metadata_are_read_once() -> None:
         c.infer("m", x())
     assert reads == 1
     assert c.metadata("m")["inputs"][0] == {"name": "x", "datatype": "FP32", "shape": [-1, 4]}
+
+
+@pytest.mark.parametrize(("failures", "retries"), [(0, 0), (1, 0), (0, 2), (1, 2), (2, 2), (3, 2)])
+def test_the_fast_call_retries_exactly_as_handle(failures: int, retries: int) -> None:
+    """``send`` / ``send_async`` make the same attempts and the same waits as ``handle``."""
+
+    def run(call: str) -> tuple[bool, int, list[float]]:
+        mock = MockTransport(configs={"m": CONFIG})
+        slept: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+        policy = RetryPolicy(retries=retries, backoff_s=1.0, max_backoff_s=100.0)
+        sync = RetryTransport(mock, policy, sleep=slept.append)
+        asynchronous = AsyncRetryTransport(mock, policy, sleep=sleep)
+        for transport in (sync, asynchronous):  # the same seeded jitter for every path
+            transport._rng = random.Random(7)
+        mock.fail(failures)
+        try:
+            if call == "handle":
+                sync.handle(InferRequest("m", x()))
+            elif call == "send":
+                sync.send("m", x())
+            else:
+                asyncio.run(asynchronous.send_async("m", x()))
+        except UnavailableError:
+            return False, mock.calls, slept
+        return True, mock.calls, slept
+
+    expected = run("handle")
+    assert expected[0] is (failures <= retries)
+    assert expected[1] == min(failures, retries) + 1
+    assert len(expected[2]) == min(failures, retries)
+    assert run("send") == expected
+    assert run("send_async") == expected

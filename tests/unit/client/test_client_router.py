@@ -213,7 +213,7 @@ def test_async_shadow_is_still_pending_when_the_primary_returns() -> None:
         assert not task.done()
         assert r.shadow_comparisons == []
         task.cancel()
-        await r.aclose()
+        await r.close()
 
     asyncio.run(scenario())
 
@@ -233,7 +233,7 @@ def test_async_router_falls_back_and_records_comparisons() -> None:
         assert {res.variant for res in results} == {"control"}
         assert len(r.shadow_comparisons) == 20
         assert all(c.equal for c in r.shadow_comparisons)
-        await r.aclose()
+        await r.close()
 
     asyncio.run(scenario())
 
@@ -268,4 +268,4 @@ def test_variants_on_one_server_share_its_connection(router_class: Any) -> None:
         router.close()
         router.close()  # each stack closes the shared wire: harmless
     else:
-        asyncio.run(router.aclose())
+        asyncio.run(router.close())
