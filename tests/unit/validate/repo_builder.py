@@ -67,6 +67,31 @@ output [
 Shape = list[int | str]
 
 
+# the parameters the tensorrtllm backend cannot load without (gpt_model_type, the engine, and the
+# guided-decoding trio it reads with no fallback), every optional one set so none falls back
+TRTLLM_PARAMS = "".join(
+    f'parameters {{ key: "{k}" value {{ string_value: "{v}" }} }}\n'
+    for k, v in (
+        ("gpt_model_type", "inflight_fused_batching"),
+        ("gpt_model_path", "/models/llm/1"),
+        ("tokenizer_dir", ""),
+        ("xgrammar_tokenizer_info_path", ""),
+        ("guided_decoding_backend", ""),
+        ("max_beam_width", "1"),
+        ("max_tokens_in_paged_kv_cache", "4096"),
+        ("kv_cache_free_gpu_mem_fraction", "0.9"),
+        ("enable_kv_cache_reuse", "true"),
+        ("enable_chunked_context", "false"),
+        ("normalize_log_probs", "true"),
+        ("batch_scheduler_policy", "guaranteed_no_evict"),
+        ("decoding_mode", "top_k_top_p"),
+        ("gpu_device_ids", "0"),
+        ("exclude_input_in_output", "true"),
+        ("cancellation_check_period_ms", "100"),
+    )
+)
+
+
 def onnx_bytes(
     inputs: list[tuple[str, int, Shape]] | None = None,
     outputs: list[tuple[str, int, Shape]] | None = None,
