@@ -114,6 +114,40 @@ def onnx_bytes(
     return bytes(model.SerializeToString())
 
 
+def zipmap_bytes() -> bytes:
+    """A scikit-learn classifier's tail as skl2onnx exports it by default: a label tensor and a
+    ZipMap output, a sequence of maps from class to probability."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("ArgMax", ["x"], ["output_label"], axis=1, keepdims=0),
+            helper.make_node(
+                "ZipMap",
+                ["x"],
+                ["output_probability"],
+                domain="ai.onnx.ml",
+                classlabels_int64s=[0, 1, 2],
+            ),
+        ],
+        "classifier",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [
+            helper.make_tensor_value_info("output_label", TensorProto.INT64, ["N"]),
+            helper.make_value_info(
+                "output_probability",
+                helper.make_sequence_type_proto(
+                    helper.make_map_type_proto(
+                        TensorProto.INT64, helper.make_tensor_type_proto(TensorProto.FLOAT, [])
+                    )
+                ),
+            ),
+        ],
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 8
+    return bytes(model.SerializeToString())
+
+
 class Repo:
     """A repository under construction in a temporary folder."""
 

@@ -8,12 +8,12 @@ neighbour that the backend accepts, so a rule that fires on everything fails her
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper
-from repo_builder import ONNX_CONFIG, TRTLLM_PARAMS, Repo, errors, found
+from repo_builder import ONNX_CONFIG, TRTLLM_PARAMS, Repo, errors, found, zipmap_bytes
 
 from tritonops.repository.validate import validate_repository
 
@@ -57,6 +57,20 @@ def test_model_json_that_is_no_object_or_no_utf8_is_an_error(tmp_path: Path, dat
     repo = _vllm(tmp_path, "{}")
     (repo.root / "llm/1/model.json").write_bytes(data)
     assert [d.code for d in repo.validate().errors] == ["TRITON-G002"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "deep"])
+def test_hostile_model_json_ends_in_a_located_error(tmp_path: Path, kind: str) -> None:
+    repo = _vllm(tmp_path, None)
+    path = repo.root / "llm/1/model.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_text('{"model": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    [diag] = repo.validate().errors
+    assert (diag.code, diag.file) == ("TRITON-G002", "llm/1/model.json")
 
 
 def test_unknown_engine_key_says_did_you_mean_at_its_line(tmp_path: Path) -> None:
@@ -218,40 +232,6 @@ def test_logits_outputs_are_fp32_or_fp16(tmp_path: Path, dtype: str, ok: bool) -
 
 
 # ---- onnxruntime -----------------------------------------------------------------------------
-
-
-def zipmap_bytes() -> bytes:
-    """A scikit-learn classifier's tail as skl2onnx exports it by default: a label tensor and a
-    ZipMap output, a sequence of maps from class to probability."""
-    graph = helper.make_graph(
-        [
-            helper.make_node("ArgMax", ["x"], ["output_label"], axis=1, keepdims=0),
-            helper.make_node(
-                "ZipMap",
-                ["x"],
-                ["output_probability"],
-                domain="ai.onnx.ml",
-                classlabels_int64s=[0, 1, 2],
-            ),
-        ],
-        "classifier",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
-        [
-            helper.make_tensor_value_info("output_label", TensorProto.INT64, ["N"]),
-            helper.make_value_info(
-                "output_probability",
-                helper.make_sequence_type_proto(
-                    helper.make_map_type_proto(
-                        TensorProto.INT64, helper.make_tensor_type_proto(TensorProto.FLOAT, [])
-                    )
-                ),
-            ),
-        ],
-    )
-    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
-    model = helper.make_model(graph, opset_imports=opsets)
-    model.ir_version = 8
-    return bytes(model.SerializeToString())
 
 
 CLASSIFIER = """\

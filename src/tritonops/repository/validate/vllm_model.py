@@ -119,6 +119,14 @@ def _engine_args(folder: ModelFolder, version_dir: str) -> Mapping[str, Any] | N
             line=getattr(exc, "line", None),
         )
         return None
+    except RecursionError:
+        folder.report(
+            "TRITON-G002",
+            f"'{rel}' nests too deeply to read as JSON; the vLLM backend fails to load the model",
+            "write model.json as a flat object of engine arguments",
+            file=rel,
+        )
+        return None
     except ContractError as exc:
         message, _, fix = str(exc).partition(" — ")
         folder.report(
