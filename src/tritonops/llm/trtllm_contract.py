@@ -154,7 +154,8 @@ def _placeholder(value: str) -> bool:
 def read_parameters(config: Mapping[str, Any], locate: Callable[[str], Path | None]) -> Parameters:
     """The parameters, checked in the order the backend reads them; the first failure raises.
 
-    ``locate`` maps ``gpt_model_path`` to an existing folder on this machine, or None.
+    ``locate`` maps ``gpt_model_path`` and ``xgrammar_tokenizer_info_path`` to what exists on
+    this machine, or None.
     """
     r = _Reader(config)
     try:
@@ -200,7 +201,7 @@ def read_parameters(config: Mapping[str, Any], locate: Callable[[str], Path | No
             ) from None
     guided, info = r.text("guided_decoding_backend"), r.text("xgrammar_tokenizer_info_path")
     if not _placeholder(guided) and not _placeholder(info):
-        if not Path(info).exists():
+        if locate(info) is None:
             raise _load_error(
                 f"Xgrammar's tokenizer info path at {info} does not exist.",
                 "point xgrammar_tokenizer_info_path at the file or leave it empty",

@@ -42,7 +42,11 @@ SMALL = {
 
 
 class ContractError(ValueError):
-    """A request or model.json the real backend would refuse too; the message says what to fix."""
+    """A request or model.json the real backend would refuse too; the message says what to fix.
+
+    ``line`` is the line of model.json at fault, where one is known."""
+
+    line: int | None = None
 
 
 # ---- the tokenizer: bytes in, one printable character per generated token out ------------------
@@ -77,9 +81,21 @@ def read_engine_args(version_dir: str) -> dict[str, Any]:
         )
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            text = handle.read()
     except (OSError, ValueError) as exc:
         raise ContractError(f"{path} is not valid JSON: {exc} — fix the file") from None
+    return engine_args_from_text(text, path)
+
+
+def engine_args_from_text(text: str, path: str) -> dict[str, Any]:
+    """model.json's text as the backend takes it: a JSON object (``json.load`` in
+    ``_init_engine_args``), else a ContractError naming the line."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        error = ContractError(f"{path} is not valid JSON: {exc} — fix the file")
+        error.line = getattr(exc, "lineno", None)
+        raise error from None
     if not isinstance(data, dict):
         raise ContractError(f"{path} must hold a JSON object of engine arguments")
     return data

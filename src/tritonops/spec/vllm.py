@@ -310,9 +310,16 @@ def check_vllm(spec: ModelSpec, loc: Loc, at: Locator) -> list[SpecIssue]:
                 "add vllm: with model: <Hugging Face id or model folder>",
             )
         ]
+    issues = check_engine_args(args, here, at)
+    issues += _check_model_fields(spec, args, loc, at)
+    return issues
+
+
+def check_engine_args(args: VllmEngineArgs, here: Loc, at: Locator) -> list[SpecIssue]:
+    """The rules across engine arguments, wherever they are written (a project file's vllm:
+    section, or a hand-written model.json that the repository validator reads)."""
     issues = _check_engine(args, here, at)
     issues += _check_speculative(args.speculative_config, (*here, "speculative_config"), at)
-    issues += _check_model_fields(spec, args, loc, at)
     return issues
 
 

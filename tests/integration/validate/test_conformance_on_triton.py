@@ -4,9 +4,11 @@ tests/unit/validate/conformance/rules/<case>/case.json says what Triton does wit
 repository; the unit test checks the validator against it. Here the embedded server loads every
 case it can judge (python models, ensembles of them, plain config rules), so an expected verdict
 is Triton's, not a picture of it: "valid" must load, an error must fail the load with the words
-of its rule (``triton_says``), and a "crash" case must take the server down. Cases marked
-"server": "no" (onnxruntime, a python stand-in here; TensorRT; GPU-only rules on a CPU host) are
-left out, each with its reason in its case.json.
+of its rule (``triton_says``), and a "crash" case must take the server down. Cases whose
+``judge`` is a stand-in backend (vllm, tensorrtllm, onnxruntime rules that the stand-in applies
+with the real backend's words) are judged by that stand-in, as ``validate --load`` is. Cases
+marked "server": "no" (checks of the ONNX file the stand-in does not reproduce; TensorRT;
+GPU-only rules on a CPU host) are left out, each with its reason in its case.json.
 """
 
 from __future__ import annotations

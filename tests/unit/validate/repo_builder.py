@@ -67,6 +67,31 @@ output [
 Shape = list[int | str]
 
 
+# the parameters the tensorrtllm backend cannot load without (gpt_model_type, the engine, and the
+# guided-decoding trio it reads with no fallback), every optional one set so none falls back
+TRTLLM_PARAMS = "".join(
+    f'parameters {{ key: "{k}" value {{ string_value: "{v}" }} }}\n'
+    for k, v in (
+        ("gpt_model_type", "inflight_fused_batching"),
+        ("gpt_model_path", "/models/llm/1"),
+        ("tokenizer_dir", ""),
+        ("xgrammar_tokenizer_info_path", ""),
+        ("guided_decoding_backend", ""),
+        ("max_beam_width", "1"),
+        ("max_tokens_in_paged_kv_cache", "4096"),
+        ("kv_cache_free_gpu_mem_fraction", "0.9"),
+        ("enable_kv_cache_reuse", "true"),
+        ("enable_chunked_context", "false"),
+        ("normalize_log_probs", "true"),
+        ("batch_scheduler_policy", "guaranteed_no_evict"),
+        ("decoding_mode", "top_k_top_p"),
+        ("gpu_device_ids", "0"),
+        ("exclude_input_in_output", "true"),
+        ("cancellation_check_period_ms", "100"),
+    )
+)
+
+
 def onnx_bytes(
     inputs: list[tuple[str, int, Shape]] | None = None,
     outputs: list[tuple[str, int, Shape]] | None = None,
@@ -85,6 +110,40 @@ def onnx_bytes(
         [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return bytes(model.SerializeToString())
+
+
+def zipmap_bytes() -> bytes:
+    """A scikit-learn classifier's tail as skl2onnx exports it by default: a label tensor and a
+    ZipMap output, a sequence of maps from class to probability."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("ArgMax", ["x"], ["output_label"], axis=1, keepdims=0),
+            helper.make_node(
+                "ZipMap",
+                ["x"],
+                ["output_probability"],
+                domain="ai.onnx.ml",
+                classlabels_int64s=[0, 1, 2],
+            ),
+        ],
+        "classifier",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [
+            helper.make_tensor_value_info("output_label", TensorProto.INT64, ["N"]),
+            helper.make_value_info(
+                "output_probability",
+                helper.make_sequence_type_proto(
+                    helper.make_map_type_proto(
+                        TensorProto.INT64, helper.make_tensor_type_proto(TensorProto.FLOAT, [])
+                    )
+                ),
+            ),
+        ],
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+    model = helper.make_model(graph, opset_imports=opsets)
     model.ir_version = 8
     return bytes(model.SerializeToString())
 

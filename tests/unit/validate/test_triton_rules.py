@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from repo_builder import MODEL_PY, ONNX_CONFIG, PY_CONFIG, Repo, errors, found
+from repo_builder import MODEL_PY, ONNX_CONFIG, PY_CONFIG, TRTLLM_PARAMS, Repo, errors, found
 
 Files = dict[str, str | bytes]
 
@@ -116,11 +116,15 @@ GUARDED = MODEL_PY.replace(
             id="P004-auto-complete-declares",
         ),
         pytest.param(
-            {"m/config.pbtxt": 'name: "m"\nbackend: "vllm"\n', "m/1/model.json": "{}"},
+            {
+                "m/config.pbtxt": 'name: "m"\nbackend: "vllm"\n'
+                "model_transaction_policy { decoupled: true }\n",
+                "m/1/model.json": '{"model": "facebook/opt-125m"}',
+            },
             id="S008-custom-backend",
         ),
         pytest.param(
-            {"m/config.pbtxt": 'name: "m"\nbackend: "tensorrtllm"\n', "m/1/": ""},
+            {"m/config.pbtxt": 'name: "m"\nbackend: "tensorrtllm"\n' + TRTLLM_PARAMS, "m/1/": ""},
             id="S008-known-backend",
         ),
     ],

@@ -204,8 +204,9 @@ def test_stray_files_and_reserved_folders_are_ignored(tmp_path: Path) -> None:
 
 
 def test_custom_python_based_backend_needs_no_known_file(tmp_path: Path) -> None:
-    config = 'name: "llm"\nbackend: "vllm"\n'
-    repo = _repo(tmp_path).files({"llm/config.pbtxt": config, "llm/1/model.json": "{}"})
+    config = 'name: "llm"\nbackend: "vllm"\nmodel_transaction_policy { decoupled: true }\n'
+    engine = '{"model": "facebook/opt-125m"}'
+    repo = _repo(tmp_path).files({"llm/config.pbtxt": config, "llm/1/model.json": engine})
     assert errors(repo.validate()) == []
 
 

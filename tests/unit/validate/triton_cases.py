@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from onnx import TensorProto
-from repo_builder import MODEL_PY, onnx_bytes
+from repo_builder import MODEL_PY, onnx_bytes, zipmap_bytes
 from test_corpus import CASES, ENSEMBLE_FILES, GOOD_STEPS, POST, PRE, ensemble, onnx_model, py_model
 
 Expected = Literal["valid", "defect", "gpu"]
@@ -690,6 +690,53 @@ DEFECTS: list[TritonCase] = [
 ]
 
 
+def _vllm(config_tail: str, engine: str) -> Files:
+    config = f'name: "m"\nbackend: "vllm"\n{config_tail}'
+    return {"m/config.pbtxt": config, "m/1/model.json": engine}
+
+
+_DECOUPLED = "model_transaction_policy { decoupled: true }\n"
+_ENGINE = '{"model": "facebook/opt-125m", "max_model_len": 256}'
+_ZIPMAP = 'name: "m"\nbackend: "onnxruntime"\nmax_batch_size: 0\ninput [ { name: "x" data_type: TYPE_FP32 dims: [ -1, 3 ] } ]\noutput [ { name: "output_label" data_type: TYPE_INT64 dims: [ -1 ] } ]\n'
+
+
+def _ort_param(key: str, value: str) -> str:
+    return ONNX_M + f'parameters {{ key: "{key}" value {{ string_value: "{value}" }} }}\n'
+
+
+# Rules the stand-in backends apply with the real backend's words (vllm_contract, ort_contract):
+# here the embedded server's verdict is the stand-in's, as validate --load gives it.
+STANDIN_CASES: list[TritonCase] = [
+    TritonCase("vllm-engine", _vllm(_DECOUPLED, _ENGINE), "valid"),
+    TritonCase(
+        "vllm-unknown-engine-key",
+        _vllm(_DECOUPLED, '{"model": "facebook/opt-125m", "max_seq_len": 256}'),
+        "defect",
+        "TRITON-G003",
+    ),
+    TritonCase(
+        "vllm-not-decoupled",
+        _vllm("model_transaction_policy { decoupled: false }\n", _ENGINE),
+        "defect",
+        "TRITON-G005",
+    ),
+    TritonCase(
+        "onnx-zipmap-output", onnx_model("m", _ZIPMAP, zipmap_bytes()), "defect", "TRITON-O013"
+    ),
+    TritonCase(
+        "onnx-thread-count-word",
+        onnx_model("m", _ort_param("intra_op_thread_count", "two")),
+        "defect",
+        "TRITON-O014",
+    ),
+    TritonCase(
+        "onnx-thread-count-stoi",
+        onnx_model("m", _ort_param("inter_op_thread_count", "2x")),
+        "valid",
+    ),
+]
+
+
 _CORPUS_HARNESS = {"onnx-fixed-batch-dim": EMULATED_ORT_BATCH}
 
 
@@ -702,4 +749,4 @@ def corpus_cases() -> list[TritonCase]:
 
 
 def all_cases() -> list[TritonCase]:
-    return [*VALID, *corpus_cases(), *DEFECTS]
+    return [*VALID, *corpus_cases(), *DEFECTS, *STANDIN_CASES]

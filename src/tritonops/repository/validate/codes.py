@@ -1,7 +1,8 @@
 """The catalog of diagnostic codes: stable names, default severity, one line each.
 
 Letters group by concern: L layout, V version policy, S schema, T tensors, B batching,
-I instance groups, Q sequence batching, W warmup, E ensembles, O onnx, P python model.py.
+I instance groups, Q sequence batching, W warmup, E ensembles, O onnx, P python model.py,
+G generative (LLM) backends: vllm and tensorrtllm.
 Codes are never renumbered; a retired code stays reserved.
 """
 
@@ -129,6 +130,20 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-O010": ("error", "config input count differs from model.xml's (OpenVINO)"),
     "TRITON-O011": ("error", "config output not among the outputs of model.xml (OpenVINO)"),
     "TRITON-O012": ("error", "config dims differ from model.xml's fixed dims (OpenVINO)"),
+    "TRITON-O013": ("error", "the ONNX graph has a non-tensor input or output (sequence, map)"),
+    "TRITON-O014": (
+        "error",
+        "an onnxruntime integer parameter the backend cannot parse or refuses",
+    ),
+    "TRITON-G001": ("error", "vllm model: model.json missing from a served version folder"),
+    "TRITON-G002": ("error", "vllm model: model.json cannot be read as a JSON object"),
+    "TRITON-G003": ("error", "vllm model: model.json key that is not a vLLM engine argument"),
+    "TRITON-G004": ("error", "vllm model: engine argument value or combination vLLM refuses"),
+    "TRITON-G005": ("error", "vllm model that is not decoupled"),
+    "TRITON-G006": ("error", "vllm model on KIND_GPU with an engine spanning several GPUs"),
+    "TRITON-G007": ("error", "tensorrtllm parameter missing or refused: the load fails"),
+    "TRITON-G008": ("warning", "tensorrtllm optional parameter unset or unreadable: default used"),
+    "TRITON-G009": ("error", "tensorrtllm logits output neither TYPE_FP32 nor TYPE_FP16"),
     "TRITON-P001": ("error", "model.py emits an output the config does not declare"),
     "TRITON-P002": ("warning", "model.py reads an input the config does not declare"),
     "TRITON-P003": ("error", "model.py is not valid Python"),

@@ -15,6 +15,12 @@ import onnx
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
+from tritonops.repository.validate.ort_rules import (
+    INT_PARAMETERS,
+    execution_mode_problem,
+    int_parameter,
+    unsupported_io,
+)
 from tritonops.repository.validate.safe_read import read_model
 
 # onnx.TensorProto element type -> Triton data type
@@ -36,11 +42,24 @@ _TYPES = {
 }
 
 
+# onnx TypeProto's value kinds -> how onnxruntime's Python API begins the type's name, which is
+# what the stand-in's contract reads (ort_contract.unsupported_io)
+_ORT_PREFIX = {
+    "tensor_type": "tensor(",
+    "sequence_type": "seq(",
+    "map_type": "map(",
+    "sparse_tensor_type": "sparse_tensor(",
+    "opaque_type": "opaque(",
+    "optional_type": "optional(",
+}
+
+
 @dataclass(frozen=True)
 class OnnxTensor:
     name: str
     data_type: int | None  # Triton DataType, None when unmapped or unknown
     shape: tuple[int, ...] | None  # -1 for symbolic dims; None when the rank is unknown
+    unsupported: str | None = None  # the backend's refusal of a value that is not a tensor
 
 
 def read_signature(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor]]:
@@ -62,7 +81,9 @@ def read_graph(path: Path) -> tuple[list[OnnxTensor], list[OnnxTensor], list[Onn
 def _tensor(value: Any) -> OnnxTensor:
     kind = value.type.WhichOneof("value")
     if kind != "tensor_type":
-        return OnnxTensor(value.name, None, None)
+        # no type at all (kind None) is left to onnxruntime's own loader to judge
+        refused = unsupported_io(value.name, _ORT_PREFIX.get(kind, "")) if kind else None
+        return OnnxTensor(value.name, None, None, refused)
     tensor = value.type.tensor_type
     shape = None
     if tensor.HasField("shape"):
@@ -75,7 +96,13 @@ def _tensor(value: Any) -> OnnxTensor:
 
 def check_onnx(folder: ModelFolder) -> None:
     config = folder.config
-    if config is None or folder.backend != "onnxruntime":
+    if folder.backend != "onnxruntime" or (config is None and folder.config_present):
+        return  # another backend, or a config that does not parse (reported already)
+    if config is None:
+        # no config.pbtxt: auto-complete reads the graph, and stops at a non-tensor I/O
+        for version in folder.selected:
+            if folder.versions[version].isdigit():
+                _check_file(folder, version)
         return
     if config.max_batch_size > 0:
         for i, tensor in enumerate(config.input):
@@ -87,13 +114,46 @@ def check_onnx(folder: ModelFolder) -> None:
                     "drop `optional: true` or set max_batch_size: 0",
                     path=f"input[{i}].optional",
                 )
+    _check_parameters(folder, config)
     for version in folder.selected:
         if folder.versions[version].isdigit():
             _check_file(folder, version)
 
 
+def _check_parameters(folder: ModelFolder, config: Any) -> None:
+    """The parameters the onnxruntime backend reads as integers when it creates the session.
+
+    onnxruntime_backend src/onnxruntime.cc (ModelState constructor) reads execution_mode,
+    intra_op_thread_count and inter_op_thread_count with the backend library's integer parser
+    (std::stoi: "8x" is 8, "two" fails the load with "failed to convert 'two' to integral
+    number"), and refuses an execution_mode other than 0 or 1. Parsed here by the stand-in's
+    contract (ort_contract), which does the same at load.
+    """
+    values = {k: v.string_value for k, v in config.parameters.items()}
+    for key in INT_PARAMETERS:
+        if key not in values:
+            continue
+        try:
+            number = int_parameter(values, key)
+        except ValueError as exc:
+            problem = str(exc)
+            fix = f"write {key} as a whole number (0 lets onnxruntime choose)"
+        else:
+            found = execution_mode_problem(number) if key == "execution_mode" else None
+            if found is None:
+                continue
+            problem, fix = found, "set execution_mode to 0 (sequential) or 1 (parallel)"
+        folder.report(
+            "TRITON-O014",
+            f"parameters['{key}'] of '{folder.name}': the onnxruntime backend refuses to load "
+            f"the model: {problem}",
+            fix,
+            path=f'parameters["{key}"]',
+        )
+
+
 def _model_path(folder: ModelFolder, version: int) -> Path | None:
-    name = folder.config.default_model_filename or "model.onnx"  # type: ignore[union-attr]
+    name = (folder.config.default_model_filename if folder.config else "") or "model.onnx"
     path = folder.path / str(version) / name
     if path.is_dir():
         path = path / "model.onnx"
@@ -115,8 +175,20 @@ def _check_file(folder: ModelFolder, version: int) -> None:
             file=rel,
         )
         return
+    refused = next((t.unsupported for t in (*inputs, *outputs) if t.unsupported), None)
+    if refused is not None:
+        folder.report(
+            "TRITON-O013",
+            f"'{rel}' has a graph input or output that is not a tensor, which the onnxruntime "
+            f"backend refuses whatever the config lists: {refused}",
+            "re-export the model with tensor inputs and outputs only (a scikit-learn "
+            "classifier: skl2onnx options={id(model): {'zipmap': False}})",
+            file=rel,
+        )
+        return  # the load stops there
     config = folder.config
-    assert config is not None
+    if config is None:
+        return  # auto-completed from this graph: nothing to compare
     batching = config.max_batch_size > 0
     if _autofills(folder, config):
         unbatchable = _first_fixed(inputs + outputs)

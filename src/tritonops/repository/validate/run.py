@@ -37,8 +37,10 @@ from tritonops.repository.validate.safe_read import UnreadableFile, list_dir
 from tritonops.repository.validate.schema import check_cache, check_identity, check_model_metrics
 from tritonops.repository.validate.sequence import check_sequence
 from tritonops.repository.validate.tensors import check_tensors
+from tritonops.repository.validate.trtllm_model import check_trtllm
 from tritonops.repository.validate.values import check_parameters, check_runtime, check_text
 from tritonops.repository.validate.versions import scan_versions, select_versions
+from tritonops.repository.validate.vllm_model import check_vllm
 from tritonops.repository.validate.warmup import check_warmup
 
 # Order matters only where a check reads what an earlier one filled in (versions, selection).
@@ -60,6 +62,8 @@ _MODEL_CHECKS = (
     check_python_model,
     check_onnx,
     check_openvino,
+    check_vllm,
+    check_trtllm,
     check_text,
     check_runtime,
     check_parameters,

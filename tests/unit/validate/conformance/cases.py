@@ -6,6 +6,8 @@ document the rule comes from), ``server`` ("yes": the embedded tritonserver 2.51
 "crash": the real server dies on it, "no": it cannot judge it here, with ``note`` saying why) and
 ``triton_qa`` (the cases of Triton's qa/L0_model_config suite that exercise the same rule) and, for
 an error the server judges, ``triton_says`` (words of the server's error that name the rule).
+``judge`` names the stand-in backend that gives the server's verdict where the backend is one of
+tritonops's stand-ins (onnxruntime, vllm, tensorrtllm) following the real backend's contract.
 The repository itself is ``<case>/repo``. ``conformance/triton_qa.json`` lists every case of that
 qa suite with Triton's verdict, and why where it cannot be reproduced here; test_triton_qa_sweep.py
 recounts the validator against it.

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
         auto_complete,
         control_inputs,
         default_max_batch_size,
+        execution_mode_problem,
+        int_parameter,
         load_problems,
-        parse_int,
     )
     from tritonops.server.backends.onnxruntime.ort_state import SequenceStore
 else:  # in the stub, this backend's folder is on sys.path and tritonops need not be importable
@@ -38,8 +39,9 @@ else:  # in the stub, this backend's folder is on sys.path and tritonops need no
         auto_complete,
         control_inputs,
         default_max_batch_size,
+        execution_mode_problem,
+        int_parameter,
         load_problems,
-        parse_int,
     )
     from ort_state import SequenceStore
 
@@ -59,10 +61,8 @@ def _parameters(config: dict[str, Any]) -> dict[str, str]:
 def _int_parameter(params: dict[str, str], key: str) -> int:
     """A numeric parameter, refused at load when it is not an integer, as the C++ backend reads
     it (backend src/backend_common.cc TryParseModelStringParameter and ParseIntValue)."""
-    if key not in params:
-        return 0
     try:
-        return parse_int(params[key])
+        return int_parameter(params, key)
     except ValueError as exc:
         raise pb_utils.TritonModelException(str(exc)) from None
 
@@ -88,11 +88,9 @@ def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
     options.intra_op_num_threads = max(intra, 0)
     options.inter_op_num_threads = max(inter, 0)
     mode = _int_parameter(params, "execution_mode")
-    if mode not in (0, 1):
-        raise pb_utils.TritonModelException(
-            "Invalid configuration value provided. Expected values for  execution_mode are 0 "
-            f"or 1 but got {mode} ."
-        )
+    problem = execution_mode_problem(mode)
+    if problem is not None:
+        raise pb_utils.TritonModelException(problem)
     if mode == 1:
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
     graph = config.get("optimization", {}).get("graph", {})

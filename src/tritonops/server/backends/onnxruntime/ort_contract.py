@@ -102,6 +102,26 @@ def parse_int(text: str) -> int:
     return int(found.group())
 
 
+# The parameters the C++ backend reads as integers when it creates the session, in its order
+# (onnxruntime.cc ModelState constructor, TryParseModelStringParameter: absent means 0).
+INT_PARAMETERS = ("execution_mode", "intra_op_thread_count", "inter_op_thread_count")
+
+
+def int_parameter(params: Mapping[str, str], key: str) -> int:
+    """``params[key]`` read as the backend reads it: 0 when absent, else ``parse_int``."""
+    return parse_int(params[key]) if key in params else 0
+
+
+def execution_mode_problem(mode: int) -> str | None:
+    """onnxruntime.cc: execution_mode 0 (sequential) or 1 (parallel); anything else fails."""
+    if mode in (0, 1):
+        return None
+    return (
+        "Invalid configuration value provided. Expected values for  execution_mode are 0 "
+        f"or 1 but got {mode} ."
+    )
+
+
 def default_max_batch_size(environ: Mapping[str, str]) -> int:
     """The server's default-max-batch-size; the C++ backend uses max(value, 0) (onnxruntime.cc
     AutoCompleteMaxBatch) and refuses a value that is not a number when it starts."""
@@ -136,6 +156,19 @@ def _onnx_type(ort_type: str) -> str:
     return next((name for prefix, name in _ONNX_TYPES if ort_type.startswith(prefix)), "")
 
 
+def unsupported_io(name: str, ort_type: str) -> str | None:
+    """The C++ backend's refusal of a graph input or output that is not a tensor, in its words
+    (onnxruntime_utils.cc InputOutputInfos); None for a tensor. ``ort_type`` is the type as
+    onnxruntime's Python API spells it (``tensor(float)``, ``seq(map(int64,tensor(float)))``)."""
+    kind = _onnx_type(ort_type)
+    if kind == "ONNX_TYPE_TENSOR":
+        return None
+    return (
+        f"Unsupported ONNX Type '{kind or 'ONNX_TYPE_UNKNOWN'}' for I/O '{name}', "
+        "expected 'ONNX_TYPE_TENSOR'."
+    )
+
+
 class Signature:
     """What the ONNX graph declares: required inputs, overridable initializers, outputs.
 
@@ -154,12 +187,8 @@ class Signature:
         self.outputs = table(session.get_outputs())
         self.unsupported: str | None = None
         for item in [*session.get_inputs(), *session.get_outputs()]:
-            kind = _onnx_type(item.type)
-            if kind != "ONNX_TYPE_TENSOR":
-                self.unsupported = (
-                    f"Unsupported ONNX Type '{kind or 'ONNX_TYPE_UNKNOWN'}' for I/O "
-                    f"'{item.name}', expected 'ONNX_TYPE_TENSOR'."
-                )
+            self.unsupported = unsupported_io(item.name, item.type)
+            if self.unsupported:
                 break
 
 

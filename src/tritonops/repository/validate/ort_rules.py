@@ -1,0 +1,53 @@
+"""The onnxruntime stand-in's contract (``server/backends/onnxruntime/ort_contract.py``), for the
+static checks: one source of truth for what the onnxruntime backend refuses at load.
+
+That file is not an importable module of tritonops: Triton's python backend stub loads it as a
+top-level module beside the stand-in's model.py, and ``tritonops.server.backends`` is a module
+(the backend-directory setup), not a package. So it is loaded here from its path, once, and the
+rules the validator uses are re-exported with their types.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import cast
+
+_PATH = (
+    Path(__file__).resolve().parents[2] / "server" / "backends" / "onnxruntime" / "ort_contract.py"
+)
+_NAME = "tritonops_ort_contract"
+
+
+def _load() -> ModuleType:
+    if _NAME in sys.modules:
+        return sys.modules[_NAME]
+    spec = importlib.util.spec_from_file_location(_NAME, _PATH)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with tritonops
+        raise ImportError(f"cannot load the onnxruntime stand-in's contract from {_PATH}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_NAME] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_CONTRACT = _load()
+INT_PARAMETERS = cast(tuple[str, ...], _CONTRACT.INT_PARAMETERS)
+
+
+def unsupported_io(name: str, ort_type: str) -> str | None:
+    """The backend's refusal of a graph input or output that is not a tensor; None for a tensor."""
+    return cast(str | None, _CONTRACT.unsupported_io(name, ort_type))
+
+
+def int_parameter(params: Mapping[str, str], key: str) -> int:
+    """An integer parameter as the backend parses it (ValueError in its words)."""
+    return cast(int, _CONTRACT.int_parameter(params, key))
+
+
+def execution_mode_problem(mode: int) -> str | None:
+    """The backend's refusal of an execution_mode other than 0 or 1."""
+    return cast(str | None, _CONTRACT.execution_mode_problem(mode))
