@@ -109,7 +109,7 @@ def decoder_config(args: Mapping[str, Any], version_dir: str) -> tuple[dict[str,
     Hugging Face id, which the stand-in never downloads: the decoder then has the small default
     shape. The seed is ``seed`` from model.json, else a hash of the model name, so two models
     differ and one model answers the same everywhere."""
-    model = str(args["model"])
+    model = str(args.get("model", DEFAULT_MODEL))
     config: dict[str, Any] = {}
     for folder in (model, os.path.join(version_dir, model)):
         path = os.path.join(folder, "config.json")
@@ -165,13 +165,18 @@ ENGINE_KEYS = frozenset(
 )
 
 
+# what the stand-in calls the model when model.json names none (vLLM would load its own default)
+DEFAULT_MODEL = "vllm-default-model"
+
+
 def engine_problem(args: Mapping[str, Any]) -> str | None:
     """model.json refused as vLLM refuses it, first problem only (vLLM stops at the first)."""
     unknown = sorted(k for k in args if k not in ENGINE_KEYS)
     if unknown:
         # vllm_backend builds AsyncEngineArgs(**model.json): Python's TypeError for a stray key
         return f"AsyncEngineArgs.__init__() got an unexpected keyword argument '{unknown[0]}'"
-    if not isinstance(args.get("model"), str) or not args["model"]:
+    # no "model" is not a failure: AsyncEngineArgs has a default model, which vLLM then loads
+    if "model" in args and (not isinstance(args["model"], str) or not args["model"]):
         return 'model.json must name the model: "model": "<Hugging Face id or folder>"'
     for key in _POSITIVE + _AT_LEAST_ONE:
         value = args.get(key)

@@ -25,7 +25,7 @@ def test_the_stand_in_knows_the_keys_the_project_file_types() -> None:
         {"model": "m", "tensor_parallel_size": 0},
         {"model": "m", "max_model_len": -1},
         {"model": "m", "gpu_memory_utilisation": 0.5},
-        {"dtype": "auto"},
+        {"model": "", "dtype": "auto"},
     ],
 )
 def test_model_json_is_refused_where_the_project_file_is(args: dict[str, Any]) -> None:
@@ -119,3 +119,11 @@ def test_a_stop_string_ends_the_text_before_it() -> None:
     sent = [stop.add(p) for p in (" a", " b", " END")]
     assert sent[2] == ("", True)
     assert stop.text == " a b"
+
+
+def test_no_model_loads_vllms_default_but_the_project_file_asks_for_one() -> None:
+    # AsyncEngineArgs has a default model, so a hand-written model.json without one loads;
+    # the project file asks for it because a project always means a model of its own
+    assert C.engine_problem({"dtype": "auto"}) is None
+    with pytest.raises(ValidationError):
+        VllmEngineArgs.model_validate({"dtype": "auto"})

@@ -40,6 +40,18 @@ def test_a_vllm_model_as_the_backend_takes_it_is_valid(tmp_path: Path) -> None:
     assert found(_vllm(tmp_path, json.dumps(engine), config).validate()) == []
 
 
+def test_model_json_without_a_model_loads_vllms_default_so_it_only_warns(tmp_path: Path) -> None:
+    # AsyncEngineArgs has a default model: vLLM loads that one, so Triton serves the model
+    report = _vllm(tmp_path, json.dumps({"max_model_len": 512})).validate()
+    assert report.errors == []
+    [diag] = report.warnings
+    assert (diag.code, diag.file, diag.line) == ("TRITON-G010", "llm/1/model.json", 1)
+
+
+def test_model_json_without_a_model_still_has_its_other_keys_checked(tmp_path: Path) -> None:
+    assert "TRITON-G003" in _codes(_vllm(tmp_path, json.dumps({"max_modle_len": 512})))
+
+
 def test_model_json_missing_is_located_in_the_version_folder(tmp_path: Path) -> None:
     [diag] = _vllm(tmp_path, None).validate().errors
     assert (diag.code, diag.file) == ("TRITON-G001", "llm/1/model.json")
@@ -161,13 +173,21 @@ def test_the_backend_parameters_all_set_are_valid(tmp_path: Path) -> None:
     assert found(_trtllm(tmp_path, TRTLLM_PARAMS).validate()) == []
 
 
-@pytest.mark.parametrize(
-    "missing", ["gpt_model_type", "tokenizer_dir", "guided_decoding_backend", "gpt_model_path"]
-)
+@pytest.mark.parametrize("missing", ["gpt_model_type", "gpt_model_path"])
 def test_a_required_parameter_missing_fails_the_load(tmp_path: Path, missing: str) -> None:
     [diag] = _trtllm(tmp_path, _without(missing)).validate().errors
     assert diag.code == "TRITON-G007"
     assert "modelInstanceState" in diag.message
+
+
+@pytest.mark.parametrize("missing", ["tokenizer_dir", "guided_decoding_backend"])
+def test_a_missing_guided_decoding_parameter_is_a_warning(tmp_path: Path, missing: str) -> None:
+    # releases with guided decoding refuse to load without it; older releases never read it,
+    # so their repositories must not get an error
+    report = _trtllm(tmp_path, _without(missing)).validate()
+    assert report.errors == []
+    [diag] = [w for w in report.warnings if missing in w.message]
+    assert diag.code == "TRITON-G008"
 
 
 def test_gpt_model_type_outside_the_backend_values_is_located(tmp_path: Path) -> None:

@@ -144,6 +144,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-G007": ("error", "tensorrtllm parameter missing or refused: the load fails"),
     "TRITON-G008": ("warning", "tensorrtllm optional parameter unset or unreadable: default used"),
     "TRITON-G009": ("error", "tensorrtllm logits output neither TYPE_FP32 nor TYPE_FP16"),
+    "TRITON-G010": ("warning", "vllm model: model.json names no model, so vLLM loads its default"),
     "TRITON-P001": ("error", "model.py emits an output the config does not declare"),
     "TRITON-P002": ("warning", "model.py reads an input the config does not declare"),
     "TRITON-P003": ("error", "model.py is not valid Python"),

@@ -3,9 +3,10 @@
 The rules are ``tritonops.llm.trtllm_contract``'s, the ones the tensorrtllm stand-in applies at
 load, each with its place in the TensorRT-LLM backend's source (``inflight_batcher_llm``
 model_state.cc / model_instance_state.cc). Errors and warnings follow the real backend: a required
-parameter that is missing or refused (``gpt_model_type``, the guided-decoding trio, the engine
-path, lookahead decoding without its three sizes, a logits output that is neither FP32 nor FP16)
-fails the load, and the backend stops at the first; an optional one that is missing, does not
+parameter that is missing or refused (``gpt_model_type``, the engine path, lookahead decoding
+without its three sizes, a logits output that is neither FP32 nor FP16) fails the load, and the
+backend stops at the first; the guided-decoding trio is only a warning when missing, because
+backend releases before guided decoding never read it; an optional one that is missing, does not
 parse, or names an unknown policy or decoding mode is logged and replaced by its default.
 """
 
@@ -16,7 +17,12 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
-from tritonops.llm.trtllm_contract import ContractError, logits_type, read_parameters
+from tritonops.llm.trtllm_contract import (
+    ALWAYS_READ,
+    ContractError,
+    logits_type,
+    read_parameters,
+)
 from tritonops.repository.validate.model import ModelFolder
 
 BACKEND = "tensorrtllm"
@@ -39,6 +45,7 @@ def check_trtllm(folder: ModelFolder) -> None:
         # an encoder-decoder engine: the real backend runs it (the local stand-in cannot, and
         # validate --load says so); only the other parameters are checked here
         params["gpt_model_path"] = params["encoder_model_path"]
+    _guided_decoding_trio(folder, as_json, values)
     try:
         # where the engine and tokenizer info will be is the server's business: not checked here
         parsed = read_parameters(as_json, Path)
@@ -57,6 +64,31 @@ def check_trtllm(folder: ModelFolder) -> None:
         logits_type(as_json)
     except ContractError as exc:
         _logits(folder, config, str(exc))
+
+
+def _guided_decoding_trio(
+    folder: ModelFolder, as_json: dict[str, Any], values: dict[str, str]
+) -> None:
+    # Backend releases with guided decoding read these three with no fallback and fail without
+    # them; releases before it never read them, and their repositories (still served widely) lack
+    # them. Which release added them is not pinned here, so a missing one is a warning, not an
+    # error, and the rest of the parameters are checked as if it were empty.
+    missing = [key for key in ALWAYS_READ if key not in values]
+    if not missing:
+        return
+    params = as_json.setdefault("parameters", {})
+    for key in missing:
+        params[key] = {"string_value": ""}
+    folder.report(
+        "TRITON-G008",
+        f"'{folder.name}' has no {', '.join(missing)} parameter: the tensorrtllm backend releases"
+        " that support guided decoding read them with no default and refuse to load without"
+        " them (older releases ignore them)",
+        'add each with an empty value, e.g. parameters { key: "'
+        + missing[0]
+        + '" value: { string_value: "" } }',
+        path="parameters" if values else "name",
+    )
 
 
 def _named(message: str, values: dict[str, str]) -> str:

@@ -145,6 +145,17 @@ def _check_args(folder: ModelFolder, rel: str, text: str, args: Mapping[str, Any
     """Every key and value of model.json against vLLM's engine arguments, each located."""
     at = Locator(rel, read_yaml(text).marks)  # JSON is YAML: the same marks give lines
     found = 0
+    if "model" not in args:
+        # AsyncEngineArgs has a default model, so vLLM loads (a small demo model, not yours): a
+        # surprise worth a warning, not a load failure; the other keys are checked as given
+        folder.report(
+            "TRITON-G010",
+            f"{rel} names no model: vLLM loads its own default demo model instead of yours",
+            'add "model": "<Hugging Face id or model folder>"',
+            file=rel,
+            line=1,
+        )
+        args = {**args, "model": "default"}
     typed: VllmEngineArgs | None = None
     try:
         typed = VllmEngineArgs.model_validate(args)
