@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.integration.catalogue import batch_add_model
 
 from tritonops.errors import PerfError
-from tritonops.perf import metrics as prom
+from tritonops.perf import server_counters as prom
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.server import LocalTriton
 from tritonops.server.usage import children_cpu, self_cpu, tree_cpu

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from tritonops.abtest.llm import has_llm_slo
-from tritonops.abtest.metrics import Snapshot, scraper
 from tritonops.abtest.ramp import DEFAULT_STEPS, RampState, StepOutcome, ramp, state_path
-from tritonops.abtest.report import build_report, write_report
+from tritonops.abtest.report_files import build_report, write_report
 from tritonops.abtest.runner import Load, OnSample, RunData, run_async, verdicts
 from tritonops.abtest.schema import Report, load_report
+from tritonops.abtest.server_guard import Snapshot, scraper
 from tritonops.abtest.verdict import EXIT_CODES, Decision, Policy, Verdict, decide, worst
 from tritonops.abtest.workload import Workload
 from tritonops.client.transport import AsyncTransport

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter_ns
 from typing import Any, Self, TypeAlias
 
-from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
 from tritonops.client.grpc_messages import Answer
+from tritonops.client.input_checks import Signature, check_inputs
 from tritonops.client.pool import EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
 from tritonops.client.retry import RetryTransport

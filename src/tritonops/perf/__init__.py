@@ -8,7 +8,7 @@
 
 from tritonops.perf.compare import Comparison, compare
 from tritonops.perf.engine import MeasureSpec, measure
-from tritonops.perf.report import write_report
+from tritonops.perf.result_files import write_report
 from tritonops.perf.results import Latency, LevelResult, PerfResult, ServerTimes
 
 __all__ = [

@@ -9,7 +9,7 @@ import pytest
 from tritonops.errors import PerfError
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
-from tritonops.perf.report import write_report
+from tritonops.perf.result_files import write_report
 from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import SearchSpace, tune
 from tritonops.perf.tune_live import live_measurer
