@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.perf.models import add_model
+from tests.integration.catalogue import batch_add_model
 
 from tritonops.errors import PerfError
-from tritonops.perf import metrics as prom
+from tritonops.perf import server_counters as prom
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.server import LocalTriton
 from tritonops.server.usage import children_cpu, self_cpu, tree_cpu
@@ -78,7 +78,7 @@ def main() -> None:
     levels = [int(c) for c in parser.parse_args().levels.split(",")]
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        add_model(Path(tmp))
+        batch_add_model(Path(tmp))
         with LocalTriton(tmp, load=["add"]) as server:
             for c in levels:
                 runs: dict[str, list[float]] = {"perf_analyzer": [], "builtin": []}

@@ -46,7 +46,7 @@ from tritonops.model_config import (
     ModelInput,
     ModelOutput,
 )
-from tritonops.perf import metrics as prom
+from tritonops.perf import server_counters as prom
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.repository.layout import write_repository

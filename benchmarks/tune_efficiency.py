@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.perf.models import overhead_model
+from tests.integration.catalogue import overhead_model
 
 from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import Candidate, LevelStats, SearchSpace, load_levels, tune

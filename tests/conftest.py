@@ -56,6 +56,14 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tritonops-cache")
 
 
+@pytest.fixture(scope="session")
+def tritonserver_available() -> None:
+    """For fixtures wider than a test, which run before ``_server_tier``'s skip."""
+    missing = _server_missing()
+    if missing is not None:
+        pytest.skip(f"no tritonserver here: {missing}")
+
+
 @pytest.fixture(autouse=True)
 def _server_tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests of the server tiers need a tritonserver and share one backend-directory cache."""

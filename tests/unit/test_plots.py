@@ -12,9 +12,9 @@ from matplotlib.patches import StepPatch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from tritonops import plots
-from tritonops.abtest.report import latency_cdf_figure, markdown, over_time_figure
+from tritonops.abtest.report_files import latency_cdf_figure, markdown, over_time_figure
 from tritonops.abtest.schema import ArmDoc, LoadDoc, Report, SampleDoc, WorkloadDoc
-from tritonops.perf.report import figure as perf_figure
+from tritonops.perf.result_files import figure as perf_figure
 from tritonops.perf.results import Latency, LevelResult, PerfResult, ServerTimes
 
 SERVER: dict[str, dict[str, float | None]] = {

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from tritonops.abtest.metrics import ServerGuard, Snapshot, server_breaches
+from tritonops.abtest.server_guard import ServerGuard, Snapshot, server_breaches
 from tritonops.abtest.verdict import ArmSamples, decide, slo_breaches
 from tritonops.errors import ExperimentError
 from tritonops.spec import ExperimentSpec

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from tritonops.abtest.metrics import Snapshot, delta, parse_metrics
+from tritonops.abtest.server_guard import Snapshot, delta, parse_metrics
 from tritonops.abtest.verdict import ArmSamples, Policy, Verdict, decide
 from tritonops.abtest.workload import Workload, config_from_served, is_correct, load_workload
-from tritonops.client.loadgen import Sample, SendOutcome, run_load
 from tritonops.client.router import AsyncRouter
 from tritonops.client.transport import AsyncTransport
 from tritonops.errors import ClientError, ExperimentError
+from tritonops.perf.loadgen import Sample, SendOutcome, run_load
 from tritonops.spec import ExperimentSpec
 
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tritonops.builders import lineage as lineage_store
+from tritonops.builders.artifact_signature import apply_signature
 from tritonops.builders.registry import extra_plans, needs_artifact
-from tritonops.builders.signature import apply_signature
 from tritonops.builders.store import artifact_dir
 from tritonops.errors import BuildError
 from tritonops.repository.project import RenderResult, Say, lay_out

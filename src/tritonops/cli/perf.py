@@ -22,7 +22,7 @@ from tritonops.perf.engine import EngineChoice, MeasureSpec, measure
 from tritonops.perf.llm import LlmSpec, is_llm, measure_llm
 from tritonops.perf.llm_metrics import LlmLevel
 from tritonops.perf.llm_metrics import markdown as llm_markdown
-from tritonops.perf.report import markdown, write_report
+from tritonops.perf.result_files import markdown, write_report
 from tritonops.perf.results import LevelResult, PerfResult
 from tritonops.perf.triton import fetch_config, load_with_config, parse_url
 from tritonops.perf.tune import (

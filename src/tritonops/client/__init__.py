@@ -5,9 +5,9 @@ UNAVAILABLE calls, and the ``Router`` is a transport made of per-variant transpo
 ``MockTransport`` answers in-process for tests.
 """
 
-from tritonops.client.checks import Signature, TensorSpec, check_inputs
 from tritonops.client.circuit import Circuit, CircuitSettings
 from tritonops.client.client import AsyncClient, Client, InferResult
+from tritonops.client.input_checks import Signature, TensorSpec, check_inputs
 from tritonops.client.mock import MockTransport
 from tritonops.client.pool import AsyncEndpointPool, EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from numpy.typing import NDArray
 
-from tritonops.client.checks import Signature, check_inputs
+from tritonops.client.input_checks import Signature, check_inputs
 from tritonops.client.pool import AsyncEndpointPool, EndpointPool
 from tritonops.client.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
 from tritonops.client.transport import (

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
-from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
+from tritonops.client.input_checks import Signature, check_inputs
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
 from tritonops.client.routing import RoutedResult, RoutingCore, RuleLike, Variant
 from tritonops.client.shadow import AsyncShadows, ThreadShadows

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from tritonops.ensembles.cycles import check_ensemble_cycles
 from tritonops.ensembles.issues import Issue, IssueKind
+from tritonops.ensembles.model_signature import ModelSig, StepSig, TensorSig, signature_from_proto
 from tritonops.ensembles.propagation import check_propagation
-from tritonops.ensembles.signature import ModelSig, StepSig, TensorSig, signature_from_proto
 from tritonops.ensembles.steps import check_steps
 from tritonops.ensembles.wiring import check_wiring
 

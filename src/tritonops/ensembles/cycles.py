@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from tritonops.ensembles import paths
 from tritonops.ensembles.issues import Issue, IssueKind
-from tritonops.ensembles.signature import ModelSig
+from tritonops.ensembles.model_signature import ModelSig
 
 
 def check_ensemble_cycles(models: Mapping[str, ModelSig | None]) -> list[Issue]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tritonops.ensembles import paths
 from tritonops.ensembles.issues import Issue, IssueKind
-from tritonops.ensembles.signature import ModelSig, TensorSig
+from tritonops.ensembles.model_signature import ModelSig, TensorSig
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from tritonops.ensembles import paths
 from tritonops.ensembles.issues import Issue, IssueKind
-from tritonops.ensembles.signature import ModelSig, StepSig
+from tritonops.ensembles.model_signature import ModelSig, StepSig
 
 
 def check_steps(ensemble: ModelSig, models: Mapping[str, ModelSig | None]) -> list[Issue]:

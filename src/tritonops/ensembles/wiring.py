@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from tritonops.ensembles import paths
 from tritonops.ensembles.issues import Issue, IssueKind
-from tritonops.ensembles.signature import ModelSig
+from tritonops.ensembles.model_signature import ModelSig
 
 
 def check_wiring(ensemble: ModelSig) -> list[Issue]:

@@ -6,3 +6,15 @@ tensorrtllm backend's parameter, request and output rules. They need only numpy 
 library, because the stand-in backends import them inside Triton's python backend stub (the
 backend directory gets a copy of these modules).
 """
+
+from tritonops.llm import engine_file, trtllm_contract, vllm_contract
+from tritonops.llm.engine import EngineInputError, Generation, TinyDecoder
+
+__all__ = [
+    "EngineInputError",
+    "Generation",
+    "TinyDecoder",
+    "engine_file",
+    "trtllm_contract",
+    "vllm_contract",
+]

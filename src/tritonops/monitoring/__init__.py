@@ -15,12 +15,13 @@ from tritonops.monitoring.dashboard import build_dashboard
 from tritonops.monitoring.files import write_dashboard, write_rules
 from tritonops.monitoring.names import SUMMARY_ARGS
 from tritonops.monitoring.promtool import check_rules, find_promtool, run_rule_tests
-from tritonops.monitoring.rules import Alert, Rules, build_rules
+from tritonops.monitoring.rules import RUNBOOK_BASE, Alert, Rules, build_rules
 from tritonops.monitoring.ruletests import build_rule_tests
 from tritonops.monitoring.selection import Scope, Variant, Watched, scope_of
 from tritonops.monitoring.timing import Timing
 
 __all__ = [
+    "RUNBOOK_BASE",
     "SUMMARY_ARGS",
     "Alert",
     "Rules",

@@ -17,17 +17,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tritonops.client.loadgen import (
-    Sample,
-    SendOutcome,
-    run_closed_callbacks,
-    run_load,
-    stable_windows,
-    windows,
-)
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
-from tritonops.perf import metrics as prom
+from tritonops.perf import server_counters as prom
 from tritonops.perf.analyzer import (
     AnalyzerOptions,
     EmptyWindow,
@@ -39,6 +31,14 @@ from tritonops.perf.analyzer import (
     stability_hint,
 )
 from tritonops.perf.inputs import DataMode, batch_tensors, input_data_json, write_input_data
+from tritonops.perf.loadgen import (
+    Sample,
+    SendOutcome,
+    run_closed_callbacks,
+    run_load,
+    stable_windows,
+    windows,
+)
 from tritonops.perf.results import Latency, LevelResult, PerfResult, Reading, WindowSeen
 from tritonops.perf.triton import Endpoint, fetch_config, parse_url
 from tritonops.redact import redact_url

@@ -17,10 +17,10 @@ from numpy.typing import NDArray
 from tritonclient.utils import InferenceServerException
 
 from tritonops.client import grpc_messages as messages
-from tritonops.client.loadgen import IssueFn, SendOutcome
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig, from_proto, to_dict
 from tritonops.model_config.proto import ProtoConfig
+from tritonops.perf.loadgen import IssueFn, SendOutcome
 
 Sender = tuple[Callable[[int], Awaitable[SendOutcome]], Callable[[], Awaitable[None]]]
 Issuer = tuple[IssueFn, Callable[[], None]]

@@ -11,6 +11,7 @@ from tritonops.spec.loader import load_project
 from tritonops.spec.models import EnsembleSpec, EnsembleStepSpec, ModelSpec
 from tritonops.spec.plan import ModelPlan
 from tritonops.spec.project import Project
+from tritonops.spec.schema import SCHEMA_COMMENT, SCHEMA_FILE, SCHEMA_PATH, schema_text
 from tritonops.spec.slo import ExperimentSlo, ModelSlo, Slo
 from tritonops.spec.targets import (
     Autoscaling,
@@ -23,6 +24,9 @@ from tritonops.spec.targets import (
 from tritonops.spec.translate import plan_models
 
 __all__ = [
+    "SCHEMA_COMMENT",
+    "SCHEMA_FILE",
+    "SCHEMA_PATH",
     "Autoscaling",
     "EnsembleSpec",
     "EnsembleStepSpec",
@@ -43,4 +47,5 @@ __all__ = [
     "VariantSpec",
     "load_project",
     "plan_models",
+    "schema_text",
 ]

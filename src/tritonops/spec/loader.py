@@ -15,7 +15,6 @@ from pydantic_core import ErrorDetails
 
 from tritonops.atomic import REPOSITORY_MARKER, recover_directory
 from tritonops.errors import SpecError, SpecIssue
-from tritonops.spec.checks import check_ensemble_fields, check_model
 from tritonops.spec.crossrefs import (
     check_ensemble_steps,
     check_experiment,
@@ -25,6 +24,7 @@ from tritonops.spec.crossrefs import (
 from tritonops.spec.experiments import ExperimentSpec
 from tritonops.spec.fields import SpecModel
 from tritonops.spec.issues import Locator, choice_issue, format_path, validation_issues
+from tritonops.spec.model_rules import check_ensemble_fields, check_model
 from tritonops.spec.models import MODEL_KINDS, EnsembleSpec, ModelSpec
 from tritonops.spec.paths import allowed_roots, check_inside
 from tritonops.spec.project import Project

@@ -14,39 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..catalogue import python_code, python_model
+
 SLOW_MS = 20
 
-_CODE = """
-import time
-
-import numpy as np
-import triton_python_backend_utils as pb_utils
-
-
-class TritonPythonModel:
-    def execute(self, requests):
-        responses = []
-        for request in requests:
-            x = pb_utils.get_input_tensor_by_name(request, "x").as_numpy()
-            if {delay_s} > 0:
-                time.sleep({delay_s})
-            responses.append(pb_utils.InferenceResponse([pb_utils.Tensor("y", {expr})]))
-        return responses
-"""
-
-_CONFIG = """name: "{name}"
-backend: "python"
-max_batch_size: 8
-input [ {{ name: "x" data_type: TYPE_FP32 dims: [ 4 ] }} ]
-output [ {{ name: "y" data_type: TYPE_FP32 dims: [ 4 ] }} ]
-instance_group [ {{ kind: KIND_CPU count: 1 }} ]
-"""
-
-MODELS = {
-    "fast": (0.0, "(x + 1).astype(np.float32)"),
-    "slow": (SLOW_MS / 1000, "(x + 1).astype(np.float32)"),
-    "negate": (0.0, "(-x).astype(np.float32)"),
+CODE = {
+    "fast": python_code(expr="(x + 1).astype(np.float32)"),
+    "slow": python_code(expr="(x + 1).astype(np.float32)", delay_s=SLOW_MS / 1000),
+    "negate": python_code(expr="(-x).astype(np.float32)"),
 }
+MODELS = tuple(CODE)
 
 _PROJECT_MODEL = """  - name: {name}
     kind: python
@@ -59,10 +36,8 @@ _PROJECT_MODEL = """  - name: {name}
 
 def write_repository(repo: Path) -> Path:
     """The server's model repository with every model of ``MODELS``."""
-    for name, (delay_s, expr) in MODELS.items():
-        (repo / name / "1").mkdir(parents=True)
-        (repo / name / "config.pbtxt").write_text(_CONFIG.format(name=name))
-        (repo / name / "1" / "model.py").write_text(_CODE.format(delay_s=delay_s, expr=expr))
+    for name, code in CODE.items():
+        python_model(repo, name, code=code, one_instance=True)
     return repo
 
 
@@ -82,9 +57,8 @@ def write_dataset(path: Path, *, rows: int = 200, users: int = 16, seed: int = 7
 
 def write_project(root: Path, experiments: str) -> Path:
     """``root/tritonops.yaml`` declaring the models and the given ``experiments:`` YAML body."""
-    for name, (delay_s, expr) in MODELS.items():
+    for name, code in CODE.items():
         (root / "models" / name).mkdir(parents=True, exist_ok=True)
-        code = _CODE.format(delay_s=delay_s, expr=expr)
         (root / "models" / name / "model.py").write_text(code)
     write_dataset(root / "users.npz")
     write_dataset(root / "plain.npz", users=0)

@@ -11,20 +11,11 @@ from click.testing import CliRunner
 
 from tritonops.cli.main import cli
 
+from ..catalogue import python_code
+
 ROOT = Path(__file__).resolve().parents[3]
-WRONG_OUTPUT = """
-import triton_python_backend_utils as pb_utils
-
-
-class TritonPythonModel:
-    def execute(self, requests):
-        return [
-            pb_utils.InferenceResponse(
-                [pb_utils.Tensor("Z", pb_utils.get_input_tensor_by_name(r, "RAW").as_numpy())]
-            )
-            for r in requests
-        ]
-"""
+# loads and answers, but under another output name than the config declares
+WRONG_OUTPUT = python_code(expr="x", input="RAW", output="Z")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +16,16 @@ from tritonops.client import AsyncClient, AsyncRouter, CircuitSettings, Client, 
 from tritonops.errors import InputError
 from tritonops.server import LocalTriton
 
-from ..server.models import WEIGHTS, onnx_model, python_model, string_model
+from ..catalogue import WEIGHTS, python_model
 
 X = np.arange(8, dtype=np.float32).reshape(2, 4)
 EXPECTED = {"add_one": X + 1, "matmul": X @ WEIGHTS}
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("client-repo")
-    python_model(root, "add_one")
-    onnx_model(root, "matmul")
-    string_model(root, "shout")
-    return root
-
-
-@pytest.fixture(scope="module")
-def server(repo: Path) -> Iterator[LocalTriton]:
-    with LocalTriton(repo, load=["add_one", "matmul", "shout"]) as triton:
-        yield triton
+@pytest.fixture
+def server(catalogue_server: LocalTriton) -> LocalTriton:
+    """add_one, matmul and shout are the catalogue's."""
+    return catalogue_server
 
 
 def url(server: LocalTriton, protocol: str) -> str:
@@ -129,9 +119,10 @@ def test_async_router_mirrors_to_a_shadow_over_http(server: LocalTriton) -> None
 
 
 def test_fallback_keeps_requests_successful_when_a_server_is_killed(
-    repo: Path, server: LocalTriton
+    tmp_path: Path, server: LocalTriton
 ) -> None:
-    with LocalTriton(repo, load=["add_one"]) as doomed:
+    python_model(tmp_path, "add_one")
+    with LocalTriton(tmp_path, load=["add_one"]) as doomed:
         variants = [
             Variant("control", "add_one", weight=50, endpoints=[server.grpc_url]),
             Variant("candidate", "add_one", weight=50, endpoints=[doomed.grpc_url]),

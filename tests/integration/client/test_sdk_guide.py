@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tritonops.server import LocalTriton
-
-from ..server.models import onnx_model, python_model
 
 ROOT = Path(__file__).resolve().parents[3]
 GUIDE = ROOT / "docs" / "sdk.md"
@@ -25,14 +22,10 @@ def guide_blocks() -> list[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTriton]:
-    repo = tmp_path_factory.mktemp("sdk-guide")
-    python_model(repo, "add_one")
-    python_model(repo, "add_one_v2")
-    onnx_model(repo, "matmul")
-    with LocalTriton(repo, load=["add_one", "add_one_v2", "matmul"]) as triton:
-        yield triton
+@pytest.fixture
+def server(catalogue_server: LocalTriton) -> LocalTriton:
+    """The guide's models (add_one, add_one_v2, matmul) are the catalogue's."""
+    return catalogue_server
 
 
 def test_the_guide_has_examples_for_every_part() -> None:

@@ -11,18 +11,13 @@ from pathlib import Path
 import numpy as np
 import tritonclient.http as httpclient
 
-from ..server.models import ADD_ONE, onnx_model, python_model
+from ..catalogue import onnx_model, python_code, python_model
 
-ADD_TWO = ADD_ONE.replace("x + 1", "x + 2")
+ADD_TWO = python_code(expr="x + 2")
 # loads and answers, but under another output name than config.pbtxt declares (smoke must catch it)
-WRONG_NAME = ADD_ONE.replace('pb_utils.Tensor("y"', 'pb_utils.Tensor("z"')
+WRONG_NAME = python_code(output="z")
 # fails its load: the python backend reports the exception raised by initialize
-RAISES_IN_INITIALIZE = ADD_ONE.replace(
-    "class TritonPythonModel:\n",
-    "class TritonPythonModel:\n"
-    "    def initialize(self, args):\n"
-    "        raise RuntimeError('weights are missing')\n\n",
-)
+RAISES_IN_INITIALIZE = python_code(initialize_raises="weights are missing")
 
 ENSEMBLE = """name: "{name}"
 platform: "ensemble"

@@ -20,7 +20,7 @@ from tritonops.errors import DeployError
 from tritonops.server import LocalTriton
 from tritonops.server.ports import free_port
 
-from ..server.models import WEIGHTS
+from ..catalogue import WEIGHTS
 from .remote_helpers import (
     ADD_TWO,
     RAISES_IN_INITIALIZE,

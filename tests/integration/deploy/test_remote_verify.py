@@ -20,9 +20,10 @@ from tritonops.deploy.remote import RemoteDeployFailed, deploy_remote
 from tritonops.deploy.rollout import CANARY_SUFFIX
 from tritonops.server import LocalTriton
 
+from ..catalogue import python_code
 from .remote_helpers import ADD_TWO, Traffic, add_ensemble, add_python, add_version
 
-ADD_FORTY = ADD_TWO.replace("x + 2", "x + 40")
+ADD_FORTY = python_code(expr="x + 40")
 
 
 @pytest.fixture(scope="module")

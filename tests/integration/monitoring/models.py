@@ -1,9 +1,7 @@
 """Tiny python models that fail on demand: ``y = x + 1``, or an error when ``x[0] < 0``.
 
-``flaky`` and ``steady`` run the same code (a canary's candidate and control). A failure is an
-exception raised from ``execute()``, which tritonserver 2.51 counts in
-``nv_inference_request_failure{reason="BACKEND"}``; an ``InferenceResponse(error=...)`` would be
-counted as a success there (seen on the embedded server), so it would not test an error ratio.
+``flaky`` and ``steady`` run the same code (a canary's candidate and control), the catalogue's
+``python_code(fail_when_negative=True)`` (catalogue.py says why it raises).
 """
 
 from __future__ import annotations
@@ -12,33 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..catalogue import python_code, python_model
+
 FLAKY = "flaky"
 STEADY = "steady"
 MODELS = (STEADY, FLAKY)
 
-_CODE = """
-import numpy as np
-import triton_python_backend_utils as pb_utils
-
-
-class TritonPythonModel:
-    def execute(self, requests):
-        responses = []
-        for request in requests:
-            x = pb_utils.get_input_tensor_by_name(request, "x").as_numpy()
-            if x.reshape(-1)[0] < 0:
-                raise pb_utils.TritonModelException("asked to fail: x[0] < 0")
-            responses.append(pb_utils.InferenceResponse([pb_utils.Tensor("y", x + 1)]))
-        return responses
-"""
-
-_CONFIG = """name: "{name}"
-backend: "python"
-max_batch_size: 8
-input [ {{ name: "x" data_type: TYPE_FP32 dims: [ 4 ] }} ]
-output [ {{ name: "y" data_type: TYPE_FP32 dims: [ 4 ] }} ]
-instance_group [ {{ kind: KIND_CPU count: 1 }} ]
-"""
+_CODE = python_code(fail_when_negative=True)
 
 _MODEL = """  - name: {name}
     kind: python
@@ -67,9 +45,7 @@ models:
 def write_repository(repo: Path) -> Path:
     """A model repository holding version 1 of every model of ``MODELS``."""
     for name in MODELS:
-        (repo / name / "1").mkdir(parents=True)
-        (repo / name / "config.pbtxt").write_text(_CONFIG.format(name=name))
-        (repo / name / "1" / "model.py").write_text(_CODE)
+        python_model(repo, name, code=_CODE, one_instance=True)
     return repo
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,22 +9,17 @@ import pytest
 from tritonops.errors import PerfError
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
-from tritonops.perf.report import write_report
+from tritonops.perf.result_files import write_report
 from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import SearchSpace, tune
 from tritonops.perf.tune_live import live_measurer
 from tritonops.server import LocalTriton
 
-from .models import add_model, overhead_model, stream_model
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTriton]:
-    repo = tmp_path_factory.mktemp("perf-repo")
-    add_model(repo)
-    overhead_model(repo)
-    with LocalTriton(repo, load=["add", "overhead"]) as s:
-        yield s
+@pytest.fixture
+def server(catalogue_server: LocalTriton) -> LocalTriton:
+    """add, overhead and stream are the catalogue's."""
+    return catalogue_server
 
 
 def _analyzer_reason() -> str | None:
@@ -137,17 +131,16 @@ def test_the_probe_tells_the_http_port_from_the_grpc_port(server: LocalTriton) -
         check_url(f"http://{server.grpc_url}")
 
 
-def test_decoupled_stream_metrics(tmp_path: Path) -> None:
+def test_decoupled_stream_metrics(server: LocalTriton) -> None:
     import numpy as np
 
     from tritonops.perf.decoupled import measure_stream
 
-    stream_model(tmp_path)  # each response takes >= 2 ms (a sleep in the model)
-    with LocalTriton(tmp_path, load=["stream"]) as s:
-        config = fetch_config(parse_url(s.grpc_url), "stream")
-        stats = measure_stream(
-            s.grpc_url, config, {"n": np.array([5], dtype=np.int32)}, requests=4, timeout_s=30
-        )
+    # each response takes >= 2 ms (a sleep in the model)
+    config = fetch_config(parse_url(server.grpc_url), "stream")
+    stats = measure_stream(
+        server.grpc_url, config, {"n": np.array([5], dtype=np.int32)}, requests=4, timeout_s=30
+    )
     assert stats.requests == 4
     assert stats.per_request == (5, 5, 5, 5)
     assert stats.responses == 20

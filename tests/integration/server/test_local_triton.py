@@ -16,7 +16,7 @@ from tritonops.errors import ModelLoadError, ServerError
 from tritonops.server import LocalTriton
 from tritonops.server.ports import free_port
 
-from .models import WEIGHTS, onnx_model, python_model
+from ..catalogue import WEIGHTS, onnx_model, python_model
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repo")
     python_model(root, "add_one")
     onnx_model(root, "matmul")
-    python_model(root, "no_code", with_code=False)
+    python_model(root, "no_code", code=None)
     (root / "broken").mkdir()
     (root / "broken" / "1").mkdir()
     (root / "broken" / "config.pbtxt").write_text(

@@ -15,14 +15,14 @@ import pytest
 from tritonops.errors import ServerError
 from tritonops.server import LocalTriton
 
-from ..server.models import ADD_ONE, PY_CONFIG
+from ..catalogue import ADD_ONE, python_config
 
 
 def _python_model(repo: Path, name: str, version: str = "1") -> None:
     folder = repo / name
     (folder / version).mkdir(parents=True)
     (folder / version / "model.py").write_text(ADD_ONE, encoding="utf-8")
-    (folder / "config.pbtxt").write_text(PY_CONFIG.format(name=name), encoding="utf-8")
+    (folder / "config.pbtxt").write_text(python_config(name), encoding="utf-8")
 
 
 def _status(url: str) -> int:

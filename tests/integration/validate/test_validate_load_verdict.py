@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tritonops.cli.main import cli
 from tritonops.deploy.loadcheck import validate_with_load
 
-from ..server.models import ADD_ONE
+from ..catalogue import ADD_ONE
 from ..server.standin_models import add_bias, matmul, row_sum
 
 PY_AUTO = """

@@ -16,19 +16,9 @@ from onnx import TensorProto, helper
 from tritonops.deploy.check import check_repository_loads
 from tritonops.repository.validate import validate_repository
 
-IDENTITY_PY = """\
-import triton_python_backend_utils as pb_utils
+from ..catalogue import python_code
 
-
-class TritonPythonModel:
-    def execute(self, requests):
-        responses = []
-        for request in requests:
-            x = pb_utils.get_input_tensor_by_name(request, "INPUT0").as_numpy()
-            out = pb_utils.Tensor("OUTPUT0", x)
-            responses.append(pb_utils.InferenceResponse(output_tensors=[out]))
-        return responses
-"""
+IDENTITY_PY = python_code(expr="x", input="INPUT0", output="OUTPUT0")
 
 PY = """\
 name: "{name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tritonops.abtest.metrics import ServerGuard, delta, parse_metrics, server_breaches
+from tritonops.abtest.server_guard import ServerGuard, delta, parse_metrics, server_breaches
 
 TEXT = """# HELP nv_inference_request_success Number of successful inference requests
 # TYPE nv_inference_request_success counter

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tritonops.abtest.metrics import ModelCounters
 from tritonops.abtest.ramp import RampState, StepOutcome, parse_steps, ramp
+from tritonops.abtest.server_guard import ModelCounters
 from tritonops.abtest.verdict import ArmSamples
 from tritonops.errors import ExperimentError
 from tritonops.spec import ExperimentSpec, SloSpec, VariantSpec

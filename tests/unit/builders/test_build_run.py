@@ -148,7 +148,7 @@ def test_cli_build_then_history_shows_lineage(project: Path) -> None:
 
 
 def test_signature_fills_unset_io(project: Path, tmp_path: Path) -> None:
-    from tritonops.builders.signature import apply_signature
+    from tritonops.builders.artifact_signature import apply_signature
     from tritonops.spec import load_project, plan_models
 
     spec_file = tmp_path / "open.yaml"
@@ -172,7 +172,7 @@ def test_signature_fills_unset_io(project: Path, tmp_path: Path) -> None:
 
 
 def test_signature_conflict_names_both_sides(project: Path, tmp_path: Path) -> None:
-    from tritonops.builders.signature import apply_signature
+    from tritonops.builders.artifact_signature import apply_signature
     from tritonops.spec import load_project, plan_models
 
     loaded = load_project(project)

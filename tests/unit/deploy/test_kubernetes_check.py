@@ -16,7 +16,7 @@ from tritonops.deploy.kubernetes import (
     render_manifests,
     supported_versions,
 )
-from tritonops.deploy.kubernetes.check import schema_version
+from tritonops.deploy.kubernetes.manifest_checks import schema_version
 from tritonops.errors import DeployError
 from tritonops.spec import load_project
 

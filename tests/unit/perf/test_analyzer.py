@@ -11,8 +11,8 @@ from tritonops.model_config import DataType, ModelConfig, ModelInput, ModelOutpu
 from tritonops.perf.analyzer import AnalyzerOptions, Range, parse_csv
 from tritonops.perf.compare import compare
 from tritonops.perf.inputs import input_data_json
-from tritonops.perf.metrics import delta, parse
 from tritonops.perf.results import Latency, LevelResult, PerfResult
+from tritonops.perf.server_counters import delta, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

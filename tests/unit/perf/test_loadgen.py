@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tritonops.client.loadgen import SendOutcome, run_load, stable_windows
+from tritonops.perf.loadgen import SendOutcome, run_load, stable_windows
 
 
 def test_closed_loop_never_exceeds_concurrency() -> None:
@@ -96,7 +96,7 @@ def test_poisson_is_reproducible_with_a_seed() -> None:
 
 
 def test_stable_windows_needs_steady_throughput() -> None:
-    from tritonops.client.loadgen import Sample
+    from tritonops.perf.loadgen import Sample
 
     def sample(t: float) -> Sample:
         return Sample(0, t, t, t + 0.001, True, "", 0.001)
@@ -110,7 +110,7 @@ def test_stable_windows_needs_steady_throughput() -> None:
 def test_callback_closed_loop_keeps_concurrency_and_survives_synchronous_completions() -> None:
     import threading
 
-    from tritonops.client.loadgen import run_closed_callbacks
+    from tritonops.perf.loadgen import run_closed_callbacks
 
     lock = threading.Lock()
     in_flight, peak = 0, 0
@@ -142,7 +142,7 @@ def test_callback_closed_loop_keeps_concurrency_and_survives_synchronous_complet
 
 
 def test_callback_closed_loop_records_failures_and_drops_warmup() -> None:
-    from tritonops.client.loadgen import run_closed_callbacks
+    from tritonops.perf.loadgen import run_closed_callbacks
 
     def flaky(index: int, done: Callable[[SendOutcome], None]) -> None:
         time.sleep(0.001)
@@ -161,8 +161,8 @@ def test_callback_closed_loop_records_failures_and_drops_warmup() -> None:
 
 
 def test_summarize_counts_completions_inside_the_span_like_perf_analyzer() -> None:
-    from tritonops.client.loadgen import Sample
     from tritonops.perf.engine import summarize
+    from tritonops.perf.loadgen import Sample
 
     # 1 request every 10 ms from t=1.0 to t=2.0; a few finish after the span ends
     samples = [

@@ -15,7 +15,7 @@ from tritonops.cli.perf import perf_group, tune_command
 from tritonops.model_config import ModelConfig
 from tritonops.perf.analyzer import EmptyWindow, UnstableLevel, parse_passes
 from tritonops.perf.engine import MeasureSpec, measure
-from tritonops.perf.report import markdown
+from tritonops.perf.result_files import markdown
 from tritonops.perf.results import Latency, LevelResult, PerfResult, WindowSeen
 
 # what perf_analyzer 2.50 printed here with -v when a level never settled

@@ -14,7 +14,7 @@ Grafana dashboard (``monitoring``) — or, with ``kserve: true``, one KServe Inf
 ``kustomization.yaml`` listing them.
 """
 
-from tritonops.deploy.kubernetes.check import (
+from tritonops.deploy.kubernetes.manifest_checks import (
     ObjectCheck,
     check_manifests,
     check_objects,

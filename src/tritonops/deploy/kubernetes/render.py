@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from tritonops import __version__
 from tritonops.atomic import check_replaceable, make_staging, swap_directory, write_marker
 from tritonops.deploy.history import DeployedModel, DeployRecord, append, models_of
-from tritonops.deploy.kubernetes.check import ObjectCheck, check_objects, schema_version
 from tritonops.deploy.kubernetes.kserve import canary_of, inference_service
+from tritonops.deploy.kubernetes.manifest_checks import ObjectCheck, check_objects, schema_version
 from tritonops.deploy.kubernetes.monitoring import dashboard_config_map, prometheus_rule
 from tritonops.deploy.kubernetes.objects import Rendered, object_name
 from tritonops.deploy.kubernetes.workload import (
