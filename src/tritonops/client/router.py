@@ -15,7 +15,6 @@ from typing import Any, Self, TypeAlias
 from tritonops.client.checks import Signature, check_inputs
 from tritonops.client.circuit import CircuitSettings
 from tritonops.client.client import build_async_transport, build_transport
-from tritonops.client.grpc_messages import Answer
 from tritonops.client.pool import EndpointPool
 from tritonops.client.records import Assignment, ShadowComparison, VariantStats
 from tritonops.client.retry import RetryTransport
@@ -32,6 +31,7 @@ from tritonops.client.transport import (
 from tritonops.client.wire import GrpcTransport
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.spec.experiments import ExperimentSpec
+from tritonops.triton.grpc_messages import Answer
 
 
 def variants_from_experiment(

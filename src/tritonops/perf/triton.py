@@ -16,11 +16,12 @@ from google.protobuf import json_format
 from numpy.typing import NDArray
 from tritonclient.utils import InferenceServerException
 
-from tritonops.client import grpc_messages as messages
 from tritonops.client.loadgen import IssueFn, SendOutcome
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig, from_proto, to_dict
 from tritonops.model_config.proto import ProtoConfig
+from tritonops.triton import connect
+from tritonops.triton import grpc_messages as messages
 
 Sender = tuple[Callable[[int], Awaitable[SendOutcome]], Callable[[], Awaitable[None]]]
 Issuer = tuple[IssueFn, Callable[[], None]]
@@ -75,7 +76,7 @@ def _grpc_sender(
     address: str, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
 ) -> Sender:
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.aio.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
+    channel = connect.grpc_aio_channel(address)
     infer = channel.unary_unary(_MODEL_INFER)
 
     async def send(_index: int) -> SendOutcome:
@@ -104,7 +105,7 @@ def _grpc_issuer(
     # grpc.aio, blocking calls in C threads and tritonclient's async_infer, it cost the least
     # (or tied) at concurrency 1, 4 and 8.
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
+    channel = connect.grpc_channel(address)
     infer = channel.unary_unary(_MODEL_INFER)
 
     def issue(_index: int, done: Callable[[SendOutcome], None]) -> None:

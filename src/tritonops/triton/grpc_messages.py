@@ -19,45 +19,16 @@ import tritonclient.grpc as grpcclient
 from google.protobuf import json_format
 from numpy.typing import NDArray
 from tritonclient.grpc import service_pb2, service_pb2_grpc
-from tritonclient.utils import (
-    deserialize_bytes_tensor,
-    np_to_triton_dtype,
-    serialize_byte_tensor,
-    triton_to_np_dtype,
-)
+from tritonclient.utils import deserialize_bytes_tensor, serialize_byte_tensor
 
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.headers import grpc_metadata
+from tritonops.triton.dtypes import datatype, numpy_dtype
 
 # an answer as (outputs, model, version, endpoint): what the Router's fast calls return
 Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
 
-# tritonclient's own limits: a tensor is never refused for its size on the client side
-CHANNEL_OPTIONS = [
-    ("grpc.max_send_message_length", 2**31 - 1),
-    ("grpc.max_receive_message_length", 2**31 - 1),
-]
-
 _Requested = service_pb2.ModelInferRequest.InferRequestedOutputTensor
-
-# numpy dtype → the inference API's datatype name (np_to_triton_dtype walks a chain of ifs)
-_DATATYPES: dict[np.dtype[Any], str] = {}
-# API datatype → numpy dtype, for the outputs read by frombuffer (BYTES and BF16 are not)
-_NUMPY: dict[str, Any] = {}
-
-
-def datatype(dtype: np.dtype[Any]) -> str:
-    found = _DATATYPES.get(dtype)
-    if found is None:
-        found = np_to_triton_dtype(dtype)
-        if found is None:
-            raise ClientError(
-                f"numpy dtype {dtype} has no Triton datatype — send bool, int, uint, float16/32/64"
-                " or bytes/str (object) arrays"
-            )
-        if len(_DATATYPES) < 256:
-            _DATATYPES[dtype] = found
-    return found
 
 
 def infer_request(
@@ -104,17 +75,13 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
         return outputs
     for output, data in zip(response.outputs, raw, strict=True):
         kind = output.datatype
-        dtype = _NUMPY.get(kind)
-        if dtype is None:
-            if kind == "BYTES":
-                array = deserialize_bytes_tensor(data)
-            elif kind == "BF16":
-                array = grpcclient.InferResult(response).as_numpy(output.name)
-            else:
-                dtype = _NUMPY[kind] = triton_to_np_dtype(kind)
-                array = np.frombuffer(data, dtype=dtype)
-        else:
+        dtype = numpy_dtype(kind)
+        if dtype is not None:
             array = np.frombuffer(data, dtype=dtype)
+        elif kind == "BYTES":
+            array = deserialize_bytes_tensor(data)
+        else:  # BF16 (no numpy twin) and anything newer: tritonclient's own decoding
+            array = grpcclient.InferResult(response).as_numpy(output.name)
         outputs[output.name] = array.reshape(tuple(output.shape))  # a tuple reshapes faster
     return outputs
 
