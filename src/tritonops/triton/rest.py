@@ -60,13 +60,14 @@ def request(
 ) -> Reply:
     """GET ``path`` (POST ``body`` as JSON when given) at ``url``; any HTTP status is a Reply."""
     full = base_url(url) + path
-    data = None if body is None else json.dumps(body).encode()
-    call = urllib.request.Request(
-        full,
-        data=data,
-        method="GET" if body is None else "POST",
-        headers={} if body is None else {"Content-Type": "application/json"},
-    )
+    call: str | urllib.request.Request = full
+    if body is not None:
+        call = urllib.request.Request(
+            full,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
     try:
         with urllib.request.urlopen(call, timeout=timeout_s) as response:
             return Reply(int(response.status), response.read())
@@ -161,12 +162,9 @@ def statistics(url: str, model: str = "", timeout_s: float = 30.0) -> dict[str, 
     return dict(get_json(url, path, "read the inference statistics", timeout_s=timeout_s))
 
 
-def repository_index(url: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
-    """Every model of the server's repositories with its state (loaded or not)."""
-    data = request(url, "/v2/repository/index", body={}, timeout_s=timeout_s)
-    if not data.ok:
-        raise ServerError(f"cannot read the repository index at {url}: {_why(data)}")
-    return list(json.loads(data.body))
+def repository_index(url: str, timeout_s: float = 30.0) -> Reply:
+    """POST for the index: every model of the server's repositories with its state."""
+    return request(url, "/v2/repository/index", body={}, timeout_s=timeout_s)
 
 
 def load(
@@ -192,9 +190,13 @@ def load(
     return request(url, path, body=body, timeout_s=timeout_s)
 
 
-def unload(url: str, model: str, timeout_s: float = 60.0) -> Reply:
+def unload(
+    url: str, model: str, *, unload_dependents: bool = False, timeout_s: float = 60.0
+) -> Reply:
+    """POST an unload; ``unload_dependents`` also unloads the models an ensemble uses."""
     path = f"/v2/repository/models/{urllib.parse.quote(model, safe='')}/unload"
-    return request(url, path, body={}, timeout_s=timeout_s)
+    body = {"parameters": {"unload_dependents": unload_dependents}}
+    return request(url, path, body=body, timeout_s=timeout_s)
 
 
 def metrics_url(url: str) -> str:
