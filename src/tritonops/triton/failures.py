@@ -17,7 +17,7 @@ import aiohttp
 from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[import-untyped]
 from tritonclient.utils import InferenceServerException
 
-from tritonops.errors import ClientError, UnavailableError
+from tritonops.errors import ClientError, TritonOpsError, UnavailableError
 
 # what :func:`translated` turns into a ``ClientError`` (TimeoutError is an OSError)
 FOREIGN = (InferenceServerException, OSError, HTTPConnectionClosed, aiohttp.ClientConnectionError)
@@ -90,3 +90,23 @@ def tritonclient_errors(endpoint: str, what: str, timeout_s: float | None = None
         raise
     except FOREIGN as exc:
         raise translated(exc, endpoint, what, timeout_s) from exc
+
+
+@contextmanager
+def reraised(error: type[TritonOpsError], what: str = "") -> Iterator[None]:
+    """tritonclient and socket failures as ``error("<what>: <the server's own words>")``.
+
+    For callers that report the failure rather than branch on it (smoke checks, perf runs,
+    streams); the server's message is kept, its status code prefixes nothing. ``TritonOpsError``
+    passes through untouched.
+    """
+    try:
+        yield
+    except TritonOpsError:
+        raise
+    except FOREIGN as exc:
+        if isinstance(exc, InferenceServerException):
+            text = str(exc.message() or exc)
+        else:
+            text = f"no answer ({type(exc).__name__}: {exc}) — check that the server is running"
+        raise error(f"{what}: {text}" if what else text) from exc
