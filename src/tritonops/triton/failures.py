@@ -19,6 +19,10 @@ from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import ClientError, TritonOpsError, UnavailableError
 
+# tritonclient's one exception type (both protocols): hot loops that record a failed request
+# rather than raise catch this, and read ``.message()`` / ``.status()``
+TritonclientError = InferenceServerException
+
 # what :func:`translated` turns into a ``ClientError`` (TimeoutError is an OSError)
 FOREIGN = (InferenceServerException, OSError, HTTPConnectionClosed, aiohttp.ClientConnectionError)
 
