@@ -15,8 +15,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import grpc  # type: ignore[import-untyped]  # no stubs in this environment
-
 from tritonops.client.transport import InferRequest, InferResponse, as_array
 from tritonops.errors import ClientError
 from tritonops.triton import connect
@@ -144,28 +142,22 @@ class GrpcTransport:
         timeout = timeout_s or self.timeout_s
         try:
             response = self._infer(message, timeout=timeout, metadata=messages.metadata(headers))
-        except grpc.RpcError as exc:
+        except messages.RpcError as exc:
             raise messages.rpc_error(exc, self.url, f"inference on {model!r}", timeout) from exc
         return messages.answer(response, model, self.url)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = self._stub.ModelConfig(
                 messages.config_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the config of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response.config)
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = self._stub.ModelMetadata(
                 messages.metadata_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the metadata of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response)
 
     def close(self) -> None:
@@ -237,29 +229,23 @@ class AsyncGrpcTransport:
             response = await self._conn().ModelInfer(
                 message, timeout=timeout, metadata=messages.metadata(request.headers)
             )
-        except grpc.RpcError as exc:
+        except messages.RpcError as exc:
             what = f"inference on {request.model!r}"
             raise messages.rpc_error(exc, self.url, what, timeout) from exc
         return InferResponse(*messages.answer(response, request.model, self.url))
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = await self._conn().ModelConfig(
                 messages.config_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the config of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response.config)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = await self._conn().ModelMetadata(
                 messages.metadata_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the metadata of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response)
 
     async def aclose(self) -> None:

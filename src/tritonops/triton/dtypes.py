@@ -20,7 +20,7 @@ from tritonops.errors import ClientError
 _DATATYPES: dict[np.dtype[Any], str] = {}
 # API datatype -> numpy dtype, for fixed-width types (BYTES and BF16 have no numpy twin to read
 # a buffer with: BYTES is length-prefixed, numpy has no bfloat16)
-_NUMPY: dict[str, np.dtype[Any]] = {}
+NUMPY_DTYPES: dict[str, np.dtype[Any]] = {}
 _NO_NUMPY = frozenset({"BYTES", "BF16"})
 
 
@@ -41,10 +41,10 @@ def datatype(dtype: np.dtype[Any]) -> str:
 
 def numpy_dtype(name: str) -> np.dtype[Any] | None:
     """The numpy dtype a fixed-width Triton datatype reads as; None for BYTES, BF16 or unknown."""
-    found = _NUMPY.get(name)
+    found = NUMPY_DTYPES.get(name)
     if found is None and name not in _NO_NUMPY:
         raw = triton_to_np_dtype(name)
         if raw is None:
             return None
-        found = _NUMPY[name] = np.dtype(raw)
+        found = NUMPY_DTYPES[name] = np.dtype(raw)
     return found

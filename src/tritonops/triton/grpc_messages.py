@@ -10,7 +10,8 @@ routing. Unusual encodings (BF16, typed ``contents``) still decode through trito
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
@@ -23,7 +24,7 @@ from tritonclient.utils import deserialize_bytes_tensor, serialize_byte_tensor
 
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.headers import grpc_metadata
-from tritonops.triton.dtypes import datatype, numpy_dtype
+from tritonops.triton.dtypes import NUMPY_DTYPES, datatype, numpy_dtype
 
 # an answer as (outputs, model, version, endpoint): what the Router's fast calls return
 Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
@@ -75,7 +76,8 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
         return outputs
     for output, data in zip(response.outputs, raw, strict=True):
         kind = output.datatype
-        dtype = numpy_dtype(kind)
+        # the cache first: a plain dict lookup per output on the hot path
+        dtype = NUMPY_DTYPES.get(kind) or numpy_dtype(kind)
         if dtype is not None:
             array = np.frombuffer(data, dtype=dtype)
         elif kind == "BYTES":
@@ -98,6 +100,19 @@ def answer(response: Any, model: str, endpoint: str) -> Answer:
 
 def metadata(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
     return tuple(grpc_metadata(headers).items()) if headers else None
+
+
+# what a failed stub call raises (hot paths catch it themselves, then call ``rpc_error``)
+RpcError = grpc.RpcError
+
+
+@contextmanager
+def rpc_errors(endpoint: str, what: str, timeout_s: float | None) -> Iterator[None]:
+    """Turn a failed stub call into a ``ClientError`` (by its status code): off the hot path."""
+    try:
+        yield
+    except grpc.RpcError as exc:
+        raise rpc_error(exc, endpoint, what, timeout_s) from exc
 
 
 def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | None) -> ClientError:
