@@ -8,11 +8,14 @@ extension_statistics.md for ``/v2/models/<m>/stats``; metrics on their own port,
 
 One translation of this protocol's failures, :func:`request`: an HTTP answer, whatever its
 status, comes back as a :class:`Reply` and callers branch on ``Reply.status``; no answer at all
-(refused, reset, timed out, a garbled status line) raises :class:`NoAnswer`.
+(refused, reset, timed out, a garbled status line) raises :class:`NoAnswer`. Triton's status
+codes (server src/http_server.cc, ``HttpCodeFromError``): NOT_FOUND is 404, UNAVAILABLE 503,
+INTERNAL 500, UNSUPPORTED 501, every other error (an invalid argument, a failed load) 400.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import urllib.error
@@ -172,19 +175,27 @@ def load(
     model: str,
     *,
     config: str | None = None,
-    files: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
     timeout_s: float = 300.0,
 ) -> Reply:
-    """POST a load (``config``: JSON text overriding config.pbtxt; ``files``: base64 overrides).
+    """POST a load; ``config`` is JSON text used in place of config.pbtxt, ``files`` maps
+    ``<version>/<file name>`` to the bytes served in place of the repository's file.
 
-    The reply is returned whatever its status: a failed load is an answer (400) whose error
-    text names the model's own failure, for the caller to report.
+    The repository extension (extension_model_repository.md) takes a file as the parameter
+    ``file:<version>/<name>`` with base64 content, and only together with ``config`` (the
+    override replaces the model's folder). The reply is returned whatever its status: a failed
+    load is an answer (400) whose error text names the model's own failure.
     """
+    if files and config is None:
+        raise ServerError(
+            f"loading {model!r} with file overrides needs a config override too (Triton's"
+            " repository API serves the files as a whole new model) — pass config"
+        )
     parameters: dict[str, str] = {}
     if config is not None:
         parameters["config"] = config
     for name, content in (files or {}).items():
-        parameters[name] = content
+        parameters[f"file:{name}"] = base64.b64encode(content).decode("ascii")
     body = {"parameters": parameters} if parameters else {}
     path = f"/v2/repository/models/{urllib.parse.quote(model, safe='')}/load"
     return request(url, path, body=body, timeout_s=timeout_s)
