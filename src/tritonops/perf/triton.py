@@ -23,8 +23,6 @@ from tritonops.triton.served import served_config
 Sender = tuple[Callable[[int], Awaitable[SendOutcome]], Callable[[], Awaitable[None]]]
 Issuer = tuple[IssueFn, Callable[[], None]]
 
-_MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
-
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -74,7 +72,7 @@ def _grpc_sender(
 ) -> Sender:
     payload = _infer_payload(model, config, tensors)
     channel = connect.grpc_aio_channel(address)
-    infer = channel.unary_unary(_MODEL_INFER)
+    infer = messages.raw_model_infer(channel)
 
     async def send(_index: int) -> SendOutcome:
         try:
@@ -103,7 +101,7 @@ def _grpc_issuer(
     # (or tied) at concurrency 1, 4 and 8.
     payload = _infer_payload(model, config, tensors)
     channel = connect.grpc_channel(address)
-    infer = channel.unary_unary(_MODEL_INFER)
+    infer = messages.raw_model_infer(channel)
 
     def issue(_index: int, done: Callable[[SendOutcome], None]) -> None:
         def finished(future: Any) -> None:

@@ -133,6 +133,19 @@ def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | N
     return ClientError(f"{what} at {endpoint} failed: {details}", status)
 
 
+# the KServe v2 gRPC service's inference method (grpc_service.proto: GRPCInferenceService)
+_MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
+
+
+def raw_model_infer(channel: Any) -> Any:
+    """ModelInfer taking a serialized request and returning the response unparsed (bytes).
+
+    For load generators: the request is serialized once and sent many times, and nothing is
+    spent parsing answers only their arrival is measured for.
+    """
+    return channel.unary_unary(_MODEL_INFER)
+
+
 def stub(channel: Any) -> Any:
     return service_pb2_grpc.GRPCInferenceServiceStub(channel)
 
