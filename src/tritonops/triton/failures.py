@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 
 import aiohttp
@@ -57,25 +58,44 @@ def classify(status: str | None) -> CallFailure:
     return CallFailure.REJECTED
 
 
+@dataclass(frozen=True)
+class Foreign:
+    """What a foreign failure says, read once: every translation below starts from this."""
+
+    answered: bool  # the server answered with an error (else: refused, reset, timed out)
+    status: str | None  # the server's status code, as tritonclient spells it
+    reason: str  # the server's words, or the socket error's type and text
+    timed_out: bool = False
+
+
+def read(exc: BaseException) -> Foreign:
+    """The status and reason of a tritonclient, socket or aiohttp error (one of ``FOREIGN``)."""
+    if isinstance(exc, InferenceServerException):
+        status = exc.status()
+        return Foreign(True, str(status) if status else None, str(exc.message() or exc).strip())
+    # socket.timeout and asyncio's are TimeoutError too
+    return Foreign(False, None, f"{type(exc).__name__}: {exc}", isinstance(exc, TimeoutError))
+
+
 def translated(
     exc: BaseException, endpoint: str, what: str, timeout_s: float | None = None
 ) -> ClientError:
     """The ``ClientError`` for a tritonclient, socket or aiohttp error (one of ``FOREIGN``)."""
-    if isinstance(exc, InferenceServerException):
-        status = str(exc.status() or "")
-        text = f"{what} at {endpoint} failed: {exc.message() or exc}"
+    failure = read(exc)
+    if failure.answered:
+        status = failure.status or ""
+        text = f"{what} at {endpoint} failed: {failure.reason}"
         if status in _RETRYABLE:
             return UnavailableError(text, status)
         return ClientError(text, status)
-    if isinstance(exc, TimeoutError):  # socket.timeout and asyncio's too (checked before OSError)
+    if failure.timed_out:
         return ClientError(
             f"{what} at {endpoint} timed out after {timeout_s}s — raise timeout_s or check the"
             " server's load",
             "TIMEOUT",
         )
     return UnavailableError(
-        f"{what}: cannot reach {endpoint} ({type(exc).__name__}: {exc})"
-        " — check that the server is running",
+        f"{what}: cannot reach {endpoint} ({failure.reason}) — check that the server is running",
         "UNAVAILABLE",
     )
 
@@ -109,8 +129,8 @@ def reraised(error: type[TritonOpsError], what: str = "") -> Iterator[None]:
     except TritonOpsError:
         raise
     except FOREIGN as exc:
-        if isinstance(exc, InferenceServerException):
-            text = str(exc.message() or exc)
-        else:
-            text = f"no answer ({type(exc).__name__}: {exc}) — check that the server is running"
+        failure = read(exc)
+        text = failure.reason
+        if not failure.answered:
+            text = f"no answer ({text}) — check that the server is running"
         raise error(f"{what}: {text}" if what else text) from exc

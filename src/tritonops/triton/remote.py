@@ -14,13 +14,12 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from numpy.typing import NDArray
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import DeployError
 from tritonops.headers import grpc_metadata, header_problem
 from tritonops.redact import redact_url, scrub, url_secrets
 from tritonops.triton import connect
-from tritonops.triton.failures import CallFailure, classify
+from tritonops.triton.failures import FOREIGN, CallFailure, classify, read
 from tritonops.triton.requests import infer_inputs, requested_outputs
 
 __all__ = [
@@ -211,18 +210,17 @@ class RemoteClient:
     def _translate(self, action: str) -> Iterator[None]:
         try:
             yield
-        except InferenceServerException as exc:
-            reason = str(exc.message() or exc).strip()
-            status = exc.status()
-            failure = classify(status)
+        except FOREIGN as exc:
+            seen = read(exc)
+            failure = classify(seen.status) if seen.answered else CallFailure.UNREACHABLE
             if failure is CallFailure.UNREACHABLE:
-                text = _unreachable(self.url, action, reason)
+                text = _unreachable(self.url, action, seen.reason)
             else:
-                text = f"cannot {action} on {self.url}: the server answered {status}: {reason}"
-            raise RemoteCallError(self.scrub(text), failure, status) from exc
-        except OSError as exc:  # geventhttpclient raises plain socket errors
-            text = _unreachable(self.url, action, str(exc))
-            raise RemoteCallError(self.scrub(text), CallFailure.UNREACHABLE, None) from exc
+                text = (
+                    f"cannot {action} on {self.url}: the server answered {seen.status}:"
+                    f" {seen.reason}"
+                )
+            raise RemoteCallError(self.scrub(text), failure, seen.status) from exc
 
 
 def _unreachable(url: str, action: str, reason: str) -> str:
