@@ -63,6 +63,14 @@ def request(
 ) -> Reply:
     """GET ``path`` (POST ``body`` as JSON when given) at ``url``; any HTTP status is a Reply."""
     full = base_url(url) + path
+    try:
+        scheme = urllib.parse.urlsplit(full).scheme
+    except ValueError:  # an unclosed IPv6 bracket
+        scheme = ""
+    if scheme not in ("http", "https"):
+        raise ServerError(
+            f"{url!r} is not a Triton HTTP address — give host:port or http(s)://host:port"
+        )
     call: str | urllib.request.Request = full
     if body is not None:
         call = urllib.request.Request(
@@ -77,7 +85,7 @@ def request(
     except urllib.error.HTTPError as exc:  # an answer: the status is the information
         return Reply(exc.code, exc.read())
     # URLError and timeouts are OSErrors; a garbled status line is an HTTPException
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a bad URL
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         raise NoAnswer(
             f"no answer from Triton at {full}: {reason}", isinstance(reason, TimeoutError)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from tritonclient.utils import InferenceServerException
 
-from tritonops.errors import ClientError, DeployError, PerfError, UnavailableError
+from tritonops.errors import ClientError, DeployError, PerfError, ServerError, UnavailableError
 from tritonops.server.ports import free_port
 from tritonops.triton import rest
 from tritonops.triton.dtypes import datatype, numpy_dtype
@@ -138,3 +138,9 @@ def test_no_answer_is_bounded_and_names_the_url() -> None:
 def test_file_overrides_need_a_config_override() -> None:
     with pytest.raises(Exception, match="needs a config override too"):
         rest.load("127.0.0.1:1", "m", files={"1/model.onnx": b"x"})
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://x:1"])
+def test_an_address_that_is_not_http_is_refused_before_any_call(url: str) -> None:
+    with pytest.raises(ServerError, match="is not a Triton HTTP address — give host:port"):
+        rest.request(url, "/v2")
