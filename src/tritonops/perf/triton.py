@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import grpc  # type: ignore[import-untyped]  # no stubs in this environment
 from numpy.typing import NDArray
 
 from tritonops.client.loadgen import IssueFn, SendOutcome
@@ -77,8 +76,8 @@ def _grpc_sender(
     async def send(_index: int) -> SendOutcome:
         try:
             await infer(payload)
-        except grpc.aio.AioRpcError as exc:
-            return SendOutcome(ok=False, error=f"{exc.code().name}: {exc.details()}")
+        except messages.RpcError as exc:
+            return SendOutcome(ok=False, error=messages.failure_text(exc))
         return SendOutcome(ok=True)
 
     async def close() -> None:
@@ -108,18 +107,16 @@ def _grpc_issuer(
             error = future.exception()
             if error is None:
                 done(SendOutcome(ok=True))
-            elif isinstance(error, grpc.Call):
-                done(SendOutcome(ok=False, error=f"{error.code().name}: {error.details()}"))
             else:
-                done(SendOutcome(ok=False, error=f"{type(error).__name__}: {error}"))
+                done(SendOutcome(ok=False, error=messages.failure_text(error)))
 
         infer.future(payload).add_done_callback(finished)
 
     def issue_blocking(_index: int, done: Callable[[SendOutcome], None]) -> None:
         try:
             infer(payload)
-        except grpc.RpcError as error:
-            done(SendOutcome(ok=False, error=f"{error.code().name}: {error.details()}"))
+        except messages.RpcError as error:
+            done(SendOutcome(ok=False, error=messages.failure_text(error)))
         else:
             done(SendOutcome(ok=True))
 

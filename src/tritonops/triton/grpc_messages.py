@@ -115,6 +115,14 @@ def rpc_errors(endpoint: str, what: str, timeout_s: float | None) -> Iterator[No
         raise rpc_error(exc, endpoint, what, timeout_s) from exc
 
 
+def failure_text(error: BaseException) -> str:
+    """``CODE: details`` for a failed call (a gRPC call error), else the error's type and text;
+    for load generators that count failures by kind rather than raise them."""
+    if isinstance(error, grpc.Call):
+        return f"{error.code().name}: {error.details()}"
+    return f"{type(error).__name__}: {error}"
+
+
 def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | None) -> ClientError:
     """The ``ClientError`` for a failed call; status is ``str(code)`` as tritonclient gives it."""
     code = exc.code() if hasattr(exc, "code") else None

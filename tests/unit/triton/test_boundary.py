@@ -1,9 +1,10 @@
 """Only tritonops.triton talks to a Triton server: nothing else imports the modules that do.
 
 What counts as talking: tritonclient's HTTP and gRPC clients and its utils (the dtype map and
-tensor serialization live in the boundary), urllib.request / urllib.error, http.client, raw
-sockets, geventhttpclient and aiohttp. Not talking: ``tritonclient.grpc.model_config_pb2``, the
-config schema that repository, model_config and ensembles parse config.pbtxt with.
+tensor serialization live in the boundary), grpc itself (channels, stubs, call errors),
+urllib.request / urllib.error, http.client, raw sockets, geventhttpclient and aiohttp. Not
+talking: ``tritonclient.grpc.model_config_pb2``, the config schema that repository,
+model_config and ensembles parse config.pbtxt with.
 
 Allowed elsewhere, with the reason:
 - ``tritonops.monitoring.query`` queries Prometheus's HTTP API, not Triton; a Triton helper
@@ -28,6 +29,7 @@ _FORBIDDEN = (
     "socket",
     "geventhttpclient",
     "aiohttp",
+    "grpc",
 )
 _SCHEMA = "tritonclient.grpc.model_config_pb2"
 _ALLOWED = {
