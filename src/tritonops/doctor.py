@@ -6,12 +6,10 @@ tritonserver it would start (started briefly on an empty repository to ask its v
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import subprocess
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,6 +21,7 @@ from tritonops.errors import ServerError
 from tritonops.server import LocalTriton
 from tritonops.server.backends import prepare_backend_dir
 from tritonops.server.binary import find_tritonserver
+from tritonops.triton import rest
 
 # ok: agrees; warn: may differ in behaviour; fail: will not serve (doctor exits 1)
 CheckStatus = Literal["ok", "warn", "fail"]
@@ -73,9 +72,9 @@ def serving_environment(start_server: bool = True) -> dict[str, str]:
         with (
             tempfile.TemporaryDirectory() as empty,
             LocalTriton(empty, startup_timeout_s=60) as server,
-            urllib.request.urlopen(f"http://{server.http_url}/v2", timeout=10) as response,
         ):
-            env["tritonserver"] = str(json.loads(response.read()).get("version", "unknown"))
+            metadata = rest.server_metadata(server.http_url)
+            env["tritonserver"] = str(metadata.get("version", "unknown"))
     return env
 
 

@@ -27,7 +27,6 @@ PACKAGES = (
 
 # (module, name) the CLI may import although it is no package's public name, and why
 CLI_EXCEPTIONS = {
-    ("tritonops.client.probe", "probe"): "a socket probe, bound for the boundary package",
     ("tritonops.abtest.endpoint", "DEFAULT_GRPC"): "the address the ab-test help text names",
     ("tritonops.abtest.llm", "llm_experiment"): "how the command picks the LLM runner",
     ("tritonops.abtest.ramp", "state_path"): "where the command says a ramp's state is",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tritonops.client.probe import probe
 from tritonops.errors import ExperimentError
 from tritonops.server import endpoint_record
+from tritonops.triton.probe import probe
 
 DEFAULT_GRPC = "127.0.0.1:8001"  # Triton's default gRPC port (tritonserver --grpc-port)
 

@@ -74,7 +74,7 @@ def protocol_mismatch(server: ServerUrl) -> str | None:
     cannot be told (TLS, no port, nothing listening)."""
     if server.tls or re.fullmatch(r"[^/@]+:\d+", server.address) is None:
         return None
-    from tritonops.client.probe import probe  # a socket only when a command asks
+    from tritonops.triton.probe import probe  # a socket only when a command asks
 
     answer = probe(server.address)
     if server.protocol == "grpc" and answer == "http":

@@ -14,7 +14,6 @@ from tritonops.cli import options
 from tritonops.cli.exits import ExitCode, TritonOpsCommand, leave
 from tritonops.cli.output import console, report_location
 from tritonops.cli.progress import progress
-from tritonops.client.probe import probe
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf.compare import compare
@@ -36,6 +35,7 @@ from tritonops.perf.tune import (
 )
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
+from tritonops.triton.probe import probe
 
 SERVED = (
     "Default: the server `tritonops serve` runs for this project, else an embedded Triton on "

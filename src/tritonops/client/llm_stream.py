@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import tritonclient.grpc as grpcclient
-from google.protobuf import json_format
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import ClientError
-from tritonops.model_config import DataType, ModelConfig, from_proto
-from tritonops.model_config.proto import ProtoConfig
+from tritonops.model_config import DataType, ModelConfig
+from tritonops.triton import connect
+from tritonops.triton.failures import TritonclientError
+from tritonops.triton.requests import infer_inputs
+from tritonops.triton.served import served_config as read_served
 
 _TEXT = "text_input"
 # words every stand-in vocabulary knows (examples/llm's tokenizer.json holds them all)
@@ -95,14 +95,8 @@ def request_inputs(config: ModelConfig, prompt: str, max_tokens: int) -> list[An
         values["return_num_output_tokens"] = np.array([True])
     if "max_tokens" in by_name:
         values["max_tokens"] = np.array([max_tokens]).astype(by_name["max_tokens"].data_type.numpy)
-    tensors = []
-    for name, array in values.items():
-        tensor = by_name[name]
-        shaped = array.reshape(_shape(config, tensor.dims))
-        item = grpcclient.InferInput(name, list(shaped.shape), tensor.data_type.api_name)
-        item.set_data_from_numpy(shaped)
-        tensors.append(item)
-    return tensors
+    shaped = {n: a.reshape(_shape(config, by_name[n].dims)) for n, a in values.items()}
+    return infer_inputs("grpc", shaped, {n: by_name[n].data_type.api_name for n in shaped})
 
 
 def _tokens(result: Any) -> int:
@@ -130,7 +124,7 @@ class _Lane:
     """
 
     def __init__(self, address: str) -> None:
-        self.client = grpcclient.InferenceServerClient(address)
+        self.client = connect.grpc_client(address)
         self.rid: str | None = None
         self.broken = False
 
@@ -165,7 +159,7 @@ class LlmStream:
 
         try:
             lane.client.start_stream(callback=callback)
-        except InferenceServerException as exc:
+        except TritonclientError as exc:
             lane.client.close()
             raise ClientError(f"cannot open a gRPC stream to {self.address}: {exc}") from exc
         with self.lock:
@@ -226,7 +220,7 @@ class LlmStream:
                 request_id=rid,
                 enable_empty_final_response=True,
             )
-        except InferenceServerException as exc:
+        except TritonclientError as exc:
             raise ClientError(f"sending to {model!r} failed: {exc}") from exc
         return rid
 
@@ -290,13 +284,4 @@ def run_open(stream: LlmStream, send: Callable[[], str], rate: float, count: int
 
 def served_config(address: str, model: str, version: str = "") -> ModelConfig:
     """The config the server loaded for ``model`` (auto-completed fields included)."""
-    client = grpcclient.InferenceServerClient(address)
-    try:
-        data = client.get_model_config(model, version, as_json=True)
-    except InferenceServerException as exc:
-        raise ClientError(f"cannot read the config of {model!r} at {address}: {exc}") from exc
-    finally:
-        client.close()
-    message = ProtoConfig()
-    json_format.ParseDict(data.get("config", data), message, ignore_unknown_fields=True)
-    return from_proto(message)
+    return read_served(address, model, protocol="grpc", version=version, error=ClientError)

@@ -1,96 +1,27 @@
 """Transports to ONE Triton endpoint: HTTP and gRPC, blocking and asyncio.
 
-This module is the one boundary where wire errors become ``ClientError``s (:func:`translate` for
-tritonclient's HTTP clients, ``grpc_messages.rpc_error`` for gRPC). HTTP goes through
-tritonclient's clients, one per endpoint (per thread for gevent), with tensors always binary (JSON
-float outputs are slow, and wrong for some models on 2.51); gRPC sends tritonclient's protos
-through its generated stub on one channel per endpoint (why: ``grpc_messages``).
+The client SDK's adapters over the Triton boundary (``tritonops.triton``): wire errors become
+``ClientError``s there (``failures.tritonclient_errors`` for tritonclient's HTTP clients,
+``grpc_messages.rpc_error`` for gRPC), requests are built there. HTTP goes through tritonclient's
+clients, one per endpoint (per thread for gevent), with tensors always binary; gRPC sends
+tritonclient's protos through its generated stub on one channel per endpoint (why:
+``tritonops.triton.grpc_messages``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
-import aiohttp
-import grpc  # type: ignore[import-untyped]  # no stubs in this environment
-import tritonclient.http as httpclient
-import tritonclient.http.aio as httpaio
-from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[import-untyped]
-from tritonclient.utils import InferenceServerException
-
-from tritonops.client import grpc_messages as messages
-from tritonops.client.grpc_messages import Answer, datatype
 from tritonops.client.transport import InferRequest, InferResponse, as_array
-from tritonops.errors import ClientError, UnavailableError
-
-# gRPC's code for "try again", and HTTP's
-_UNAVAILABLE = {"StatusCode.UNAVAILABLE", "503"}
-
-
-# what :func:`translated` turns into a ``ClientError`` (TimeoutError is an OSError)
-_FOREIGN = (InferenceServerException, OSError, HTTPConnectionClosed, aiohttp.ClientConnectionError)
-
-
-def translated(
-    exc: BaseException, endpoint: str, what: str, timeout_s: float | None = None
-) -> ClientError:
-    """The ``ClientError`` for a tritonclient, socket or aiohttp error (one of ``_FOREIGN``)."""
-    if isinstance(exc, InferenceServerException):
-        status = str(exc.status() or "")
-        text = f"{what} at {endpoint} failed: {exc.message() or exc}"
-        if status in _UNAVAILABLE:
-            return UnavailableError(text, status)
-        return ClientError(text, status)
-    if isinstance(exc, TimeoutError):  # socket.timeout and asyncio's too (checked before OSError)
-        return ClientError(
-            f"{what} at {endpoint} timed out after {timeout_s}s — raise timeout_s or check the"
-            " server's load",
-            "TIMEOUT",
-        )
-    return UnavailableError(
-        f"{what}: cannot reach {endpoint} ({type(exc).__name__}: {exc})"
-        " — check that the server is running",
-        "UNAVAILABLE",
-    )
-
-
-@contextmanager
-def translate(endpoint: str, what: str, timeout_s: float | None = None) -> Iterator[None]:
-    """Turn tritonclient, socket and aiohttp errors into ``ClientError`` subclasses.
-
-    For calls off the hot path; ``handle`` methods use ``try``/``except _FOREIGN`` and
-    :func:`translated` directly (no generator per request, no message built on success).
-    """
-    try:
-        yield
-    except ClientError:
-        raise
-    except _FOREIGN as exc:
-        raise translated(exc, endpoint, what, timeout_s) from exc
-
-
-def _request_inputs(module: Any, request: InferRequest, binary: bool) -> list[Any]:
-    items = []
-    for name, array in request.inputs.items():
-        item = module.InferInput(name, list(array.shape), datatype(array.dtype))
-        if binary:
-            item.set_data_from_numpy(array, binary_data=True)
-        else:
-            item.set_data_from_numpy(array)
-        items.append(item)
-    return items
-
-
-def _requested_outputs(module: Any, request: InferRequest, binary: bool) -> list[Any] | None:
-    if request.outputs is None:
-        return None  # tritonclient HTTP then asks for every output as binary_data_output
-    if binary:
-        return [module.InferRequestedOutput(n, binary_data=True) for n in request.outputs]
-    return [module.InferRequestedOutput(n) for n in request.outputs]
+from tritonops.errors import ClientError
+from tritonops.triton import connect
+from tritonops.triton import grpc_messages as messages
+from tritonops.triton.failures import tritonclient_errors as translate
+from tritonops.triton.grpc_messages import Answer
+from tritonops.triton.requests import infer_inputs, requested_outputs
 
 
 def _http_response(result: Any, request: InferRequest, endpoint: str) -> InferResponse:
@@ -99,6 +30,12 @@ def _http_response(result: Any, request: InferRequest, endpoint: str) -> InferRe
     return InferResponse(
         outputs, body.get("model_name", request.model), str(body.get("model_version", "")), endpoint
     )
+
+
+def _outputs(flavour: Literal["http", "aio"], request: InferRequest) -> list[Any] | None:
+    if request.outputs is None:
+        return None  # tritonclient HTTP then asks for every output as binary_data_output
+    return requested_outputs(flavour, request.outputs)
 
 
 def _headers(request: InferRequest) -> dict[str, str] | None:
@@ -126,7 +63,7 @@ class HttpTransport:
             clients = self._local.clients = {}
         client = clients.get(timeout_s)
         if client is None:
-            client = httpclient.InferenceServerClient(
+            client = connect.http_client(
                 self.url, connection_timeout=timeout_s, network_timeout=timeout_s
             )
             clients[timeout_s] = client
@@ -139,9 +76,9 @@ class HttpTransport:
         with translate(self.url, f"inference on {request.model!r}", timeout):
             result = self._client(timeout).infer(
                 request.model,
-                _request_inputs(httpclient, request, binary=True),
+                infer_inputs("http", request.inputs),
                 model_version=request.version,
-                outputs=_requested_outputs(httpclient, request, binary=True),
+                outputs=_outputs("http", request),
                 headers=_headers(request),
             )
             return _http_response(result, request, self.url)
@@ -167,7 +104,7 @@ class GrpcTransport:
     def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
         self.url = url
         self.timeout_s = timeout_s
-        self._channel = grpc.insecure_channel(url, options=messages.CHANNEL_OPTIONS)
+        self._channel = connect.grpc_channel(url)
         self._stub = messages.stub(self._channel)
         self._infer = self._stub.ModelInfer
 
@@ -205,28 +142,22 @@ class GrpcTransport:
         timeout = timeout_s or self.timeout_s
         try:
             response = self._infer(message, timeout=timeout, metadata=messages.metadata(headers))
-        except grpc.RpcError as exc:
+        except messages.RpcError as exc:
             raise messages.rpc_error(exc, self.url, f"inference on {model!r}", timeout) from exc
         return messages.answer(response, model, self.url)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = self._stub.ModelConfig(
                 messages.config_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the config of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response.config)
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = self._stub.ModelMetadata(
                 messages.metadata_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the metadata of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response)
 
     def close(self) -> None:
@@ -243,7 +174,7 @@ class AsyncHttpTransport:
 
     def _conn(self) -> Any:
         if self._client is None:
-            self._client = httpaio.InferenceServerClient(self.url, conn_timeout=self.timeout_s)
+            self._client = connect.aio_http_client(self.url, conn_timeout=self.timeout_s)
         return self._client
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
@@ -251,9 +182,9 @@ class AsyncHttpTransport:
         with translate(self.url, f"inference on {request.model!r}", timeout):
             call = self._conn().infer(
                 request.model,
-                _request_inputs(httpaio, request, binary=True),
+                infer_inputs("aio", request.inputs),
                 model_version=request.version,
-                outputs=_requested_outputs(httpaio, request, binary=True),
+                outputs=_outputs("aio", request),
                 headers=_headers(request),
             )
             # aiohttp's timeout is per session; this bounds the one call
@@ -285,7 +216,7 @@ class AsyncGrpcTransport:
 
     def _conn(self) -> Any:
         if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(self.url, options=messages.CHANNEL_OPTIONS)
+            self._channel = connect.grpc_aio_channel(self.url)
             self._stub = messages.stub(self._channel)
         return self._stub
 
@@ -298,29 +229,23 @@ class AsyncGrpcTransport:
             response = await self._conn().ModelInfer(
                 message, timeout=timeout, metadata=messages.metadata(request.headers)
             )
-        except grpc.RpcError as exc:
+        except messages.RpcError as exc:
             what = f"inference on {request.model!r}"
             raise messages.rpc_error(exc, self.url, what, timeout) from exc
         return InferResponse(*messages.answer(response, request.model, self.url))
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = await self._conn().ModelConfig(
                 messages.config_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the config of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response.config)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
-        try:
+        with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = await self._conn().ModelMetadata(
                 messages.metadata_request(model, version), timeout=self.timeout_s
             )
-        except grpc.RpcError as exc:
-            what = f"reading the metadata of {model!r}"
-            raise messages.rpc_error(exc, self.url, what, self.timeout_s) from exc
         return messages.as_json(response)
 
     async def aclose(self) -> None:

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import tritonclient.grpc as grpcclient
-import tritonclient.http as httpclient
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import DeployError
 from tritonops.model_config import ModelConfig
+from tritonops.triton import connect
+from tritonops.triton.failures import reraised
+from tritonops.triton.requests import infer_inputs, requested_outputs
 
 PROMPT = "what is the capital of france"
 PROMPT_IDS = (1, 3, 4, 5, 6)  # small ids exist in every vocabulary
@@ -113,9 +113,6 @@ def request_arrays(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray
     return arrays
 
 
-_DTYPES = {np.dtype(np.int32): "INT32", np.dtype(np.bool_): "BOOL", np.dtype(np.object_): "BYTES"}
-
-
 def _text(result: Any) -> tuple[str, int]:
     """Generated text and token count from one response (a text or a token model)."""
     text = result.as_numpy("text_output")
@@ -149,17 +146,15 @@ def smoke_generate(
 def _once(
     url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
 ) -> Generated:
-    client = httpclient.InferenceServerClient(url, network_timeout=_TIMEOUT_S)
+    client = connect.http_client(url, network_timeout=_TIMEOUT_S)
     try:
-        inputs = []
-        for name, array in arrays.items():
-            item = httpclient.InferInput(name, list(array.shape), _DTYPES[array.dtype])
-            item.set_data_from_numpy(array, binary_data=True)
-            inputs.append(item)
-        wanted = [httpclient.InferRequestedOutput(n, binary_data=True) for n in outputs]
-        result = client.infer(model, inputs, model_version=version, outputs=wanted)
-    except InferenceServerException as exc:
-        raise DeployError(str(exc.message() or exc)) from exc
+        with reraised(DeployError):
+            result = client.infer(
+                model,
+                infer_inputs("http", arrays),
+                model_version=version,
+                outputs=requested_outputs("http", outputs),
+            )
     finally:
         client.close()
     took = (time.perf_counter() - t0) * 1000
@@ -171,50 +166,43 @@ def _stream(
     url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
 ) -> Generated:
     answers: queue.Queue[tuple[Any, Any]] = queue.Queue()
-    client = grpcclient.InferenceServerClient(url)
+    client = connect.grpc_client(url)
     texts: list[str] = []
     tokens = responses = 0
     first = 0.0
     try:
-        client.start_stream(callback=lambda result, error: answers.put((result, error)))
-        inputs = []
-        for name, array in arrays.items():
-            item = grpcclient.InferInput(name, list(array.shape), _DTYPES[array.dtype])
-            item.set_data_from_numpy(array)
-            inputs.append(item)
-        wanted = [grpcclient.InferRequestedOutput(n) for n in outputs]
-        client.async_stream_infer(
-            model,
-            inputs,
-            model_version=version,
-            outputs=wanted,
-            enable_empty_final_response=True,
-        )
-        deadline = time.monotonic() + _TIMEOUT_S
-        while True:
-            try:
-                result, error = answers.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise DeployError(
-                    f"{model} sent no final response within {_TIMEOUT_S:.0f} s of a generate "
-                    "request"
-                ) from None
-            if error is not None:
-                raise DeployError(str(error.message() if hasattr(error, "message") else error))
-            response = result.get_response()
-            final = response.parameters.get("triton_final_response")
-            if response.outputs:
-                responses += 1
-                first = first or (time.perf_counter() - t0) * 1000
-                text, count = _text(result)
-                texts.append(text)
-                tokens += count
-            if final is not None and final.bool_param:
-                break
-            if time.monotonic() > deadline:
-                raise DeployError(f"{model} kept streaming past {_TIMEOUT_S:.0f} s")
-    except InferenceServerException as exc:
-        raise DeployError(str(exc.message() or exc)) from exc
+        with reraised(DeployError):
+            client.start_stream(callback=lambda result, error: answers.put((result, error)))
+            client.async_stream_infer(
+                model,
+                infer_inputs("grpc", arrays),
+                model_version=version,
+                outputs=requested_outputs("grpc", outputs),
+                enable_empty_final_response=True,
+            )
+            deadline = time.monotonic() + _TIMEOUT_S
+            while True:
+                try:
+                    result, error = answers.get(timeout=max(0.1, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise DeployError(
+                        f"{model} sent no final response within {_TIMEOUT_S:.0f} s of a generate "
+                        "request"
+                    ) from None
+                if error is not None:
+                    raise DeployError(str(error.message() if hasattr(error, "message") else error))
+                response = result.get_response()
+                final = response.parameters.get("triton_final_response")
+                if response.outputs:
+                    responses += 1
+                    first = first or (time.perf_counter() - t0) * 1000
+                    text, count = _text(result)
+                    texts.append(text)
+                    tokens += count
+                if final is not None and final.bool_param:
+                    break
+                if time.monotonic() > deadline:
+                    raise DeployError(f"{model} kept streaming past {_TIMEOUT_S:.0f} s")
     finally:
         client.stop_stream()
         client.close()

@@ -6,8 +6,6 @@ serves in the foreground until Ctrl-C (or stops at once with ``--no-serve``, as 
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from tritonops.deploy.check import load_and_smoke, repository_models
 from tritonops.repository.validate.report import LoadResult
 from tritonops.server import LocalTriton
 from tritonops.spec import LocalTarget, load_project
+from tritonops.triton import rest
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,7 @@ class LocalDeployment:
 
 def triton_listening(port: int, host: str = "127.0.0.1") -> bool:
     """Whether a Triton answers on ``port`` (so a deploy can reuse it rather than start one)."""
-    try:
-        with urllib.request.urlopen(f"http://{host}:{port}/v2/health/live", timeout=2) as reply:
-            return int(reply.status) == 200
-    except (urllib.error.URLError, OSError):
-        return False
+    return rest.live(f"{host}:{port}")
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 from tritonops.deploy import history
-from tritonops.deploy.remote_client import RemoteClient, WireProtocol
 from tritonops.deploy.remote_plan import (
     ModelStep,
     RolloutPlan,
@@ -32,6 +31,7 @@ from tritonops.deploy.rollout import (
 from tritonops.errors import DeployError
 from tritonops.redact import redact_url
 from tritonops.spec import RemoteTarget
+from tritonops.triton.remote import RemoteClient, WireProtocol
 
 __all__ = [
     "ModelOutcome",

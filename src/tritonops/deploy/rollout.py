@@ -35,7 +35,6 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from google.protobuf import json_format
 
-from tritonops.deploy.remote_client import CallFailure, RemoteCallError
 from tritonops.deploy.remote_plan import (
     ROOT_DIGEST,
     Action,
@@ -55,6 +54,7 @@ from tritonops.errors import DeployError
 from tritonops.model_config import from_proto
 from tritonops.model_config.proto import ProtoConfig
 from tritonops.model_config.samples import sample_inputs
+from tritonops.triton.remote import CallFailure, RemoteCallError
 
 CANARY_SUFFIX = ".tritonops-canary"
 StepCallback = Callable[[str, str], None]  # (model, what happens now)

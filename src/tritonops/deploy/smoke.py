@@ -6,22 +6,19 @@ when model.py emits another name than the config declares), so every declared ou
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 import numpy as np
-import tritonclient.http as httpclient
-from google.protobuf import json_format
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import DeployError
-from tritonops.model_config import ModelConfig, from_proto
-from tritonops.model_config.proto import ProtoConfig
+from tritonops.model_config import ModelConfig
 from tritonops.model_config.samples import sample_inputs
 from tritonops.repository.validate.report import LoadResult
+from tritonops.triton import connect, rest
+from tritonops.triton.failures import reraised
+from tritonops.triton.requests import infer_inputs, requested_outputs
+from tritonops.triton.served import served_config as fetch_served
 
 # One record type for "how did this model do in a real server", shared with validate's report.
 SmokeResult = LoadResult
@@ -33,22 +30,11 @@ class SmokeNotPossible(DeployError):
 
 def served_config(http_url: str, model: str) -> ModelConfig:
     """The config the server actually loaded (auto-complete included)."""
-    try:
-        with urllib.request.urlopen(f"http://{http_url}/v2/models/{model}/config", timeout=30) as r:
-            data = json.loads(r.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DeployError(f"cannot read the served config of {model!r}: {exc}") from exc
-    message = ProtoConfig()
-    json_format.ParseDict(data, message, ignore_unknown_fields=True)
-    return from_proto(message)
+    return fetch_served(http_url, model, error=DeployError)
 
 
 def served_versions(http_url: str, model: str) -> list[str]:
-    try:
-        with urllib.request.urlopen(f"http://{http_url}/v2/models/{model}", timeout=30) as r:
-            return [str(v) for v in json.loads(r.read()).get("versions", [])]
-    except (urllib.error.URLError, OSError, ValueError):
-        return []
+    return rest.model_versions(http_url, model)
 
 
 def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
@@ -57,27 +43,23 @@ def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
         raise SmokeNotPossible(
             "decoupled models answer over a stream; smoke them with gRPC streaming"
         )
-    inputs = []
-    for name, array in sample_inputs(config, rng=np.random.default_rng(0)).items():
-        tensor = next(t for t in config.input if t.name == name)
-        item = httpclient.InferInput(name, list(array.shape), tensor.data_type.api_name)
-        item.set_data_from_numpy(array, binary_data=True)
-        inputs.append(item)
-    outputs = [httpclient.InferRequestedOutput(o.name, binary_data=True) for o in config.output]
-    client = httpclient.InferenceServerClient(http_url, network_timeout=60.0)
+    arrays = sample_inputs(config, rng=np.random.default_rng(0))
+    datatypes = {t.name: t.data_type.api_name for t in config.input}
+    inputs = infer_inputs("http", arrays, datatypes)
+    outputs = requested_outputs("http", [o.name for o in config.output])
+    client = connect.http_client(http_url, network_timeout=60.0)
     started = time.perf_counter()
     try:
         # a sequence-batched model needs a correlation ID: one sequence of one request
         sequence = {"sequence_id": 1, "sequence_start": True, "sequence_end": True}
-        result = client.infer(
-            config.name,
-            inputs,
-            model_version=version,
-            outputs=outputs or None,
-            **(sequence if config.sequence_batching is not None else {}),
-        )
-    except InferenceServerException as exc:
-        raise DeployError(str(exc.message() or exc)) from exc
+        with reraised(DeployError):
+            result = client.infer(
+                config.name,
+                inputs,
+                model_version=version,
+                outputs=outputs,
+                **(sequence if config.sequence_batching is not None else {}),
+            )
     finally:
         client.close()
     latency_ms = (time.perf_counter() - started) * 1000

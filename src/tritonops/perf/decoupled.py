@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import tritonclient.grpc as grpcclient
 from numpy.typing import NDArray
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
+from tritonops.triton import connect
+from tritonops.triton.failures import TritonclientError
+from tritonops.triton.requests import infer_inputs
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,9 @@ def measure_stream(
 ) -> StreamStats:
     """Send ``requests`` requests one after another on one stream; time every response."""
     events: queue.Queue[tuple[float, Any, Any]] = queue.Queue()
-    client = grpcclient.InferenceServerClient(address)
+    client = connect.grpc_client(address)
     types = {t.name: t.data_type.api_name for t in config.input}
-    tensors = []
-    for name, array in inputs.items():
-        item = grpcclient.InferInput(name, list(array.shape), types[name])
-        item.set_data_from_numpy(array)
-        tensors.append(item)
+    tensors = infer_inputs("grpc", inputs, types)
     ttft: list[float] = []
     gaps: list[float] = []
     responses = 0
@@ -85,7 +82,7 @@ def measure_stream(
                     break
         # first request sent to last response received
         elapsed = time.perf_counter() - began
-    except InferenceServerException as exc:
+    except TritonclientError as exc:
         raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
     finally:
         client.stop_stream()

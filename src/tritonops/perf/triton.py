@@ -1,5 +1,5 @@
-"""The one place perf talks to Triton through tritonclient: URLs, served configs, async senders,
-and model loads with a config override (the repository API)."""
+"""perf's senders over the Triton boundary (``tritonops.triton``): URLs, served configs, async
+senders, and model loads with a config override (the repository API)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import grpc  # type: ignore[import-untyped]  # no stubs in this environment
-import tritonclient.grpc as grpcclient
-import tritonclient.http as httpclient
-import tritonclient.http.aio as httpaio
-from google.protobuf import json_format
 from numpy.typing import NDArray
-from tritonclient.utils import InferenceServerException
 
-from tritonops.client import grpc_messages as messages
 from tritonops.errors import PerfError
-from tritonops.model_config import ModelConfig, from_proto, to_dict
-from tritonops.model_config.proto import ProtoConfig
+from tritonops.model_config import ModelConfig, to_dict
 from tritonops.perf.loadgen import IssueFn, SendOutcome
+from tritonops.triton import connect
+from tritonops.triton import grpc_messages as messages
+from tritonops.triton.failures import TritonclientError, reraised
+from tritonops.triton.requests import infer_inputs, requested_outputs
+from tritonops.triton.served import served_config
 
 Sender = tuple[Callable[[int], Awaitable[SendOutcome]], Callable[[], Awaitable[None]]]
 Issuer = tuple[IssueFn, Callable[[], None]]
-
-_MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 
 
 @dataclass(frozen=True)
@@ -35,8 +30,8 @@ class Endpoint:
 
     def sync_client(self) -> Any:
         if self.protocol == "grpc":
-            return grpcclient.InferenceServerClient(self.address)
-        return httpclient.InferenceServerClient(self.address, network_timeout=300.0)
+            return connect.grpc_client(self.address)
+        return connect.http_client(self.address, network_timeout=300.0)
 
     def sender(
         self, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
@@ -75,14 +70,14 @@ def _grpc_sender(
     address: str, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
 ) -> Sender:
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.aio.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
-    infer = channel.unary_unary(_MODEL_INFER)
+    channel = connect.grpc_aio_channel(address)
+    infer = messages.raw_model_infer(channel)
 
     async def send(_index: int) -> SendOutcome:
         try:
             await infer(payload)
-        except grpc.aio.AioRpcError as exc:
-            return SendOutcome(ok=False, error=f"{exc.code().name}: {exc.details()}")
+        except messages.RpcError as exc:
+            return SendOutcome(ok=False, error=messages.failure_text(exc))
         return SendOutcome(ok=True)
 
     async def close() -> None:
@@ -104,26 +99,24 @@ def _grpc_issuer(
     # grpc.aio, blocking calls in C threads and tritonclient's async_infer, it cost the least
     # (or tied) at concurrency 1, 4 and 8.
     payload = _infer_payload(model, config, tensors)
-    channel = grpc.insecure_channel(address, options=messages.CHANNEL_OPTIONS)
-    infer = channel.unary_unary(_MODEL_INFER)
+    channel = connect.grpc_channel(address)
+    infer = messages.raw_model_infer(channel)
 
     def issue(_index: int, done: Callable[[SendOutcome], None]) -> None:
         def finished(future: Any) -> None:
             error = future.exception()
             if error is None:
                 done(SendOutcome(ok=True))
-            elif isinstance(error, grpc.Call):
-                done(SendOutcome(ok=False, error=f"{error.code().name}: {error.details()}"))
             else:
-                done(SendOutcome(ok=False, error=f"{type(error).__name__}: {error}"))
+                done(SendOutcome(ok=False, error=messages.failure_text(error)))
 
         infer.future(payload).add_done_callback(finished)
 
     def issue_blocking(_index: int, done: Callable[[SendOutcome], None]) -> None:
         try:
             infer(payload)
-        except grpc.RpcError as error:
-            done(SendOutcome(ok=False, error=f"{error.code().name}: {error.details()}"))
+        except messages.RpcError as error:
+            done(SendOutcome(ok=False, error=messages.failure_text(error)))
         else:
             done(SendOutcome(ok=True))
 
@@ -135,19 +128,15 @@ def _grpc_issuer(
 def _http_sender(
     address: str, model: str, config: ModelConfig, tensors: Mapping[str, NDArray[Any]]
 ) -> Sender:
-    client = httpaio.InferenceServerClient(address)
+    client = connect.aio_http_client(address)
     types = {t.name: t.data_type.api_name for t in config.input}
-    inputs = []
-    for name, array in tensors.items():
-        item = httpclient.InferInput(name, list(array.shape), types[name])
-        item.set_data_from_numpy(array)
-        inputs.append(item)
-    outputs = [httpclient.InferRequestedOutput(o.name) for o in config.output]
+    inputs = infer_inputs("aio", tensors, types)
+    outputs = requested_outputs("aio", [o.name for o in config.output])
 
     async def send(_index: int) -> SendOutcome:
         try:
-            await client.infer(model, inputs, outputs=outputs or None)
-        except InferenceServerException as exc:
+            await client.infer(model, inputs, outputs=outputs)
+        except TritonclientError as exc:
             return SendOutcome(ok=False, error=str(exc.message() or exc))
         return SendOutcome(ok=True)
 
@@ -170,31 +159,16 @@ def parse_url(url: str) -> Endpoint:
 
 def fetch_config(endpoint: Endpoint, model: str) -> ModelConfig:
     """The config the server actually loaded (auto-completed fields included)."""
-    client = endpoint.sync_client()
-    try:
-        data = (
-            client.get_model_config(model, as_json=True)
-            if endpoint.protocol == "grpc"
-            else (client.get_model_config(model))
-        )
-    except InferenceServerException as exc:
-        raise PerfError(
-            f"cannot read the config of {model!r} at {endpoint.address}: {exc}"
-        ) from exc
-    finally:
-        client.close()
-    raw = data.get("config", data)
-    message = ProtoConfig()
-    json_format.ParseDict(raw, message, ignore_unknown_fields=True)
-    return from_proto(message)
+    return served_config(
+        endpoint.address, model, protocol=endpoint.protocol, error=PerfError, timeout_s=300.0
+    )
 
 
 def load_with_config(endpoint: Endpoint, config: ModelConfig) -> None:
     """(Re)load ``config.name`` with ``config`` as an override of its config.pbtxt."""
     client = endpoint.sync_client()
     try:
-        client.load_model(config.name, config=json.dumps(to_dict(config)))
-    except InferenceServerException as exc:
-        raise PerfError(f"loading {config.name!r} with a candidate config failed: {exc}") from exc
+        with reraised(PerfError, f"loading {config.name!r} with a candidate config failed"):
+            client.load_model(config.name, config=json.dumps(to_dict(config)))
     finally:
         client.close()

@@ -7,7 +7,6 @@ quoted in every error; stopping escalates SIGINT, SIGTERM, SIGKILL on the server
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -16,9 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +24,7 @@ from tritonops.errors import ModelLoadError, ServerError
 from tritonops.server.backends import prepare_backend_dir, stand_in_environment
 from tritonops.server.binary import TritonInstall, find_tritonserver, python_library_dir
 from tritonops.server.ports import free_port, port_in_use
+from tritonops.triton import rest
 
 _STOP_GRACE_S = 10.0
 
@@ -202,7 +200,7 @@ class LocalTriton:
                 raise ServerError(
                     "tritonserver exited during start-up:\n" + self.log_tail(problems_only=True)
                 )
-            if self._http_ok("/v2/health/live") and self._http_ok("/v2/health/ready"):
+            if rest.live(self.http_url) and rest.ready(self.http_url):
                 return
             time.sleep(0.1)
         raise ServerError(
@@ -247,10 +245,10 @@ class LocalTriton:
         """
         self._require_running()
         mark = self._log_size()
-        body_in: dict[str, object] = {"parameters": {"config": config}} if config else {}
+        wait_s = timeout_s or self.load_timeout_s
         try:
-            status, body = self._post(
-                f"/v2/repository/models/{model}/load", body_in, timeout_s or self.load_timeout_s
+            status, body = self._answer(
+                lambda: rest.load(self.http_url, model, config=config or None, timeout_s=wait_s)
             )
         except TimeoutError:
             lines = self._log_lines_since(mark, model)
@@ -271,18 +269,18 @@ class LocalTriton:
 
     def unload(self, model: str, *, unload_dependents: bool = False) -> None:
         self._require_running()
-        body = {"parameters": {"unload_dependents": unload_dependents}}
-        status, text = self._post(f"/v2/repository/models/{model}/unload", body, 60.0)
+        status, text = self._answer(
+            lambda: rest.unload(self.http_url, model, unload_dependents=unload_dependents)
+        )
         if status != 200:
             raise ServerError(f"unloading {model!r} failed: {_error_text(text)}")
 
     def model_ready(self, model: str, version: str = "") -> bool:
-        path = f"/v2/models/{model}" + (f"/versions/{version}" if version else "") + "/ready"
-        return self._http_ok(path)
+        return rest.is_ok(self.http_url, rest.model_path(model, version) + "/ready")
 
     def repository_index(self) -> list[dict[str, str]]:
         self._require_running()
-        status, body = self._post("/v2/repository/index", {}, 30.0)
+        status, body = self._answer(lambda: rest.repository_index(self.http_url))
         if status != 200:
             raise ServerError(f"repository index failed: {_error_text(body)}")
         data = json.loads(body or "[]")
@@ -320,32 +318,18 @@ class LocalTriton:
                 + self.log_tail(problems_only=True)
             )
 
-    def _http_ok(self, path: str) -> bool:
+    def _answer(self, send: Callable[[], rest.Reply]) -> tuple[int, str]:
+        """``send``'s status and text; no answer raises TimeoutError (the wait ran out) or
+        ServerError (the server is gone, with its log's problems)."""
         try:
-            with urllib.request.urlopen(f"http://{self.http_url}{path}", timeout=2) as response:
-                return int(response.status) == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def _post(self, path: str, body: Mapping[str, object], timeout_s: float) -> tuple[int, str]:
-        request = urllib.request.Request(
-            f"http://{self.http_url}{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                return int(response.status), response.read().decode(errors="replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-            if isinstance(reason, TimeoutError):
+            reply = send()
+        except rest.NoAnswer as exc:
+            if exc.timed_out:
                 raise TimeoutError from exc
             self._wait_exit(1.0)
             self._require_running()
-            raise ServerError(f"cannot reach tritonserver at {self.http_url}: {reason}") from exc
+            raise ServerError(f"cannot reach tritonserver at {self.http_url}: {exc}") from exc
+        return reply.status, reply.text()
 
     def _wait_exit(self, timeout_s: float) -> None:
         """A connection dropped: give a dying server a moment to be seen as dead."""

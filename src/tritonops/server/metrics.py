@@ -15,15 +15,14 @@ successful requests only): ``nv_inference_request_success``, ``nv_inference_requ
 
 from __future__ import annotations
 
-import http.client
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from tritonops.errors import MetricsError
+from tritonops.triton import rest
+from tritonops.triton.rest import metrics_url as metrics_url  # its home is the boundary
 
 # Triton's metric name -> ModelCounters field
 COUNTERS: Mapping[str, str] = {
@@ -110,26 +109,16 @@ class Scrape:
     exported: frozenset[str] = frozenset()
 
 
-def metrics_url(url: str) -> str:
-    """``host:port`` -> ``http://host:port/metrics``; a URL with a path is kept as given."""
-    # urlsplit would read `host:8002` as scheme `host`: add the scheme before splitting
-    full = url if "://" in url else f"http://{url}"
-    parts = urllib.parse.urlsplit(full)
-    if parts.path.strip("/"):
-        return full
-    return urllib.parse.urlunsplit(parts._replace(path="/metrics"))
-
-
 def fetch(url: str, timeout_s: float = 10.0) -> str:
     """The metrics page's text at ``url`` (any form ``metrics_url`` accepts)."""
     full = metrics_url(url)
     try:
-        with urllib.request.urlopen(full, timeout=timeout_s) as response:
-            body: bytes = response.read()
-    # URLError, HTTPError and timeouts are OSErrors; a garbled status line is an HTTPException
-    except (OSError, http.client.HTTPException) as exc:
+        reply = rest.metrics_text(full, timeout_s)
+    except rest.NoAnswer as exc:
         raise MetricsError(f"cannot read Triton's metrics at {full}: {exc} — {_FIX}") from exc
-    return body.decode("utf-8", "replace")
+    if not reply.ok:
+        raise MetricsError(f"cannot read Triton's metrics at {full}: HTTP {reply.status} — {_FIX}")
+    return reply.text()
 
 
 def parse(text: str, url: str | None = None) -> Scrape:

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tritonops.cli.main import cli
-from tritonops.client.probe import probe
 from tritonops.server import LocalTriton, endpoint_record
+from tritonops.triton.probe import probe
 
 from .abtest_models import write_project, write_repository
 

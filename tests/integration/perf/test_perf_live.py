@@ -121,7 +121,7 @@ def test_perf_keeps_every_level_when_one_is_unstable(server: LocalTriton) -> Non
 
 def test_the_probe_tells_the_http_port_from_the_grpc_port(server: LocalTriton) -> None:
     from tritonops.cli.perf import check_url
-    from tritonops.client.probe import probe
+    from tritonops.triton.probe import probe
 
     assert probe(server.http_url) == "http"
     assert probe(server.grpc_url) == "grpc"

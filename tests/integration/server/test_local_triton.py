@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -12,9 +13,13 @@ import pytest
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 
-from tritonops.errors import ModelLoadError, ServerError
+from tritonops.errors import ClientError, ModelLoadError, ServerError
 from tritonops.server import LocalTriton
 from tritonops.server.ports import free_port
+from tritonops.triton import connect, rest
+from tritonops.triton import grpc_messages as messages
+from tritonops.triton.failures import CallFailure, classify, tritonclient_errors
+from tritonops.triton.served import served_config
 
 from ..catalogue import WEIGHTS, onnx_model, python_model
 
@@ -25,6 +30,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python_model(root, "add_one")
     onnx_model(root, "matmul")
     python_model(root, "no_code", code=None)
+    python_model(root, "spare")  # loaded and unloaded by the repository-API test only
     (root / "broken").mkdir()
     (root / "broken" / "1").mkdir()
     (root / "broken" / "config.pbtxt").write_text(
@@ -94,3 +100,53 @@ def test_killed_server_is_reported(repo: Path, tmp_path: Path) -> None:
         os.killpg(triton.pid, signal.SIGKILL)
         with pytest.raises(ServerError, match="not running"):
             triton.load("add_one")
+
+
+def test_unknown_models_are_not_found_by_status_on_every_protocol(server: LocalTriton) -> None:
+    """Triton maps TRITONSERVER_ERROR_NOT_FOUND to HTTP 404 (server src/http_server.cc,
+    HttpCodeFromError) and gRPC NOT_FOUND; the boundary classifies by that code alone."""
+    reply = rest.request(server.http_url, rest.model_path("nope") + "/config")
+    assert reply.status == 404
+    assert classify(str(reply.status)) is CallFailure.NOT_FOUND
+    for client, status in (
+        (connect.http_client(server.http_url), "404"),
+        (connect.grpc_client(server.grpc_url), "StatusCode.NOT_FOUND"),
+    ):
+        with pytest.raises(ClientError) as info, tritonclient_errors(server.http_url, "metadata"):
+            client.get_model_metadata("nope")
+        client.close()
+        assert info.value.status == status
+        assert classify(info.value.status) is CallFailure.NOT_FOUND
+    channel = connect.grpc_channel(server.grpc_url)
+    try:
+        with pytest.raises(ClientError) as info, messages.rpc_errors(server.grpc_url, "config", 5):
+            messages.stub(channel).ModelConfig(messages.config_request("nope", ""), timeout=5)
+    finally:
+        channel.close()
+    assert classify(info.value.status) is CallFailure.NOT_FOUND
+
+
+def test_repository_api_health_statistics_and_metrics_over_rest(server: LocalTriton) -> None:
+    """The v2 paths of the repository and statistics extensions (server docs/protocol/
+    extension_model_repository.md, extension_statistics.md) answer what the helpers expect."""
+    assert rest.live(server.http_url)
+    assert rest.ready(server.http_url)
+    assert rest.server_metadata(server.http_url)["version"].startswith("2.")
+    served = rest.model_config(server.http_url, "add_one")
+    override = dict(served, name="spare", max_batch_size=2)
+    load = rest.load(server.http_url, "spare", config=json.dumps(override))
+    assert load.status == 200, load.text()
+    try:
+        assert served_config(server.http_url, "spare").max_batch_size == 2
+        assert served_config(server.grpc_url, "spare", protocol="grpc").max_batch_size == 2
+        assert rest.model_versions(server.http_url, "spare") == ["1"]
+        stats = rest.statistics(server.http_url, "spare")
+        assert [m["name"] for m in stats["model_stats"]] == ["spare"]
+        index = rest.repository_index(server.http_url)
+        states = {m["name"]: m.get("state") for m in json.loads(index.body)}
+        assert states["spare"] == "READY"
+        assert "nv_inference_count" in rest.metrics_text(server.metrics_url).text()
+    finally:
+        assert rest.unload(server.http_url, "spare").status == 200
+    gone = rest.request(server.http_url, rest.model_path("spare") + "/config")
+    assert classify(str(gone.status)) is CallFailure.NOT_FOUND

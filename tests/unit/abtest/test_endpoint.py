@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from tritonops.abtest.endpoint import resolve_url
-from tritonops.client.probe import probe
 from tritonops.errors import ExperimentError
 from tritonops.server import endpoint_record
 from tritonops.server.endpoint_record import ServedEndpoint
+from tritonops.triton.probe import probe
 
 PROJECT = "repository: model_repository\nmodels: []\n"
 

@@ -12,11 +12,11 @@ from google.protobuf import json_format
 from tritonclient.utils import InferenceServerException
 
 from tritonops.deploy.remote import RemoteDeployFailed, deploy_remote, plan_remote
-from tritonops.deploy.remote_client import CallFailure, RemoteCallError, RemoteClient, classify
 from tritonops.deploy.remote_plan import CONFIG_DIGEST, read_local_model
 from tritonops.deploy.rollout import CANARY_SUFFIX
 from tritonops.errors import DeployError
 from tritonops.model_config.proto import ProtoConfig
+from tritonops.triton.remote import CallFailure, RemoteCallError, RemoteClient, classify
 
 CONFIG = """name: "{name}"
 backend: "python"

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from tritonops.cli.main import cli
-from tritonops.deploy.remote_client import RemoteClient
 from tritonops.errors import DeployError, SpecError
 from tritonops.headers import grpc_metadata, header_problem
 from tritonops.redact import redact_url, scrub, url_secrets
 from tritonops.spec import load_project
+from tritonops.triton.remote import RemoteClient
 
 
 @pytest.mark.parametrize(

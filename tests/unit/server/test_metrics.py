@@ -150,6 +150,8 @@ def test_metrics_url(given: str, expected: str) -> None:
 
 
 class _Response:
+    status = 200  # urlopen returns only 2xx answers (it raises HTTPError for the rest)
+
     def __init__(self, body: bytes) -> None:
         self.body = body
 

@@ -10,8 +10,8 @@ import pytest
 from tritonclient.grpc import service_pb2
 from tritonclient.utils import serialize_byte_tensor
 
-from tritonops.client import grpc_messages as messages
 from tritonops.errors import ClientError, UnavailableError
+from tritonops.triton import grpc_messages as messages
 
 
 def response_of(arrays: dict[str, Any], kinds: dict[str, str]) -> Any:

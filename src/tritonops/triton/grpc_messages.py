@@ -10,7 +10,8 @@ routing. Unusual encodings (BF16, typed ``contents``) still decode through trito
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
@@ -19,45 +20,16 @@ import tritonclient.grpc as grpcclient
 from google.protobuf import json_format
 from numpy.typing import NDArray
 from tritonclient.grpc import service_pb2, service_pb2_grpc
-from tritonclient.utils import (
-    deserialize_bytes_tensor,
-    np_to_triton_dtype,
-    serialize_byte_tensor,
-    triton_to_np_dtype,
-)
+from tritonclient.utils import deserialize_bytes_tensor, serialize_byte_tensor
 
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.headers import grpc_metadata
+from tritonops.triton.dtypes import NUMPY_DTYPES, datatype, numpy_dtype
 
 # an answer as (outputs, model, version, endpoint): what the Router's fast calls return
 Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
 
-# tritonclient's own limits: a tensor is never refused for its size on the client side
-CHANNEL_OPTIONS = [
-    ("grpc.max_send_message_length", 2**31 - 1),
-    ("grpc.max_receive_message_length", 2**31 - 1),
-]
-
 _Requested = service_pb2.ModelInferRequest.InferRequestedOutputTensor
-
-# numpy dtype → the inference API's datatype name (np_to_triton_dtype walks a chain of ifs)
-_DATATYPES: dict[np.dtype[Any], str] = {}
-# API datatype → numpy dtype, for the outputs read by frombuffer (BYTES and BF16 are not)
-_NUMPY: dict[str, Any] = {}
-
-
-def datatype(dtype: np.dtype[Any]) -> str:
-    found = _DATATYPES.get(dtype)
-    if found is None:
-        found = np_to_triton_dtype(dtype)
-        if found is None:
-            raise ClientError(
-                f"numpy dtype {dtype} has no Triton datatype — send bool, int, uint, float16/32/64"
-                " or bytes/str (object) arrays"
-            )
-        if len(_DATATYPES) < 256:
-            _DATATYPES[dtype] = found
-    return found
 
 
 def infer_request(
@@ -104,17 +76,14 @@ def response_outputs(response: Any) -> dict[str, NDArray[Any]]:
         return outputs
     for output, data in zip(response.outputs, raw, strict=True):
         kind = output.datatype
-        dtype = _NUMPY.get(kind)
-        if dtype is None:
-            if kind == "BYTES":
-                array = deserialize_bytes_tensor(data)
-            elif kind == "BF16":
-                array = grpcclient.InferResult(response).as_numpy(output.name)
-            else:
-                dtype = _NUMPY[kind] = triton_to_np_dtype(kind)
-                array = np.frombuffer(data, dtype=dtype)
-        else:
+        # the cache first: a plain dict lookup per output on the hot path
+        dtype = NUMPY_DTYPES.get(kind) or numpy_dtype(kind)
+        if dtype is not None:
             array = np.frombuffer(data, dtype=dtype)
+        elif kind == "BYTES":
+            array = deserialize_bytes_tensor(data)
+        else:  # BF16 (no numpy twin) and anything newer: tritonclient's own decoding
+            array = grpcclient.InferResult(response).as_numpy(output.name)
         outputs[output.name] = array.reshape(tuple(output.shape))  # a tuple reshapes faster
     return outputs
 
@@ -133,6 +102,27 @@ def metadata(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] |
     return tuple(grpc_metadata(headers).items()) if headers else None
 
 
+# what a failed stub call raises (hot paths catch it themselves, then call ``rpc_error``)
+RpcError = grpc.RpcError
+
+
+@contextmanager
+def rpc_errors(endpoint: str, what: str, timeout_s: float | None) -> Iterator[None]:
+    """Turn a failed stub call into a ``ClientError`` (by its status code): off the hot path."""
+    try:
+        yield
+    except grpc.RpcError as exc:
+        raise rpc_error(exc, endpoint, what, timeout_s) from exc
+
+
+def failure_text(error: BaseException) -> str:
+    """``CODE: details`` for a failed call (a gRPC call error), else the error's type and text;
+    for load generators that count failures by kind rather than raise them."""
+    if isinstance(error, grpc.Call):
+        return f"{error.code().name}: {error.details()}"
+    return f"{type(error).__name__}: {error}"
+
+
 def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | None) -> ClientError:
     """The ``ClientError`` for a failed call; status is ``str(code)`` as tritonclient gives it."""
     code = exc.code() if hasattr(exc, "code") else None
@@ -149,6 +139,19 @@ def rpc_error(exc: grpc.RpcError, endpoint: str, what: str, timeout_s: float | N
             status,
         )
     return ClientError(f"{what} at {endpoint} failed: {details}", status)
+
+
+# the KServe v2 gRPC service's inference method (grpc_service.proto: GRPCInferenceService)
+_MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
+
+
+def raw_model_infer(channel: Any) -> Any:
+    """ModelInfer taking a serialized request and returning the response unparsed (bytes).
+
+    For load generators: the request is serialized once and sent many times, and nothing is
+    spent parsing answers only their arrival is measured for.
+    """
+    return channel.unary_unary(_MODEL_INFER)
 
 
 def stub(channel: Any) -> Any:

@@ -1,6 +1,7 @@
-"""The transport to a remote Triton: tritonclient HTTP or gRPC behind one small interface.
+"""The repository API and inference against one remote Triton, over tritonclient HTTP or gRPC.
 
-This is the one boundary where tritonclient's errors become ``DeployError``. Every call carries the
+Here tritonclient's errors become ``DeployError`` (``RemoteCallError``, classified by status code
+with ``failures.classify``). Every call carries the
 target's headers and a timeout; header values never appear in a message (they are often tokens), so
 each error text is scrubbed before it leaves this module.
 """
@@ -10,40 +11,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Any, Literal
 
-import numpy as np
-import tritonclient.grpc as grpcclient
-import tritonclient.http as httpclient
 from numpy.typing import NDArray
-from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import DeployError
 from tritonops.headers import grpc_metadata, header_problem
 from tritonops.redact import redact_url, scrub, url_secrets
+from tritonops.triton import connect
+from tritonops.triton.failures import FOREIGN, CallFailure, classify, read
+from tritonops.triton.requests import infer_inputs, requested_outputs
+
+__all__ = [
+    "CallFailure",
+    "RemoteCallError",
+    "RemoteClient",
+    "WireProtocol",
+    "classify",
+    "config_json",
+    "split_url",
+]
 
 WireProtocol = Literal["http", "grpc"]
-
-
-class CallFailure(StrEnum):
-    """Why a call to the server failed, read from the status code (never from message text).
-
-    tritonclient reports the HTTP status as a string ('404') and gRPC's as 'StatusCode.NOT_FOUND'
-    (``InferenceServerException.status()``). Measured on tritonserver 2.51: an unknown model, and
-    one with no available version (unloaded, or its load failed), is 404 / NOT_FOUND for
-    metadata and config alike; a model whose ``initialize`` raised fails its load with 400 /
-    INVALID_ARGUMENT and a message "version N is at UNAVAILABLE state: <the model's error>" (so
-    the word UNAVAILABLE in a message does not mean the server is unreachable).
-    """
-
-    UNREACHABLE = "unreachable"  # no answer: connection refused, gRPC UNAVAILABLE, a deadline
-    NOT_FOUND = "not-found"  # the server does not know the model
-    REJECTED = "rejected"  # the server answered with an error (a failed load, a bad request)
-
-
-_GRPC_UNREACHABLE = {"StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED"}
-_NOT_FOUND = {"404", "StatusCode.NOT_FOUND"}
 
 
 class RemoteCallError(DeployError):
@@ -53,15 +42,6 @@ class RemoteCallError(DeployError):
         super().__init__(message)
         self.failure = failure
         self.status = status
-
-
-def classify(status: str | None) -> CallFailure:
-    """The kind of failure a tritonclient status code stands for."""
-    if status in _GRPC_UNREACHABLE:
-        return CallFailure.UNREACHABLE
-    if status in _NOT_FOUND:
-        return CallFailure.NOT_FOUND
-    return CallFailure.REJECTED
 
 
 def split_url(url: str, ssl: bool) -> tuple[str, bool]:
@@ -190,25 +170,12 @@ class RemoteClient:
         self, model: str, version: int, inputs: Mapping[str, NDArray[Any]], outputs: list[str]
     ) -> Any:
         """One inference; returns tritonclient's result (``as_numpy(name)`` per output)."""
-        module: Any = httpclient if self.protocol == "http" else grpcclient
-        items = []
-        for name, array in inputs.items():
-            item = module.InferInput(name, list(array.shape), _api_type(array))
-            if self.protocol == "http":
-                item.set_data_from_numpy(array, binary_data=True)
-            else:
-                item.set_data_from_numpy(array)
-            items.append(item)
-        if self.protocol == "http":
-            wanted = [module.InferRequestedOutput(o, binary_data=True) for o in outputs]
-        else:
-            wanted = [module.InferRequestedOutput(o) for o in outputs]
         with self._translate(f"infer with {model!r} version {version}"):
             return self._conn().infer(
                 model,
-                items,
+                infer_inputs(self.protocol, inputs),
                 model_version=str(version),
-                outputs=wanted or None,
+                outputs=requested_outputs(self.protocol, outputs),
                 **self._call_args(),
             )
 
@@ -218,14 +185,14 @@ class RemoteClient:
             with self._translate("connect"):
                 if self.protocol == "http":
                     # one network timeout for every call: the longest (a load) bounds them all
-                    self._client = httpclient.InferenceServerClient(
+                    self._client = connect.http_client(
                         self.address,
                         ssl=self.ssl,
                         connection_timeout=self.timeout_s,
                         network_timeout=max(self.timeout_s, self.load_timeout_s),
                     )
                 else:
-                    self._client = grpcclient.InferenceServerClient(self.address, ssl=self.ssl)
+                    self._client = connect.grpc_client(self.address, ssl=self.ssl)
         return self._client
 
     def _call_args(self, timeout_s: float | None = None) -> dict[str, Any]:
@@ -243,18 +210,17 @@ class RemoteClient:
     def _translate(self, action: str) -> Iterator[None]:
         try:
             yield
-        except InferenceServerException as exc:
-            reason = str(exc.message() or exc).strip()
-            status = exc.status()
-            failure = classify(status)
+        except FOREIGN as exc:
+            seen = read(exc)
+            failure = classify(seen.status) if seen.answered else CallFailure.UNREACHABLE
             if failure is CallFailure.UNREACHABLE:
-                text = _unreachable(self.url, action, reason)
+                text = _unreachable(self.url, action, seen.reason)
             else:
-                text = f"cannot {action} on {self.url}: the server answered {status}: {reason}"
-            raise RemoteCallError(self.scrub(text), failure, status) from exc
-        except OSError as exc:  # geventhttpclient raises plain socket errors
-            text = _unreachable(self.url, action, str(exc))
-            raise RemoteCallError(self.scrub(text), CallFailure.UNREACHABLE, None) from exc
+                text = (
+                    f"cannot {action} on {self.url}: the server answered {seen.status}:"
+                    f" {seen.reason}"
+                )
+            raise RemoteCallError(self.scrub(text), failure, seen.status) from exc
 
 
 def _unreachable(url: str, action: str, reason: str) -> str:
@@ -262,17 +228,6 @@ def _unreachable(url: str, action: str, reason: str) -> str:
         f"cannot {action}: Triton at {url} is unreachable ({reason}) — check that it runs, "
         "the URL, the protocol and TLS"
     )
-
-
-def _api_type(array: NDArray[Any]) -> str:
-    if array.dtype == np.object_:
-        return "BYTES"
-    return {
-        np.dtype(np.bool_): "BOOL",
-        np.dtype(np.float16): "FP16",
-        np.dtype(np.float32): "FP32",
-        np.dtype(np.float64): "FP64",
-    }.get(array.dtype, array.dtype.name.upper())
 
 
 def config_json(data: Mapping[str, Any]) -> str:
