@@ -17,6 +17,6 @@ Modules, one idea each:
 - ``remote``: repository API and inference against a remote server, with headers and TLS.
 
 Packages above (client, deploy, perf, server, abtest, doctor) import these; none of them imports
-tritonclient's clients, ``urllib.request`` or ``http.client`` (tests/unit/triton_boundary/test_boundary.py
-scans for it).
+tritonclient's clients, ``urllib.request`` or ``http.client``
+(tests/unit/triton_boundary/test_boundary.py scans for it).
 """
