@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from tritonops.errors import TritonOpsError, ValidationFailed
+from tritonops.redact import scrub, url_secrets
 
 
 class ExitCode(IntEnum):
@@ -34,11 +35,28 @@ def report(ctx: click.Context, exc: TritonOpsError, code: int = ExitCode.ERROR) 
     """The one place an error is shown and turned into an exit code."""
     if ctx.meta.get("tritonops.debug"):
         raise exc
+    secrets = _secrets(ctx.params)
     if isinstance(exc, ValidationFailed):  # the diagnostics ARE the message
         for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-    click.echo(f"error: {exc}", err=True)
+            click.echo(scrub(str(diagnostic), secrets), err=True)
+    # a library's error text may quote the URL it was given, credentials and all
+    click.echo(scrub(f"error: {exc}", secrets), err=True)
     leave(code)
+
+
+def _secrets(params: Mapping[str, Any]) -> list[str]:
+    """What must never be printed: URL credentials and ``--header`` values among the options."""
+    found: list[str] = []
+    for name, value in params.items():
+        if name == "headers" and isinstance(value, list | tuple):
+            found.extend(
+                str(pair[1]) for pair in value if isinstance(pair, tuple) and len(pair) == 2
+            )
+            continue
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if item is not None and not isinstance(item, bool | int | float):
+                found.extend(url_secrets(str(item)))
+    return found
 
 
 class TritonOpsCommand(click.Command):
