@@ -11,7 +11,8 @@ every test that serves it. ``SESSION_MODELS`` is what the session's shared serve
 - ``overhead``: a fixed cost per ``execute()`` call and almost none per item;
 - ``stream``: decoupled, answers ``n`` responses then the final flag;
 - ``shout``: strings in, strings upper-cased out (a mangled BYTES encoding shows in the answer);
-- ``matmul``: ONNX ``y = x @ WEIGHTS``, FP32 ``[4]`` → ``[3]``, dynamic batching.
+- ``matmul``: ONNX ``y = x @ WEIGHTS``, FP32 ``[4]`` → ``[3]``, dynamic batching;
+- ``header_gate``: ``add_one`` that fails any request whose forwarded header is missing or wrong.
 """
 
 from __future__ import annotations
@@ -258,3 +259,43 @@ def onnx_model(repo: Path, name: str = "matmul") -> Path:
     model.ir_version = 8
     onnx.save(model, str(folder / "1" / "model.onnx"))
     return folder
+
+
+# Triton forwards the HTTP headers / gRPC metadata matching --http-header-forward-pattern /
+# --grpc-header-forward-pattern as request parameters of string value (server
+# docs/protocol/extension_parameters.md), which the python backend hands over as the JSON text of
+# request.parameters() (python_backend README, "Inference Request Parameters"). A backend sees no
+# header otherwise, so this is the server's own evidence that a header arrived.
+_HEADER_GATE = """
+import json
+
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    def execute(self, requests):
+        responses = []
+        for request in requests:
+            params = json.loads(request.parameters() or "{{}}")
+            # HTTP may keep the sender's case, gRPC metadata is lower case
+            seen = {{str(k).lower(): v for k, v in params.items()}}
+            if seen.get({header!r}) != {value!r}:
+                raise pb_utils.TritonModelException("header {header} did not arrive")
+            x = pb_utils.get_input_tensor_by_name(request, "x").as_numpy()
+            responses.append(pb_utils.InferenceResponse([pb_utils.Tensor("y", x + 1)]))
+        return responses
+"""
+
+
+def header_forwarding_args(header: str) -> list[str]:
+    """tritonserver options forwarding ``header`` (HTTP and gRPC) as a request parameter."""
+    pattern = header.lower()
+    return ["--http-header-forward-pattern", pattern, "--grpc-header-forward-pattern", pattern]
+
+
+def header_gate_model(repo: Path, header: str, value: str, name: str = "header_gate") -> Path:
+    """``y = x + 1`` only for requests that carry ``header: value`` (forwarded by the server
+    started with ``header_forwarding_args``); any other request fails, naming the header."""
+    code = _HEADER_GATE.format(header=header.lower(), value=value)
+    # unbatched: the tuner then only tries instance counts, so a tuning run reloads it less
+    return write_model(repo, name, python_config(name, max_batch_size=0), code)

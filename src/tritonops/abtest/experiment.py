@@ -104,11 +104,13 @@ def run_experiment(
     policy: Policy | None = None,
     transports: Mapping[str, AsyncTransport] | None = None,
     on_sample: OnSample | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> ExperimentResult:
     """Run the experiment once and decide; write the report into ``report_dir`` when given.
 
     Defaults: closed loop at concurrency 4; enough requests for ``min_samples`` in the smallest
     arm. ``metrics_url`` (Triton's metrics port) adds server-side counters to the report.
+    ``headers`` go with every call to Triton and never into the report.
     """
     spec, root = _resolve(experiment, project)
     if has_llm_slo(spec):
@@ -130,6 +132,7 @@ def run_experiment(
             metrics=scraper(metrics_url) if metrics_url else None,
             transports=transports,
             on_sample=on_sample,
+            headers=headers,
         )
     )
     found = verdicts(data, policy)
@@ -165,6 +168,7 @@ def run_ramp(
     step_min_samples: int = 20,
     transports: Mapping[str, AsyncTransport] | None = None,
     on_step: Callable[[RampState], None] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> RampState:
     """The canary ramp (see ``tritonops.abtest.ramp``); each step's window is one run.
 
@@ -186,7 +190,8 @@ def run_ramp(
         started = time.time()
         data = asyncio.run(
             run_async(spec, url=url, load=load, protocol=protocol, dataset_root=root,
-                      weights=weights, seed=seed, metrics=fetch, transports=transports)
+                      weights=weights, seed=seed, metrics=fetch, transports=transports,
+                      headers=headers)
         )  # fmt: skip
         control, candidate = (v.name for v in spec.variants)
         detail: dict[str, Any] = {"duration_s": round(data.duration_s, 3)}

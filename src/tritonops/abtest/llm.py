@@ -62,25 +62,32 @@ def has_llm_slo(experiment: ExperimentSpec) -> bool:
     return any(getattr(experiment.slo, name) is not None for name in LLM_SLO_FIELDS)
 
 
-def llm_experiment(name: str, project_file: Path, url: str) -> ExperimentSpec | None:
+def llm_experiment(
+    name: str, project_file: Path, url: str, headers: Mapping[str, str] | None = None
+) -> ExperimentSpec | None:
     """The project's experiment ``name`` when it compares streaming LLM variants, else None
-    (an unknown name is left to the usual run, which reports it)."""
+    (an unknown name is left to the usual run, which reports it). ``headers`` go with the
+    config read that tells."""
     if not project_file.is_file():
         return None
     for spec in load_project(project_file).experiments:
         if spec.name == name:
-            return spec if streams_llm(spec, url) else None
+            return spec if streams_llm(spec, url, headers) else None
     return None
 
 
-def streams_llm(experiment: ExperimentSpec, url: str) -> bool:
+def streams_llm(
+    experiment: ExperimentSpec, url: str, headers: Mapping[str, str] | None = None
+) -> bool:
     """Whether the experiment is one for ``run_llm_experiment``: it sets TTFT/ITL/tokens SLOs,
     or its control is a streaming LLM model on the server (gRPC)."""
     if has_llm_slo(experiment):
         return True
     control = experiment.variants[0]
     try:
-        config = served_config(control.url or url, control.model, str(control.version or ""))
+        config = served_config(
+            control.url or url, control.model, str(control.version or ""), headers
+        )
     except ClientError:
         return False  # the usual run reports the unreachable server in its own words
     return is_llm(config)
@@ -242,8 +249,10 @@ def run_llm_experiment(
     report_dir: Path | None = None,
     policy: Policy | None = None,
     timeout_s: float = 60.0,
+    headers: Mapping[str, str] | None = None,
 ) -> LlmExperimentResult:
-    """Send ``requests`` streaming requests split over the variants by weight, then decide."""
+    """Send ``requests`` streaming requests split over the variants by weight, then decide.
+    ``headers`` go with every config read and stream; never into the report."""
     if experiment.shadow is not None:
         raise ExperimentError(
             f"experiment {experiment.name!r}: shadow traffic is not supported for streaming LLM "
@@ -267,7 +276,7 @@ def run_llm_experiment(
     stream: LlmStream | None = None
     try:
         for variant in experiment.variants:
-            config = served_config(url, variant.model, str(variant.version or ""))
+            config = served_config(url, variant.model, str(variant.version or ""), headers)
             if not is_llm(config):
                 raise ExperimentError(
                     f"variant {variant.name!r}: {variant.model!r} is not a streaming LLM model "
@@ -275,7 +284,7 @@ def run_llm_experiment(
                 )
             inputs[variant.name] = request_inputs(config, prompt_of(prompt_length), max_tokens)
             models[variant.name] = (variant.model, str(variant.version or ""))
-        stream = LlmStream(url, timeout_s)
+        stream = LlmStream(url, timeout_s, headers)
         rng = np.random.default_rng(seed)
         names = list(weights)
         shares = np.array([weights[n] / total for n in names])

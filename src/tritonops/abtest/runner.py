@@ -25,6 +25,7 @@ from tritonops.client.router import AsyncRouter
 from tritonops.client.transport import AsyncTransport
 from tritonops.errors import ClientError, ExperimentError
 from tritonops.perf.loadgen import Sample, SendOutcome, run_load
+from tritonops.redact import scrub
 from tritonops.spec import ExperimentSpec
 
 
@@ -131,16 +132,25 @@ async def run_async(
     transports: Mapping[str, AsyncTransport] | None = None,
     on_sample: OnSample | None = None,
     warmup_requests: int = 4,
+    headers: Mapping[str, str] | None = None,
 ) -> RunData:
-    """Send the experiment's traffic and collect per-variant samples (no verdict)."""
+    """Send the experiment's traffic and collect per-variant samples (no verdict).
+
+    ``headers`` go with every call to the server (config reads, requests, shadow copies); they
+    are kept out of ``RunData``, and their values are masked in every error text it holds."""
+    secrets = list((headers or {}).values())
     router = AsyncRouter.from_experiment(
-        experiment, url, protocol, fallback=False, seed=seed, transports=transports
-    )
+        experiment, url, protocol, fallback=False, seed=seed, transports=transports,
+        headers=headers,
+    )  # fmt: skip
     async with router:
         if weights is not None:
             router.set_weights(weights)
-        work = workload or await _workload(router, experiment, dataset_root, seed)
-        await _warm_up(router, work, warmup_requests)
+        try:
+            work = workload or await _workload(router, experiment, dataset_root, seed)
+            await _warm_up(router, work, warmup_requests)
+        except ExperimentError as exc:
+            raise ExperimentError(scrub(str(exc), secrets)) from exc
         # the warm-up's mirrored requests are not part of the measured run either
         await router.shadows.wait()
         unmeasured_shadows = len(router.shadow_comparisons)
@@ -156,7 +166,8 @@ async def run_async(
             correct = (
                 is_correct(routed.outputs, item.label) if ok and item.label is not None else None
             )
-            return SendOutcome(ok, str(routed.error or ""), (routed.variant, correct))
+            error = scrub(str(routed.error), secrets) if routed.error else ""
+            return SendOutcome(ok, error, (routed.variant, correct))
 
         def record(sample: Sample) -> None:
             if on_sample is not None:

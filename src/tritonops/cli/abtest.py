@@ -32,6 +32,7 @@ assert EXIT_CODES == {"promote": ExitCode.OK, "hold": ExitCode.HOLD, "rollback":
 @options.project_file()
 @options.url("Default: the server `tritonops serve` runs for this project, else 127.0.0.1:8001.")
 @options.protocol_alias()
+@options.headers()
 @options.metrics_url()
 @click.option("--prometheus-url", default=None,
               help="Ramp: Triton counters of every replica, from Prometheus.")  # fmt: skip
@@ -58,6 +59,7 @@ def ab_test_command(
     project_file: Path,
     url: options.ServerUrl | None,
     protocol: str | None,
+    headers: tuple[tuple[str, str], ...],
     metrics_url: str | None,
     prometheus_url: str | None,
     requests: int | None,
@@ -87,6 +89,7 @@ def ab_test_command(
       tritonops ab-test digits-v2 --requests 3000 --concurrency 8 --report ab/
       tritonops ab-test digits-v2 --rate 200 --duration 1m
       tritonops ab-test digits-v2 --url http://triton:8000 --requests 3000
+      tritonops ab-test digits-v2 --url triton:8001 --header "Authorization=Bearer $TOKEN"
       tritonops ab-test digits-v2 --ramp 1,5,25,50,100 --requests 500
       tritonops ab-test digits-v2 --resume      # continue an interrupted ramp
       tritonops ab-test digits-v2 --ramp 5,50,100 --prometheus-url http://prometheus:9090
@@ -99,6 +102,7 @@ def ab_test_command(
     if prometheus_url and ramp_steps is None and not resume:
         raise click.UsageError("--prometheus-url guards a ramp: add --ramp (or --resume)")
     out = console()
+    sent = dict(headers)  # never printed: only handed to the calls
     server = options.with_protocol(url, protocol)
     if server is not None and server.tls:
         raise click.BadParameter("ab-test speaks plain gRPC or HTTP; TLS is not supported yet",
@@ -121,7 +125,7 @@ def ab_test_command(
                 experiment, url=address, project=project_file, protocol=wire, steps=steps,
                 resume=resume, rollback=rollback, requests=requests, duration_s=duration,
                 concurrency=concurrency, rate=rate, seed=seed, metrics_url=metrics_url,
-                prometheus_url=prometheus_url, on_step=on_step,
+                prometheus_url=prometheus_url, on_step=on_step, headers=sent,
             )  # fmt: skip
         for entry in state.history:
             if entry.get("event") == "step":
@@ -132,7 +136,7 @@ def ab_test_command(
         out.print(report_location(state_path(root, state.experiment)))
         leave(RAMP_EXIT.get(state.status, ExitCode.HOLD))
 
-    llm = llm_experiment(experiment, project_file, address) if wire == "grpc" else None
+    llm = llm_experiment(experiment, project_file, address, sent) if wire == "grpc" else None
     if llm is not None:
         if duration is not None:
             raise click.UsageError("an LLM experiment is bounded by --requests, not --duration")
@@ -140,6 +144,7 @@ def ab_test_command(
             llm, url=address, requests=requests or default_requests(llm),
             concurrency=(concurrency or 4) if rate is None else None, rate=rate,
             prompt_length=prompt_length, max_tokens=max_tokens, seed=seed, report_dir=report_dir,
+            headers=sent,
         )  # fmt: skip
         for line in llm_summary_lines(found):
             out.print(line)
@@ -152,7 +157,7 @@ def ab_test_command(
         result = run_experiment(
             experiment, url=address, project=project_file, protocol=wire, requests=requests,
             duration_s=duration, concurrency=concurrency, rate=rate, seed=seed,
-            report_dir=report_dir, metrics_url=metrics_url, on_sample=on_sample,
+            report_dir=report_dir, metrics_url=metrics_url, on_sample=on_sample, headers=sent,
         )  # fmt: skip
     for line in summary_lines(result):
         out.print(line)

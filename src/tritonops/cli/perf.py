@@ -116,6 +116,7 @@ def perf_group() -> None:
     Examples:
       tritonops perf classifier --concurrency 1,2,4,8 --interval 500ms --report perf/
       tritonops perf classifier --url http://127.0.0.1:8000 --engine builtin
+      tritonops perf classifier --url triton:8001 --header "Authorization=Bearer $TOKEN"
       tritonops perf compare base/result.json new/result.json --max-p99-rise 10%
       tritonops perf tune classifier --slo-p99 5 --write
     """
@@ -124,6 +125,7 @@ def perf_group() -> None:
 @perf_group.command("run", cls=TritonOpsCommand)
 @click.argument("model")
 @options.url(SERVED)
+@options.headers()
 @options.project_file()
 @options.concurrency("Closed-loop levels: requests in flight.", many=True, default=("1,2,4,8",))
 @options.rate("Open-loop levels, requests/s (instead of --concurrency).", many=True)
@@ -160,6 +162,7 @@ def perf_group() -> None:
 def perf_command(
     model: str,
     url: options.ServerUrl | None,
+    headers: tuple[tuple[str, str], ...],
     project_file: Path,
     concurrency: tuple[list[int], ...],
     rate: tuple[list[float], ...],
@@ -181,9 +184,13 @@ def perf_command(
     A level whose windows never agree is kept and reported as unstable, with what each window
     saw; the levels measured before and after it stay. A streaming LLM model (decoupled, with a
     text_input) is measured with GenAI-Perf's figures instead, over gRPC streaming: time to
-    first token, inter-token latency, request latency and output tokens/s."""
+    first token, inter-token latency, request latency and output tokens/s.
+
+    Each --header goes with every call (config reads and requests). perf_analyzer sends headers
+    over HTTP only, so with headers over gRPC the built-in load generator measures."""
     levels = options.flatten(concurrency)
     rates = options.flatten(rate)
+    sent = dict(headers)  # never printed or written into a result: only handed to the calls
     window_ms = measurement_interval or round(interval * 1000)
     out = console()
     kind = "req/s" if rates else "concurrency"
@@ -191,7 +198,7 @@ def perf_command(
     with progress(out, "perf", len(rates or levels), quiet=quiet) as feedback:
         feedback.step("finding the server", advance=False)
         with _server(_address(url), project_file, model) as (target, embedded_metrics):
-            config = _llm_config(target, model)
+            config = _llm_config(target, model, sent)
             if config is not None:
                 llm = LlmSpec(
                     model=model,
@@ -201,6 +208,7 @@ def perf_command(
                     prompt_length=prompt_length,
                     max_tokens=max_tokens,
                     duration_s=3 * window_ms / 1000,
+                    headers=sent,
                 )
                 llm_levels = measure_llm(
                     llm, config, on_level=lambda lv: feedback.step(f"{kind} {lv.load:g} done")
@@ -217,6 +225,7 @@ def perf_command(
                     max_trials=max_trials,
                     batch_size=batch_size,
                     metrics_url=metrics_url or embedded_metrics,
+                    headers=sent,
                 )
 
                 def on_level(level: LevelResult) -> None:
@@ -241,11 +250,11 @@ def perf_command(
     out.print(report_location(paths, "pass --report DIR to write one"))
 
 
-def _llm_config(target: str, model: str) -> ModelConfig | None:
+def _llm_config(target: str, model: str, headers: dict[str, str]) -> ModelConfig | None:
     """The served config when MODEL is a streaming LLM model; None otherwise, and when it cannot
     be read (``measure`` then reports why in its own words)."""
     try:
-        config = fetch_config(parse_url(target), model)
+        config = fetch_config(parse_url(target, headers), model)
     except PerfError:
         return None
     return config if is_llm(config) else None
@@ -309,6 +318,7 @@ NO_PICK_EXIT = ExitCode.HOLD  # tune: no configuration met the SLO
 @perf_group.command("tune", cls=TritonOpsCommand)
 @click.argument("model")
 @options.url(SERVED)
+@options.headers()
 @options.project_file()
 @click.option("--slo-p99", type=options.POSITIVE_FLOAT, default=None, metavar="MS",
               help="p99 latency limit, ms.")  # fmt: skip
@@ -333,6 +343,7 @@ NO_PICK_EXIT = ExitCode.HOLD  # tune: no configuration met the SLO
 def tune_command(
     model: str,
     url: options.ServerUrl | None,
+    headers: tuple[tuple[str, str], ...],
     project_file: Path,
     slo_p99: float | None,
     budget: int,
@@ -355,8 +366,11 @@ def tune_command(
     with progress(out, "tune", budget, quiet=quiet) as feedback:
         feedback.step("finding the server", advance=False)
         with _server(_address(url), project_file, model) as (target, _metrics):
-            config = fetch_config(parse_url(target), model)
-            measurer, used = live_measurer(target, config, window_ms=window_ms, engine=engine)
+            endpoint = parse_url(target, dict(headers))  # headers: never printed
+            config = fetch_config(endpoint, model)
+            measurer, used = live_measurer(
+                target, config, window_ms=window_ms, engine=engine, headers=endpoint.headers
+            )
             feedback.say(f"engine: {used}")
 
             def on_trial(trial: Trial) -> None:
@@ -378,10 +392,10 @@ def tune_command(
                 )
             except BaseException:
                 with contextlib.suppress(PerfError):  # the first failure is the one to report
-                    load_with_config(parse_url(target), config)
+                    load_with_config(endpoint, config)
                 raise
             # a server the user runs goes back to the config it served before tuning
-            load_with_config(parse_url(target), config)
+            load_with_config(endpoint, config)
     for line in result_lines(result):
         out.print(line)
     if not result.met_slo:

@@ -7,6 +7,7 @@ before sending. Model configs and metadata are read once and cached.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,12 +61,15 @@ def build_transport(
     timeout_s: float,
     retries: int,
     wires: dict[str, Transport] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Transport:
     """The blocking stack for one or more endpoints: wire → pool → retry.
 
     ``wires`` shares wire transports by URL between stacks (a Router's variants on one server
-    use one connection); closing a wire twice is harmless."""
-    pool = EndpointPool([_wire(wires, u, protocol, timeout_s, wire_transport) for u in _urls(url)])
+    use one connection); closing a wire twice is harmless. ``headers`` go with every call the
+    wires make (inference, config, metadata)."""
+    make = functools.partial(wire_transport, headers=headers)
+    pool = EndpointPool([_wire(wires, u, protocol, timeout_s, make) for u in _urls(url)])
     return RetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
 
 
@@ -75,11 +79,12 @@ def build_async_transport(
     timeout_s: float,
     retries: int,
     wires: dict[str, AsyncTransport] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> AsyncTransport:
-    """The asyncio stack for one or more endpoints: wire → pool → retry (``wires``: as above)."""
-    pool = AsyncEndpointPool(
-        [_wire(wires, u, protocol, timeout_s, async_wire_transport) for u in _urls(url)]
-    )
+    """The asyncio stack for one or more endpoints: wire → pool → retry (``wires``,
+    ``headers``: as above)."""
+    make = functools.partial(async_wire_transport, headers=headers)
+    pool = AsyncEndpointPool([_wire(wires, u, protocol, timeout_s, make) for u in _urls(url)])
     return AsyncRetryTransport(pool, RetryPolicy(retries)) if retries > 0 else pool
 
 

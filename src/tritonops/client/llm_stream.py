@@ -14,14 +14,16 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from tritonops.errors import ClientError
+from tritonops.headers import grpc_metadata
 from tritonops.model_config import DataType, ModelConfig
+from tritonops.redact import scrub
 from tritonops.triton import connect
 from tritonops.triton.failures import TritonclientError
 from tritonops.triton.requests import infer_inputs
@@ -139,9 +141,13 @@ class LlmStream:
     Requests go out on lanes (gRPC streams) that carry one request at a time; a lane is reused
     once its request finished, and a new one opens when every lane is busy."""
 
-    def __init__(self, address: str, timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, address: str, timeout_s: float = 60.0, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.address = address
         self.timeout_s = timeout_s
+        # gRPC metadata sent when each stream opens: it then covers every request on that stream
+        self._metadata = grpc_metadata(headers) if headers else None
         self.traces: dict[str, Trace] = {}
         self.finished: queue.Queue[str] = queue.Queue()
         self.lock = threading.Lock()
@@ -158,10 +164,11 @@ class LlmStream:
             self._on_response(lane, result, error)
 
         try:
-            lane.client.start_stream(callback=callback)
+            lane.client.start_stream(callback=callback, headers=self._metadata)
         except TritonclientError as exc:
             lane.client.close()
-            raise ClientError(f"cannot open a gRPC stream to {self.address}: {exc}") from exc
+            text = scrub(str(exc), (self._metadata or {}).values())
+            raise ClientError(f"cannot open a gRPC stream to {self.address}: {text}") from exc
         with self.lock:
             self.lanes.append(lane)
         return lane
@@ -282,6 +289,10 @@ def run_open(stream: LlmStream, send: Callable[[], str], rate: float, count: int
     return sent
 
 
-def served_config(address: str, model: str, version: str = "") -> ModelConfig:
+def served_config(
+    address: str, model: str, version: str = "", headers: Mapping[str, str] | None = None
+) -> ModelConfig:
     """The config the server loaded for ``model`` (auto-completed fields included)."""
-    return read_served(address, model, protocol="grpc", version=version, error=ClientError)
+    return read_served(
+        address, model, protocol="grpc", version=version, error=ClientError, headers=headers
+    )

@@ -178,6 +178,8 @@ class Router(_RouterBase):
         fallback: when the chosen variant fails, try the others, heaviest first.
         circuit: per-variant circuit breaker settings (``CircuitSettings``).
         timeout_s, retries: as for ``Client``, per variant transport.
+        headers: sent with every call of the built transports (config reads, inference and
+            shadow copies); a request's own ``headers`` add to them.
         transports: ready transports by variant name (e.g. ``MockTransport``) instead of the
             network.
         check: check inputs against each variant's model config before sending.
@@ -198,6 +200,7 @@ class Router(_RouterBase):
         circuit: CircuitSettings | None = None,
         timeout_s: float = 10.0,
         retries: int = 1,
+        headers: Mapping[str, str] | None = None,
         transports: Mapping[str, Transport] | None = None,
         check: bool = True,
         shadow_limit: int = 16,
@@ -212,7 +215,7 @@ class Router(_RouterBase):
         wires: dict[str, Transport] = {}  # one connection per server, whatever the variants
         self._transports: dict[str, Transport] = {
             v.name: given.get(v.name)
-            or build_transport(v.endpoints, protocol, timeout_s, retries, wires)
+            or build_transport(v.endpoints, protocol, timeout_s, retries, wires, headers)
             for v in arms
         }
         # per variant, the stack's fast call, looked up once
@@ -360,6 +363,7 @@ class AsyncRouter(_RouterBase):
         circuit: CircuitSettings | None = None,
         timeout_s: float = 10.0,
         retries: int = 1,
+        headers: Mapping[str, str] | None = None,
         transports: Mapping[str, AsyncTransport] | None = None,
         check: bool = True,
         shadow_limit: int = 64,
@@ -374,7 +378,7 @@ class AsyncRouter(_RouterBase):
         wires: dict[str, AsyncTransport] = {}
         self._transports: dict[str, AsyncTransport] = {
             v.name: given.get(v.name)
-            or build_async_transport(v.endpoints, protocol, timeout_s, retries, wires)
+            or build_async_transport(v.endpoints, protocol, timeout_s, retries, wires, headers)
             for v in arms
         }
         self._sends: dict[str, AsyncSend] = {

@@ -38,9 +38,14 @@ def _outputs(flavour: Literal["http", "aio"], request: InferRequest) -> list[Any
     return requested_outputs(flavour, request.outputs)
 
 
-def _headers(request: InferRequest) -> dict[str, str] | None:
-    # tritonclient's HTTP infer writes into the dict it is given: always hand it a fresh copy
-    return dict(request.headers) if request.headers else None
+def _sent(
+    default: Mapping[str, str], call: Mapping[str, str] | None = None
+) -> dict[str, str] | None:
+    """The transport's headers with the call's own on top. A fresh dict every time:
+    tritonclient's HTTP infer writes into the one it is given."""
+    if not default and not call:
+        return None
+    return {**default, **(call or {})}
 
 
 class HttpTransport:
@@ -50,9 +55,12 @@ class HttpTransport:
     so each thread gets its own client (reused for every call on that thread).
     """
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.headers = dict(headers or {})  # sent with every call, the call's own on top
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -79,17 +87,19 @@ class HttpTransport:
                 infer_inputs("http", request.inputs),
                 model_version=request.version,
                 outputs=_outputs("http", request),
-                headers=_headers(request),
+                headers=_sent(self.headers, request.headers),
             )
             return _http_response(result, request, self.url)
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
-            return dict(self._client(self.timeout_s).get_model_config(model, version))
+            client = self._client(self.timeout_s)
+            return dict(client.get_model_config(model, version, headers=_sent(self.headers)))
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the metadata of {model!r}", self.timeout_s):
-            return dict(self._client(self.timeout_s).get_model_metadata(model, version))
+            client = self._client(self.timeout_s)
+            return dict(client.get_model_metadata(model, version, headers=_sent(self.headers)))
 
     def close(self) -> None:
         with self._lock:
@@ -101,9 +111,12 @@ class HttpTransport:
 class GrpcTransport:
     """Blocking gRPC to one endpoint; one channel, shared by every thread (gRPC allows it)."""
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.headers = dict(headers or {})  # sent with every call, the call's own on top
         self._channel = connect.grpc_channel(url)
         self._stub = messages.stub(self._channel)
         self._infer = self._stub.ModelInfer
@@ -141,7 +154,8 @@ class GrpcTransport:
     ) -> Answer:
         timeout = timeout_s or self.timeout_s
         try:
-            response = self._infer(message, timeout=timeout, metadata=messages.metadata(headers))
+            metadata = messages.metadata(_sent(self.headers, headers))
+            response = self._infer(message, timeout=timeout, metadata=metadata)
         except messages.RpcError as exc:
             raise messages.rpc_error(exc, self.url, f"inference on {model!r}", timeout) from exc
         return messages.answer(response, model, self.url)
@@ -149,14 +163,18 @@ class GrpcTransport:
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = self._stub.ModelConfig(
-                messages.config_request(model, version), timeout=self.timeout_s
+                messages.config_request(model, version),
+                timeout=self.timeout_s,
+                metadata=messages.metadata(self.headers),
             )
         return messages.as_json(response.config)
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
         with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = self._stub.ModelMetadata(
-                messages.metadata_request(model, version), timeout=self.timeout_s
+                messages.metadata_request(model, version),
+                timeout=self.timeout_s,
+                metadata=messages.metadata(self.headers),
             )
         return messages.as_json(response)
 
@@ -167,9 +185,12 @@ class GrpcTransport:
 class AsyncHttpTransport:
     """asyncio HTTP (aiohttp) to one endpoint; the session is made on first use, in its loop."""
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.headers = dict(headers or {})  # sent with every call, the call's own on top
         self._client: Any = None
 
     def _conn(self) -> Any:
@@ -185,7 +206,7 @@ class AsyncHttpTransport:
                 infer_inputs("aio", request.inputs),
                 model_version=request.version,
                 outputs=_outputs("aio", request),
-                headers=_headers(request),
+                headers=_sent(self.headers, request.headers),
             )
             # aiohttp's timeout is per session; this bounds the one call
             result = await asyncio.wait_for(call, timeout)
@@ -193,11 +214,13 @@ class AsyncHttpTransport:
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the config of {model!r}", self.timeout_s):
-            return dict(await self._conn().get_model_config(model, version))
+            call = self._conn().get_model_config(model, version, headers=_sent(self.headers))
+            return dict(await call)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
         with translate(self.url, f"reading the metadata of {model!r}", self.timeout_s):
-            return dict(await self._conn().get_model_metadata(model, version))
+            call = self._conn().get_model_metadata(model, version, headers=_sent(self.headers))
+            return dict(await call)
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -208,9 +231,12 @@ class AsyncHttpTransport:
 class AsyncGrpcTransport:
     """asyncio gRPC to one endpoint; the channel is made on first use, in its loop."""
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.headers = dict(headers or {})  # sent with every call, the call's own on top
         self._channel: Any = None
         self._stub: Any = None
 
@@ -227,7 +253,9 @@ class AsyncGrpcTransport:
         )
         try:
             response = await self._conn().ModelInfer(
-                message, timeout=timeout, metadata=messages.metadata(request.headers)
+                message,
+                timeout=timeout,
+                metadata=messages.metadata(_sent(self.headers, request.headers)),
             )
         except messages.RpcError as exc:
             what = f"inference on {request.model!r}"
@@ -237,14 +265,18 @@ class AsyncGrpcTransport:
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         with messages.rpc_errors(self.url, f"reading the config of {model!r}", self.timeout_s):
             response = await self._conn().ModelConfig(
-                messages.config_request(model, version), timeout=self.timeout_s
+                messages.config_request(model, version),
+                timeout=self.timeout_s,
+                metadata=messages.metadata(self.headers),
             )
         return messages.as_json(response.config)
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
         with messages.rpc_errors(self.url, f"reading the metadata of {model!r}", self.timeout_s):
             response = await self._conn().ModelMetadata(
-                messages.metadata_request(model, version), timeout=self.timeout_s
+                messages.metadata_request(model, version),
+                timeout=self.timeout_s,
+                metadata=messages.metadata(self.headers),
             )
         return messages.as_json(response)
 
@@ -254,19 +286,21 @@ class AsyncGrpcTransport:
             await channel.close()
 
 
-def wire_transport(url: str, protocol: str, timeout_s: float) -> HttpTransport | GrpcTransport:
+def wire_transport(
+    url: str, protocol: str, timeout_s: float, headers: Mapping[str, str] | None = None
+) -> HttpTransport | GrpcTransport:
     if protocol == "grpc":
-        return GrpcTransport(url, timeout_s=timeout_s)
+        return GrpcTransport(url, timeout_s=timeout_s, headers=headers)
     if protocol == "http":
-        return HttpTransport(url, timeout_s=timeout_s)
+        return HttpTransport(url, timeout_s=timeout_s, headers=headers)
     raise ClientError(f"protocol {protocol!r} is not supported — use 'http' or 'grpc'")
 
 
 def async_wire_transport(
-    url: str, protocol: str, timeout_s: float
+    url: str, protocol: str, timeout_s: float, headers: Mapping[str, str] | None = None
 ) -> AsyncHttpTransport | AsyncGrpcTransport:
     if protocol == "grpc":
-        return AsyncGrpcTransport(url, timeout_s=timeout_s)
+        return AsyncGrpcTransport(url, timeout_s=timeout_s, headers=headers)
     if protocol == "http":
-        return AsyncHttpTransport(url, timeout_s=timeout_s)
+        return AsyncHttpTransport(url, timeout_s=timeout_s, headers=headers)
     raise ClientError(f"protocol {protocol!r} is not supported — use 'http' or 'grpc'")

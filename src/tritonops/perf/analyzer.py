@@ -18,12 +18,13 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from tritonops.errors import PerfError
 from tritonops.perf.results import Latency, LevelResult, ServerTimes, WindowSeen
+from tritonops.redact import scrub
 
 PROVIDERS = {
     "libb64.so.0d": "the Debian/Ubuntu package libb64-0d (apt-get install -y libb64-0d)",
@@ -32,6 +33,10 @@ PROVIDERS = {
 INSTALL_HINT = "pip install 'tritonops[perf]' (tritonclient[all]==2.50.0 ships bin/perf_analyzer)"
 
 Protocol = Literal["grpc", "http"]
+GRPC_HEADERS = (
+    "perf_analyzer sends -H headers over HTTP only (its --help: ignored for gRPC requests) — "
+    "measure with --engine builtin, or give --url http://HOST:PORT"
+)
 SharedMemory = Literal["none", "system", "cuda"]
 MeasurementMode = Literal["time_windows", "count_windows"]
 
@@ -165,6 +170,10 @@ class AnalyzerOptions:
     profile_export: Path | None = None
     verbose: bool = False  # -v: perf_analyzer prints each window ("Pass [n]") as it goes
     metrics_url: str | None = None
+    # (name, value) pairs sent as HTTP headers (``-H 'name:value'``, once per header).
+    # perf_analyzer's own --help: "-H: The header will be added to HTTP requests (ignored for
+    # GRPC requests)", so headers over gRPC are refused here rather than silently dropped.
+    headers: Sequence[tuple[str, str]] = field(default=(), repr=False)
     extra_args: Sequence[str] = ()
 
     def argv(self, binary: Path | str) -> list[str]:
@@ -175,6 +184,8 @@ class AnalyzerOptions:
             )
         if self.streaming and self.protocol != "grpc":
             raise PerfError("streaming needs the gRPC protocol (use a host:port URL)")
+        if self.headers and self.protocol != "http":
+            raise PerfError(GRPC_HEADERS)
         args = [str(binary), "-m", self.model, "-u", self.url, "-i", self.protocol]
         if self.concurrency is not None:
             args += ["--concurrency-range", self.concurrency.arg()]
@@ -217,6 +228,8 @@ class AnalyzerOptions:
             args.append("-v")
         if self.metrics_url is not None:
             args += ["--collect-metrics", "--metrics-url", self.metrics_url]
+        for name, value in self.headers:
+            args += ["-H", f"{name}:{value}"]
         return args + list(self.extra_args)
 
 
@@ -361,7 +374,8 @@ def run_analyzer(
         ) from exc
     except OSError as exc:
         raise PerfError(f"cannot start {exe}: {exc}") from exc
-    output = done.stdout + done.stderr
+    # perf_analyzer may echo its arguments: a header value never leaves in a message
+    output = scrub(done.stdout + done.stderr, [value for _, value in options.headers])
     if done.returncode != 0 or not options.csv_path.exists():
         tail = "\n".join(output.strip().splitlines()[-8:])
         if _UNSTABLE in output:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import math
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf import server_counters as prom
 from tritonops.perf.analyzer import (
+    GRPC_HEADERS,
     AnalyzerOptions,
     EmptyWindow,
     Range,
@@ -63,6 +64,8 @@ class MeasureSpec:
     input_mode: DataMode = "random"
     engine: EngineChoice = "auto"
     perf_analyzer: Path | None = None
+    # sent on every request and config read; never written into the result
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 def measure(
@@ -74,10 +77,18 @@ def measure(
 ) -> PerfResult:
     """Measure every load level of ``spec``; ``on_level_start(load)`` runs before each level
     and ``on_level(level)`` after it (the CLI's progress)."""
-    endpoint = parse_url(spec.url)
+    endpoint = parse_url(spec.url, spec.headers)
+    engine = spec.engine
+    if engine == "perf_analyzer" and not analyzer_sends_headers(endpoint):
+        raise PerfError(GRPC_HEADERS)  # before any call: it would drop them silently
     config = config or fetch_config(endpoint, spec.model)
     notes: list[str] = []
-    engine = spec.engine
+    if engine == "auto" and not analyzer_sends_headers(endpoint):
+        engine = "builtin"
+        notes.append(
+            "headers over gRPC: using the built-in load generator (perf_analyzer sends -H "
+            "headers over HTTP only)"
+        )
     if engine == "auto":
         try:
             ready_analyzer(spec.perf_analyzer)
@@ -129,6 +140,15 @@ def measure(
     return result
 
 
+def analyzer_sends_headers(endpoint: Endpoint) -> bool:
+    """Whether perf_analyzer can send ``endpoint``'s headers (none, or HTTP: see GRPC_HEADERS)."""
+    return not endpoint.headers or endpoint.protocol == "http"
+
+
+def _sent_headers(endpoint: Endpoint) -> tuple[tuple[str, str], ...]:
+    return tuple(endpoint.headers.items())
+
+
 def _with_metrics(level: LevelResult, delta: prom.ModelDelta) -> LevelResult:
     return replace(
         level,
@@ -158,6 +178,7 @@ def _analyzer_level(
             input_data=data,
             csv_path=Path(tmp) / "out.csv",
             verbose=True,
+            headers=_sent_headers(endpoint),
         )
         levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
     return levels[0]
@@ -190,7 +211,7 @@ def reading(
     (``--profile-export-file``); the built-in engine measures three windows after a warm-up one
     and keeps its samples. Either way the caller can pool repeats and take
     percentiles over all their requests."""
-    endpoint = parse_url(spec.url)
+    endpoint = parse_url(spec.url, spec.headers)
     if engine == "builtin":
         samples, span = _builtin_samples(spec, endpoint, config, float(load))
         ok = [s for s in samples if s.ok]
@@ -232,6 +253,7 @@ def _analyzer_reading(
         input_data=data,
         csv_path=tmp / "out.csv",
         profile_export=tmp / "profile.json",
+        headers=_sent_headers(endpoint),
     )
     levels, _ = run_analyzer(options, binary=spec.perf_analyzer)
     latencies = profile_latencies(tmp / "profile.json").get(float(load), [])
@@ -342,4 +364,4 @@ def summarize(
 
 
 # re-exported for the A/B runner and tests that want a ready sender
-__all__ = ["MeasureSpec", "SendOutcome", "measure", "summarize"]
+__all__ = ["MeasureSpec", "SendOutcome", "analyzer_sends_headers", "measure", "summarize"]

@@ -10,8 +10,8 @@ comes back. Figures: ``tritonops.perf.llm_metrics``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from tritonops.client.llm_stream import (
     LlmStream,
@@ -41,6 +41,8 @@ class LlmSpec:
     duration_s: float = 3.0
     warmup_requests: int = 1
     timeout_s: float = 60.0
+    # gRPC metadata on every stream; never shown
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 def measure_llm(
@@ -61,7 +63,7 @@ def measure_llm(
     inputs = request_inputs(config, prompt_of(spec.prompt_length), spec.max_tokens)
     levels: list[LlmLevel] = []
     try:
-        stream = LlmStream(spec.address, spec.timeout_s)
+        stream = LlmStream(spec.address, spec.timeout_s, spec.headers)
     except ClientError as exc:
         raise PerfError(str(exc)) from exc
     try:

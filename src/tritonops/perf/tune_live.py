@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import difflib
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from tritonops.errors import PerfError
 from tritonops.model_config import ModelConfig
-from tritonops.perf.analyzer import ready_analyzer
-from tritonops.perf.engine import EngineChoice, MeasureSpec, reading
+from tritonops.perf.analyzer import GRPC_HEADERS, ready_analyzer
+from tritonops.perf.engine import EngineChoice, MeasureSpec, analyzer_sends_headers, reading
 from tritonops.perf.results import Reading
 from tritonops.perf.triton import load_with_config, parse_url
 from tritonops.perf.tune import Candidate, Measurer
@@ -23,12 +24,18 @@ def live_measurer(
     *,
     window_ms: int = 300,
     engine: EngineChoice = "auto",
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[Measurer, str]:
     """Load each candidate (only when it changes) and measure it at a concurrency for
     ``windows`` × ``window_ms``, keeping every request's latency. Returns the measurer and the
-    engine it uses (``auto``: perf_analyzer where it can run here, else the built-in one)."""
-    endpoint = parse_url(url)
+    engine it uses (``auto``: perf_analyzer where it can run here and can send ``headers``,
+    else the built-in one). ``headers`` go with every load and request."""
+    endpoint = parse_url(url, headers)
     used: Literal["perf_analyzer", "builtin"] = "builtin"
+    if engine == "perf_analyzer" and not analyzer_sends_headers(endpoint):
+        raise PerfError(GRPC_HEADERS)
+    if engine == "auto" and not analyzer_sends_headers(endpoint):
+        engine = "builtin"
     if engine in ("auto", "perf_analyzer"):
         try:
             ready_analyzer()
@@ -49,6 +56,7 @@ def live_measurer(
             concurrency=(concurrency,),
             measurement_interval_ms=window_ms * windows,
             batch_size=1,
+            headers=endpoint.headers,
         )
         return reading(spec, served, concurrency, used)
 

@@ -9,7 +9,7 @@ gRPC stub's ``grpc.RpcError`` is translated by ``grpc_messages.rpc_error``; plai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +19,7 @@ from geventhttpclient.response import HTTPConnectionClosed  # type: ignore[impor
 from tritonclient.utils import InferenceServerException
 
 from tritonops.errors import ClientError, TritonOpsError, UnavailableError
+from tritonops.redact import scrub
 
 # tritonclient's one exception type (both protocols): hot loops that record a failed request
 # rather than raise catch this, and read ``.message()`` / ``.status()``
@@ -117,12 +118,14 @@ def tritonclient_errors(endpoint: str, what: str, timeout_s: float | None = None
 
 
 @contextmanager
-def reraised(error: type[TritonOpsError], what: str = "") -> Iterator[None]:
+def reraised(
+    error: type[TritonOpsError], what: str = "", *, secrets: Iterable[str] = ()
+) -> Iterator[None]:
     """tritonclient and socket failures as ``error("<what>: <the server's own words>")``.
 
     For callers that report the failure rather than branch on it (smoke checks, perf runs,
     streams); the server's message is kept, its status code prefixes nothing. ``TritonOpsError``
-    passes through untouched.
+    passes through untouched. ``secrets`` (header values sent with the call) are masked.
     """
     try:
         yield
@@ -133,4 +136,4 @@ def reraised(error: type[TritonOpsError], what: str = "") -> Iterator[None]:
         text = failure.reason
         if not failure.answered:
             text = f"no answer ({text}) — check that the server is running"
-        raise error(f"{what}: {text}" if what else text) from exc
+        raise error(scrub(f"{what}: {text}" if what else text, secrets)) from exc

@@ -60,8 +60,11 @@ def request(
     *,
     body: Mapping[str, Any] | None = None,
     timeout_s: float = 30.0,
+    headers: Mapping[str, str] | None = None,
 ) -> Reply:
-    """GET ``path`` (POST ``body`` as JSON when given) at ``url``; any HTTP status is a Reply."""
+    """GET ``path`` (POST ``body`` as JSON when given) at ``url``; any HTTP status is a Reply.
+
+    ``headers`` go with the request (e.g. a gateway's auth token); never into a message."""
     full = base_url(url) + path
     try:
         scheme = urllib.parse.urlsplit(full).scheme
@@ -71,14 +74,17 @@ def request(
         raise ServerError(
             f"{url!r} is not a Triton HTTP address — give host:port or http(s)://host:port"
         )
+    sent = dict(headers or {})
     call: str | urllib.request.Request = full
     if body is not None:
         call = urllib.request.Request(
             full,
             data=json.dumps(body).encode(),
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={**sent, "Content-Type": "application/json"},
         )
+    elif sent:
+        call = urllib.request.Request(full, headers=sent)
     try:
         with urllib.request.urlopen(call, timeout=timeout_s) as response:
             return Reply(int(response.status), response.read())
@@ -115,10 +121,11 @@ def get_json(
     *,
     error: type[TritonOpsError] = ServerError,
     timeout_s: float = 30.0,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """The JSON ``path`` answers with 200; ``error(...)`` naming ``what`` otherwise."""
     try:
-        reply = request(url, path, timeout_s=timeout_s)
+        reply = request(url, path, timeout_s=timeout_s, headers=headers)
     except NoAnswer as exc:
         raise error(f"cannot {what}: {exc}") from exc
     if not reply.ok:

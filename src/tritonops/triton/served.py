@@ -8,8 +8,10 @@ from typing import Any, Literal
 from google.protobuf import json_format
 
 from tritonops.errors import ClientError, TritonOpsError
+from tritonops.headers import grpc_metadata
 from tritonops.model_config import ModelConfig, from_proto
 from tritonops.model_config.proto import ProtoConfig
+from tritonops.redact import scrub
 from tritonops.triton import connect, rest
 from tritonops.triton.failures import reraised
 
@@ -31,16 +33,32 @@ def served_config(
     version: str = "",
     error: type[TritonOpsError] = ClientError,
     timeout_s: float = 30.0,
+    headers: Mapping[str, str] | None = None,
 ) -> ModelConfig:
-    """``model``'s served config from the server at ``address`` (``host:port``)."""
+    """``model``'s served config from the server at ``address`` (``host:port``), asked with
+    ``headers`` (HTTP headers, or gRPC metadata under lower-case keys); their values are masked
+    in any error."""
     what = f"read the config of {model!r} at {address}"
+    secrets = list((headers or {}).values())
     if protocol == "http":
         path = rest.model_path(model, version) + "/config"
-        return parse_served(rest.get_json(address, path, what, error=error, timeout_s=timeout_s))
+        try:
+            data = rest.get_json(
+                address, path, what, error=error, timeout_s=timeout_s, headers=headers
+            )
+        except TritonOpsError as exc:
+            raise error(scrub(str(exc), secrets)) from exc
+        return parse_served(data)
     client = connect.grpc_client(address)
     try:
-        with reraised(error, f"cannot {what}"):
-            data = client.get_model_config(model, version, as_json=True, client_timeout=timeout_s)
+        with reraised(error, f"cannot {what}", secrets=secrets):
+            data = client.get_model_config(
+                model,
+                version,
+                headers=grpc_metadata(headers) if headers else None,
+                as_json=True,
+                client_timeout=timeout_s,
+            )
     finally:
         client.close()
     return parse_served(data)

@@ -160,7 +160,7 @@ class FakeStub:
         response.raw_output_contents.append((x + 1).tobytes())
         return response
 
-    def ModelConfig(self, request: Any, *, timeout: float) -> Any:
+    def ModelConfig(self, request: Any, *, timeout: float, metadata: Any = None) -> Any:
         response = service_pb2.ModelConfigResponse()
         json_format.ParseDict(CONFIG, response.config)
         return response
