@@ -25,8 +25,8 @@ from tritonops.deploy.rollout import (
     CANARY_SUFFIX,
     ModelOutcome,
     Rollout,
+    RolloutCalls,
     StepCallback,
-    Transport,
 )
 from tritonops.errors import DeployError
 from tritonops.redact import redact_url
@@ -91,7 +91,7 @@ def plan_remote(
     headers: Mapping[str, str] | None = None,
     models: list[str] | None = None,
     timeout_s: float = 30.0,
-    transport: Transport | None = None,
+    transport: RolloutCalls | None = None,
 ) -> RolloutPlan:
     """Read the local repository and the remote's state; decide per model (no changes made).
 
@@ -125,7 +125,7 @@ def deploy_remote(
     project_root: Path | None = None,
     timeout_s: float = 30.0,
     load_timeout_s: float = 300.0,
-    transport: Transport | None = None,
+    transport: RolloutCalls | None = None,
 ) -> RemoteDeployResult:
     """Plan, then (unless ``dry_run``) roll out every changed model; raise after a rollback.
 
@@ -214,7 +214,7 @@ def _failure_message(result: RemoteDeployResult) -> str:
     return "\n".join(lines)
 
 
-def _blockers(plan: RolloutPlan, transport: Transport) -> list[str]:
+def _blockers(plan: RolloutPlan, transport: RolloutCalls) -> list[str]:
     """Reasons the plan cannot work on this server, found before anything changes."""
     if not any(plan.local[s.name].is_ensemble for s in plan.changes):
         return []
@@ -223,7 +223,7 @@ def _blockers(plan: RolloutPlan, transport: Transport) -> list[str]:
 
 def remove_leftovers(
     plan: RolloutPlan,
-    transport: Transport,
+    transport: RolloutCalls,
     project_root: Path | None,
     on_step: StepCallback | None,
     deploy_id: str = "",

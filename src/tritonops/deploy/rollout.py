@@ -60,7 +60,7 @@ CANARY_SUFFIX = ".tritonops-canary"
 StepCallback = Callable[[str, str], None]  # (model, what happens now)
 
 
-class Transport(RemoteView, Protocol):
+class RolloutCalls(RemoteView, Protocol):
     """The calls a roll-out makes (``RemoteClient``, or a fake in tests)."""
 
     url: str
@@ -102,7 +102,7 @@ class Rollout:
     def __init__(
         self,
         plan: RolloutPlan,
-        transport: Transport,
+        transport: RolloutCalls,
         *,
         smoke: bool = True,
         on_step: StepCallback | None = None,

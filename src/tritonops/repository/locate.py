@@ -131,7 +131,7 @@ def _unquote(token: str) -> str:
     return token
 
 
-class Locator:
+class ConfigLines:
     """Finds the line of a field path in one config.pbtxt text."""
 
     def __init__(self, text: str) -> None:
@@ -287,7 +287,7 @@ def path_at(text: str, line: int) -> list[Step]:
             found.append((child.line, -len(here), here))
             walk(child, here)
 
-    walk(Locator(text).root, [])
+    walk(ConfigLines(text).root, [])
     starts = [f[0] for f in found if f[0] <= line]
     if not starts:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tritonops.repository.locate import Locator, field_path, key
+from tritonops.repository.locate import ConfigLines, field_path, key
 
 TEXT = """\
 name: "e"  # comment with { braces
@@ -55,7 +55,7 @@ dynamic_batching { priority_queue_policy { key: 2 value { } } }
     ],
 )
 def test_lines(path: str, line: int | None) -> None:
-    assert Locator(TEXT).line(path) == line
+    assert ConfigLines(TEXT).line(path) == line
 
 
 def test_builders() -> None:
@@ -66,4 +66,4 @@ def test_builders() -> None:
 
 
 def test_garbage_does_not_raise() -> None:
-    assert Locator("}}} ::: [ { name").line("name") is None
+    assert ConfigLines("}}} ::: [ { name").line("name") is None

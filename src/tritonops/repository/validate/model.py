@@ -12,7 +12,7 @@ from typing import Any
 
 from tritonops.errors import ConfigParseError
 from tritonops.repository.diagnostics import Diagnostic, Severity
-from tritonops.repository.locate import Locator
+from tritonops.repository.locate import ConfigLines
 from tritonops.repository.validate.codes import CODES
 from tritonops.repository.validate.newest_schema import Templates, parse_newest
 from tritonops.repository.validate.safe_read import UnreadableFile, list_dir, read_text
@@ -61,7 +61,7 @@ class ModelFolder:
     selected: list[int] = field(default_factory=list)  # versions the policy serves
     # results several checks share (a parsed model.py, what auto-complete adds), keyed by name
     cache: dict[str, Any] = field(default_factory=dict)
-    _locator: Locator | None = None
+    _locator: ConfigLines | None = None
 
     @property
     def path(self) -> Path:
@@ -93,7 +93,7 @@ class ModelFolder:
         if not self.text:
             return None
         if self._locator is None:
-            self._locator = Locator(self.text)
+            self._locator = ConfigLines(self.text)
         return self._locator.line(path)
 
     def report(
