@@ -58,6 +58,10 @@ REPOSITORY_MARKER = ".tritonops"  # the marker file of a model repository triton
 _TEMP = re.compile(r"\.(?P<name>.+)\.tritonops-(?P<kind>tmp|old)-(?:(?P<pid>[0-9]+)-)?[0-9a-f]{8}")
 _SHOWN = 10  # files in the way listed in an error before "and N more"
 _CHUNK = 1 << 20
+# the marker a staging folder gets first; a kill while writing it leaves a prefix of it
+_FIRST_MARKER = json.dumps({"written_by": "tritonops", "state": "staging"}) + "\n"
+# how every marker we write begins: the first one above, and write_marker's (indented) one
+_MARKER_STARTS = (_FIRST_MARKER, '{\n  "written_by": "tritonops"')
 
 
 def staging_path(root: Path, kind: str = "tmp") -> Path:
@@ -74,8 +78,7 @@ def make_staging(root: Path, marker: str) -> Path:
     tmp = staging_path(root)
     # mkdir (not mkdtemp, which makes 0700 folders) so the result gets normal permissions.
     tmp.mkdir()
-    record = {"written_by": "tritonops", "state": "staging"}
-    (tmp / marker).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    (tmp / marker).write_text(_FIRST_MARKER, encoding="utf-8")
     return tmp
 
 
@@ -295,9 +298,21 @@ def _is_our_temp(path: Path, root_name: str, marker: str) -> bool:
         record = json.loads((path / marker).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return not any(path.iterdir())  # killed between mkdir and the first marker write
-    except (OSError, ValueError):
+    except ValueError:
+        # killed while a marker was being written (write_text truncates, then writes): what is
+        # there is the start of one of ours, or nothing yet
+        return _is_cut_short(path / marker)
+    except OSError:
         return False
     return isinstance(record, dict) and record.get("written_by") == "tritonops"
+
+
+def _is_cut_short(marker: Path) -> bool:
+    try:
+        text = marker.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(ours.startswith(text) or text.startswith(ours) for ours in _MARKER_STARTS)
 
 
 def _writer_alive(path: Path) -> bool:

@@ -185,6 +185,30 @@ def test_recovery_leaves_foreign_and_live_folders_alone(tmp_path: Path) -> None:
     assert lookalike.exists()
 
 
+@pytest.mark.parametrize(
+    ("marker_text", "removed"),
+    [
+        ("", True),  # killed right after the marker was opened (write_text truncates first)
+        ('{"written_by": "trito', True),  # killed inside the first marker write
+        ('{\n  "written_by": "tritonops",\n  "state": "rea', True),  # inside the last one
+        ('{"written_by": "someone else"', False),  # cut short, but not ours
+        ("my notes", False),
+    ],
+)
+def test_a_folder_killed_while_its_marker_was_written_is_removed(
+    tmp_path: Path, marker_text: str, removed: bool
+) -> None:
+    out = tmp_path / "model_repository"
+    out.mkdir()
+    staged = tmp_path / f".model_repository.tritonops-tmp-{_dead_pid()}-0a1b2c3d"
+    (staged / "m" / "1").mkdir(parents=True)
+    (staged / "m" / "config.pbtxt").write_text('name: "m"\n', encoding="utf-8")
+    (staged / REPOSITORY_MARKER).write_text(marker_text, encoding="utf-8")
+    recover_directory(out, REPOSITORY_MARKER)
+    assert staged.exists() is not removed
+    assert out.is_dir()
+
+
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
