@@ -15,7 +15,7 @@ from tritonops.client.retry import AsyncRetryTransport, RetryPolicy, RetryTransp
 from tritonops.client.router import AsyncRouter, Router
 from tritonops.client.routing import AttributeRule, RoutedResult, RoutingCore, Rule, Variant
 from tritonops.client.transport import AsyncTransport, InferRequest, InferResponse, Transport
-from tritonops.client.wire import (
+from tritonops.triton.transports import (
     AsyncGrpcTransport,
     AsyncHttpTransport,
     GrpcTransport,

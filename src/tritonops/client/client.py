@@ -26,7 +26,7 @@ from tritonops.client.transport import (
     Tensors,
     Transport,
 )
-from tritonops.client.wire import async_wire_transport, wire_transport
+from tritonops.triton.transports import async_wire_transport, wire_transport
 
 
 @dataclass(frozen=True, slots=True)

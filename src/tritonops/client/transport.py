@@ -16,48 +16,39 @@ type.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-import numpy as np
-from numpy.typing import NDArray
+from tritonops.triton.exchange import (
+    Answer,
+    Attributes,
+    Headers,
+    InferRequest,
+    InferResponse,
+    Tensors,
+    as_array,
+)
 
-Tensors: TypeAlias = Mapping[str, NDArray[Any]]
-Attributes: TypeAlias = Mapping[str, Any]
-Headers: TypeAlias = "Mapping[str, str] | None"
-# what ``send`` returns: (outputs by name, model, version, endpoint) — ``InferResponse``'s fields
-Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
+__all__ = [
+    "Answer",
+    "AsyncSend",
+    "AsyncSendTransport",
+    "AsyncTransport",
+    "Attributes",
+    "Headers",
+    "InferRequest",
+    "InferResponse",
+    "Send",
+    "SendTransport",
+    "Tensors",
+    "Transport",
+    "as_array",
+    "async_sender",
+    "sender",
+]
+
 # ``send``'s shape: (model, inputs, version, headers, timeout_s) -> Answer
 Send: TypeAlias = Callable[[str, Tensors, str, Headers, "float | None"], Answer]
 AsyncSend: TypeAlias = Callable[[str, Tensors, str, Headers, "float | None"], Awaitable[Answer]]
-
-
-@dataclass(frozen=True, slots=True)
-class InferRequest:
-    """One inference: the model, its input tensors by name, and how to send it.
-
-    ``key`` and ``attributes`` are read by routing transports only (stickiness, rules).
-    """
-
-    model: str
-    inputs: Tensors
-    version: str = ""
-    outputs: tuple[str, ...] | None = None
-    headers: Mapping[str, str] | None = None
-    timeout_s: float | None = None
-    key: str | None = None
-    attributes: Attributes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InferResponse:
-    """Output tensors by name, and which model version and endpoint answered."""
-
-    outputs: dict[str, NDArray[Any]]
-    model: str
-    version: str = ""
-    endpoint: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -173,8 +164,3 @@ def async_sender(transport: AsyncTransport) -> AsyncSend:
         return response.outputs, response.model, response.version, response.endpoint
 
     return send_async
-
-
-def as_array(value: Any) -> NDArray[Any]:
-    """Outputs always leave a transport as numpy arrays."""
-    return value if isinstance(value, np.ndarray) else np.asarray(value)

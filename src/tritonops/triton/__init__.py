@@ -15,6 +15,10 @@ Modules, one idea each:
 - ``served``: the config a server loaded, as a ``ModelConfig``.
 - ``probe``: which protocol (HTTP or gRPC) answers at a ``host:port``, over raw sockets.
 - ``remote``: repository API and inference against a remote server, with headers and TLS.
+- ``exchange``: what one inference carries (``InferRequest``, ``InferResponse``, the fast
+  ``Answer``), value types shared with the client SDK above.
+- ``transports``: the client SDK's bottom layer, HTTP and gRPC transports (blocking and asyncio)
+  to one endpoint.
 
 Packages above (client, deploy, perf, server, abtest, doctor) import these; none of them imports
 tritonclient's clients, ``urllib.request`` or ``http.client``

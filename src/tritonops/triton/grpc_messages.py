@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeAlias
+from typing import Any
 
 import grpc  # type: ignore[import-untyped]  # no stubs in this environment
 import numpy as np
@@ -25,9 +25,7 @@ from tritonclient.utils import deserialize_bytes_tensor, serialize_byte_tensor
 from tritonops.errors import ClientError, UnavailableError
 from tritonops.headers import grpc_metadata
 from tritonops.triton.dtypes import NUMPY_DTYPES, datatype, numpy_dtype
-
-# an answer as (outputs, model, version, endpoint): what the Router's fast calls return
-Answer: TypeAlias = tuple[dict[str, NDArray[Any]], str, str, str]
+from tritonops.triton.exchange import Answer
 
 _Requested = service_pb2.ModelInferRequest.InferRequestedOutputTensor
 

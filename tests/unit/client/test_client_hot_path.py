@@ -23,8 +23,8 @@ from tritonops.client import InferRequest, InferResponse, Router, Variant
 from tritonops.client.pool import EndpointPool
 from tritonops.client.retry import RetryPolicy, RetryTransport
 from tritonops.client.routing import RoutingCore
-from tritonops.client.wire import GrpcTransport
 from tritonops.errors import UnavailableError
+from tritonops.triton.transports import GrpcTransport
 
 CLIENT_DIR = str(Path(tritonops.client.__file__).parent)
 X = np.ones((1, 4), np.float32)

@@ -16,7 +16,6 @@ import pytest
 from tritonclient.utils import InferenceServerException
 
 from tritonops.client.transport import InferRequest
-from tritonops.client.wire import AsyncGrpcTransport, GrpcTransport, HttpTransport, wire_transport
 from tritonops.errors import ClientError, PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf.analyzer import GRPC_HEADERS, AnalyzerOptions, Range, run_analyzer
@@ -25,6 +24,12 @@ from tritonops.perf.triton import load_with_config, parse_url
 from tritonops.perf.tune_live import live_measurer
 from tritonops.triton import connect, rest
 from tritonops.triton.served import served_config
+from tritonops.triton.transports import (
+    AsyncGrpcTransport,
+    GrpcTransport,
+    HttpTransport,
+    wire_transport,
+)
 
 SECRET = "Bearer s3cret"
 HEADERS = {"Authorization": SECRET, "X-Team": "ml"}

@@ -1,8 +1,9 @@
 """Transports to ONE Triton endpoint: HTTP and gRPC, blocking and asyncio.
 
-The client SDK's adapters over the Triton boundary (``tritonops.triton``): wire errors become
-``ClientError``s there (``failures.tritonclient_errors`` for tritonclient's HTTP clients,
-``grpc_messages.rpc_error`` for gRPC), requests are built there. HTTP goes through tritonclient's
+The bottom layer of the client SDK's transport stack (``tritonops.client.transport`` says what
+every layer speaks; pools, retries and routers compose these). Wire errors become
+``ClientError``s here (``failures.tritonclient_errors`` for tritonclient's HTTP clients,
+``grpc_messages.rpc_error`` for gRPC), and requests are built here. HTTP goes through tritonclient's
 clients, one per endpoint (per thread for gevent), with tensors always binary; gRPC sends
 tritonclient's protos through its generated stub on one channel per endpoint (why:
 ``tritonops.triton.grpc_messages``).
@@ -15,12 +16,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from tritonops.client.transport import InferRequest, InferResponse, as_array
 from tritonops.errors import ClientError
 from tritonops.triton import connect
 from tritonops.triton import grpc_messages as messages
+from tritonops.triton.exchange import Answer, InferRequest, InferResponse, as_array
 from tritonops.triton.failures import tritonclient_errors as translate
-from tritonops.triton.grpc_messages import Answer
 from tritonops.triton.requests import infer_inputs, requested_outputs
 
 
