@@ -12,7 +12,8 @@ every test that serves it. ``SESSION_MODELS`` is what the session's shared serve
 - ``stream``: decoupled, answers ``n`` responses then the final flag;
 - ``shout``: strings in, strings upper-cased out (a mangled BYTES encoding shows in the answer);
 - ``matmul``: ONNX ``y = x @ WEIGHTS``, FP32 ``[4]`` → ``[3]``, dynamic batching;
-- ``header_gate``: ``add_one`` that fails any request whose forwarded header is missing or wrong.
+- ``header_gate``: ``add_one`` that fails any request whose forwarded header is missing or wrong;
+- ``fails``: ``add_one``'s tensors, but every request raises (``FAILS_WITH`` names the error).
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def python_code(
 
 ADD_ONE = python_code()
 
+# every request of ``fails`` raises this, from execute(): a failure as Triton counts one
+FAILS_WITH = "NameError: name 'undefined_on_purpose' is not defined"
+
 
 def python_config(
     name: str,
@@ -124,6 +128,11 @@ def python_model(
     """A python model FP32 ``[4]`` → FP32 ``[4]`` running ``code`` (``add_one`` by default)."""
     config = python_config(name, one_instance=one_instance, dynamic_batching=dynamic_batching)
     return write_model(repo, name, config, code)
+
+
+def failing_model(repo: Path, name: str = "fails") -> Path:
+    """FP32 ``[4]`` in and out, and every request fails with ``FAILS_WITH``."""
+    return python_model(repo, name, code=python_code(expr="undefined_on_purpose"))
 
 
 # Adds one; merges the dynamic batch so batching pays off like a real model.

@@ -19,6 +19,7 @@ from tritonops.server import LocalTriton
 from .abtest import abtest_models
 from .catalogue import (
     batch_add_model,
+    failing_model,
     onnx_model,
     overhead_model,
     python_model,
@@ -37,6 +38,7 @@ def write_session_repository(repo: Path) -> list[str]:
     batch_add_model(repo, "add")
     overhead_model(repo, "overhead")
     stream_model(repo, "stream")
+    failing_model(repo, "fails")
     abtest_models.write_repository(repo)
     monitoring_models.write_repository(repo)
     return sorted(p.name for p in repo.iterdir())

@@ -187,7 +187,11 @@ def perf_command(
     first token, inter-token latency, request latency and output tokens/s.
 
     Each --header goes with every call (config reads and requests). perf_analyzer sends headers
-    over HTTP only, so with headers over gRPC the built-in load generator measures."""
+    over HTTP only, so with headers over gRPC the built-in load generator measures.
+
+    Exits 1 when the model answers with errors instead of outputs (perf_analyzer stops at the
+    first failed request; the built-in engine when every request of a level fails) and when no
+    level could be measured at all; the report still says what each level saw."""
     levels = options.flatten(concurrency)
     rates = options.flatten(rate)
     sent = dict(headers)  # never printed or written into a result: only handed to the calls
@@ -248,6 +252,11 @@ def perf_command(
         out.print(markdown(result))
     paths = write_report(result, report_dir) if report_dir is not None else None
     out.print(report_location(paths, "pass --report DIR to write one"))
+    if result.levels and len(result.unmeasured()) == len(result.levels):
+        # the table above holds only the reasons: a run that measured nothing is not a success
+        raise PerfError(
+            f"no load level of {model!r} was measured — the notes above say why at each one"
+        )
 
 
 def _llm_config(target: str, model: str, headers: dict[str, str]) -> ModelConfig | None:

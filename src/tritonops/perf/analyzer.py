@@ -308,6 +308,16 @@ class UnstableLevel(PerfError):
         self.windows = windows
 
 
+class RequestsFailed(PerfError):
+    """perf_analyzer stopped because a request failed: the model answered with an error, so no
+    window at this load is a measurement (perf_analyzer ends its run at the first one)."""
+
+
+# a worker thread's error line, e.g. "Thread [0] had error: Failed to process the request(s) for
+# model 'm_0', message: NameError: ..."; the backend's traceback follows on the next lines
+_REQUEST_ERROR = re.compile(r"Thread \[\d+\] had error: (.+)")
+
+
 class EmptyWindow(PerfError):
     """No request finished inside one of perf_analyzer's windows (a stall, e.g. just after a
     model was reloaded on a busy machine)."""
@@ -384,6 +394,12 @@ def run_analyzer(
                 f"perf_analyzer found no stable measurement in {len(seen)} window(s) — "
                 + stability_hint(options.measurement_interval_ms, options.stability_percentage),
                 seen,
+            )
+        failed = _REQUEST_ERROR.search(output)
+        if failed is not None:
+            # perf_analyzer then also says "No valid requests recorded": not a short window
+            raise RequestsFailed(
+                f"a request failed and perf_analyzer stopped: {failed.group(1).strip()}"
             )
         if "No valid requests recorded" in output:
             raise EmptyWindow(

@@ -25,6 +25,7 @@ from tritonops.perf.analyzer import (
     AnalyzerOptions,
     EmptyWindow,
     Range,
+    RequestsFailed,
     UnstableLevel,
     profile_latencies,
     ready_analyzer,
@@ -122,6 +123,9 @@ def measure(
             except EmptyWindow as exc:
                 level = unstable_level(load, [])
                 notes.append(f"load {load:g} was not measured: {exc}")
+            except RequestsFailed as exc:
+                # as the built-in engine does when every request fails: an answer, not a figure
+                raise PerfError(f"requests failed at load {load:g}: {exc}") from exc
         else:
             level = _builtin_level(spec, endpoint, config, load)
             if not level.stable:

@@ -7,6 +7,7 @@ throughput is inferences per second (requests × batch size), as perf_analyzer c
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -85,6 +86,10 @@ class PerfResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": 1, **asdict(self)}
+
+    def unmeasured(self) -> list[float]:
+        """The loads at which no window saw a request finish (nothing to report but the why)."""
+        return [level.load for level in self.levels if math.isnan(level.throughput)]
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

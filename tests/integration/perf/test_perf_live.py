@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from tritonops.cli.main import cli
 from tritonops.errors import PerfError
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
@@ -14,6 +16,8 @@ from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import SearchSpace, tune
 from tritonops.perf.tune_live import live_measurer
 from tritonops.server import LocalTriton
+
+from ..catalogue import FAILS_WITH
 
 
 @pytest.fixture
@@ -51,6 +55,27 @@ def test_engine_measures_and_reports(server: LocalTriton, engine: str, tmp_path:
     files = write_report(result, tmp_path)
     assert files["png"].read_bytes()[:4] == b"\x89PNG"
     assert "| 2 |" in files["markdown"].read_text()
+
+
+@pytest.mark.parametrize("engine", ["builtin", "perf_analyzer"])
+def test_a_model_that_fails_every_request_is_an_error_not_a_report(
+    server: LocalTriton, engine: str
+) -> None:
+    """perf_analyzer stops at the first failed request; either engine's run then exits 1 with
+    the model's own error, not a table of empty levels and a hint to raise --interval."""
+    if engine == "perf_analyzer" and (reason := _analyzer_reason()):
+        pytest.skip(f"perf_analyzer cannot run here: {reason}")
+    url = f"http://{server.http_url}"
+    args = ["perf", "run", "fails", "--url", url, "--engine", engine,
+            "--concurrency", "1,2", "--interval", "300ms"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "requests failed at load 1" in result.output or "every request failed at load 1" in (
+        result.output
+    )
+    assert FAILS_WITH in result.output
+    assert "--interval" not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_builtin_over_http(server: LocalTriton) -> None:

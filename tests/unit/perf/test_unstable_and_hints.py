@@ -66,6 +66,32 @@ def test_levels_measured_around_an_unstable_one_are_kept(monkeypatch: pytest.Mon
     assert "1393 infer/s 1.57 ms" in table
 
 
+def test_a_run_that_measured_no_level_exits_1_after_its_report(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every level stalled (perf_analyzer saw no request finish): the report says why at each
+    level, and the command fails instead of presenting empty rows as a measurement."""
+    import tritonops.cli.perf as perf_cli
+
+    stalled = [engine_module.unstable_level(load, []) for load in (1, 2)]
+    result = PerfResult("m", "perf_analyzer", "h:1", "grpc", "concurrency", levels=stalled)
+    result.notes.extend(["load 1 was not measured: stalled", "load 2 was not measured: stalled"])
+    monkeypatch.setattr(perf_cli, "check_url", lambda url: None)
+    monkeypatch.setattr(perf_cli, "_llm_config", lambda *args: None)
+    monkeypatch.setattr(perf_cli, "measure", lambda spec, **kwargs: result)
+    args = ["run", "m", "--url", "h:1", "--concurrency", "1,2", "--report", str(tmp_path)]
+    run = CliRunner().invoke(perf_group, args)
+    assert run.exit_code == 1, run.output
+    assert "no load level of 'm' was measured" in run.output
+    assert (tmp_path / "result.json").exists()  # the report is still written
+    assert result.unmeasured() == [1, 2]
+
+    measured = [LevelResult(1, 5.0, Latency(1, 2, 3, 4, 2)), stalled[1]]
+    monkeypatch.setattr(perf_cli, "measure", lambda spec, **kwargs: PerfResult(
+        "m", "perf_analyzer", "h:1", "grpc", "concurrency", levels=measured))  # fmt: skip
+    assert CliRunner().invoke(perf_group, args).exit_code == 0
+
+
 def test_an_unstable_level_survives_the_json_round_trip(tmp_path: Path) -> None:
     level = LevelResult(4, 10.0, Latency(1, 2, 3, 4, 5), stable=False, windows=[WindowSeen(1, 2)])
     result = PerfResult("m", "perf_analyzer", "h:1", "grpc", "concurrency", levels=[level])
