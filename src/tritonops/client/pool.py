@@ -8,8 +8,8 @@ and is returned as is.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from tritonops.client.transport import (
     Answer,
@@ -25,9 +25,37 @@ from tritonops.client.transport import (
 )
 from tritonops.errors import ClientError, UnavailableError
 
+T = TypeVar("T")
+
 
 def _order(count: int, start: int) -> list[int]:
     return [(start + i) % count for i in range(count)]
+
+
+def _failover(order: Iterable[int], call: Callable[[int], T]) -> T:
+    """``call(index)`` for each endpoint index in ``order`` until one is reached; only
+    ``UnavailableError`` moves on, and when every endpoint was unreachable the last one's
+    error is raised."""
+    last: UnavailableError | None = None
+    for index in order:
+        try:
+            return call(index)
+        except UnavailableError as exc:
+            last = exc
+    assert last is not None  # a pool holds at least one endpoint
+    raise last
+
+
+async def _failover_async(order: Iterable[int], call: Callable[[int], Awaitable[T]]) -> T:
+    """``_failover`` for asyncio calls."""
+    last: UnavailableError | None = None
+    for index in order:
+        try:
+            return await call(index)
+        except UnavailableError as exc:
+            last = exc
+    assert last is not None
+    raise last
 
 
 class EndpointPool:
@@ -57,33 +85,27 @@ class EndpointPool:
         timeout_s: float | None = None,
     ) -> Answer:
         sends = self._sends
-        last: UnavailableError | None = None
-        for index in _order(len(sends), next(self._turn)):
-            try:
-                return sends[index](model, inputs, version, headers, timeout_s)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        return _failover(
+            _order(len(sends), next(self._turn)),
+            lambda i: sends[i](model, inputs, version, headers, timeout_s),
+        )
 
     def handle(self, request: InferRequest) -> InferResponse:
         transports = self.transports
         if len(transports) == 1:
             return transports[0].handle(request)
-        last: UnavailableError | None = None
-        for index in _order(len(transports), next(self._turn)):
-            try:
-                return transports[index].handle(request)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        order = _order(len(transports), next(self._turn))
+        return _failover(order, lambda i: transports[i].handle(request))
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
-        return _first_answer([lambda t=t: t.model_config(model, version) for t in self.transports])
+        transports = self.transports  # reads fail over in the given order, no spreading
+        return _failover(
+            range(len(transports)), lambda i: transports[i].model_config(model, version)
+        )
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
-        return _first_answer([lambda t=t: t.metadata(model, version) for t in self.transports])
+        transports = self.transports
+        return _failover(range(len(transports)), lambda i: transports[i].metadata(model, version))
 
     def close(self) -> None:
         for transport in self.transports:
@@ -115,59 +137,30 @@ class AsyncEndpointPool:
         timeout_s: float | None = None,
     ) -> Answer:
         sends = self._sends
-        last: UnavailableError | None = None
-        for index in _order(len(sends), next(self._turn)):
-            try:
-                return await sends[index](model, inputs, version, headers, timeout_s)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        return await _failover_async(
+            _order(len(sends), next(self._turn)),
+            lambda i: sends[i](model, inputs, version, headers, timeout_s),
+        )
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         transports = self.transports
         if len(transports) == 1:
             return await transports[0].handle_async(request)
-        last: UnavailableError | None = None
-        for index in _order(len(transports), next(self._turn)):
-            try:
-                return await transports[index].handle_async(request)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        order = _order(len(transports), next(self._turn))
+        return await _failover_async(order, lambda i: transports[i].handle_async(request))
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
-        last: UnavailableError | None = None
-        for transport in self.transports:
-            try:
-                return await transport.model_config_async(model, version)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        transports = self.transports
+        return await _failover_async(
+            range(len(transports)), lambda i: transports[i].model_config_async(model, version)
+        )
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
-        last: UnavailableError | None = None
-        for transport in self.transports:
-            try:
-                return await transport.metadata_async(model, version)
-            except UnavailableError as exc:
-                last = exc
-        assert last is not None
-        raise last
+        transports = self.transports
+        return await _failover_async(
+            range(len(transports)), lambda i: transports[i].metadata_async(model, version)
+        )
 
     async def aclose(self) -> None:
         for transport in self.transports:
             await transport.aclose()
-
-
-def _first_answer(calls: Sequence[Any]) -> dict[str, Any]:
-    last: UnavailableError | None = None
-    for call in calls:
-        try:
-            return dict(call())
-        except UnavailableError as exc:
-            last = exc
-    assert last is not None
-    raise last
