@@ -35,6 +35,8 @@ auto_complete = contract.auto_complete
 default_max_batch_size = contract.default_max_batch_size
 load_problems = contract.load_problems
 parse_int = contract.parse_int
+parse_bool = contract.parse_bool
+parameter_problems = contract.parameter_problems
 
 
 def test_the_default_max_batch_size_is_4_without_any_backend_config() -> None:
@@ -81,6 +83,44 @@ def test_numbers_parse_as_std_stoi_parses_them(text: str, value: int) -> None:
 def test_a_value_that_is_not_a_number_is_refused_in_the_backends_words(text: str) -> None:
     with pytest.raises(ValueError, match=f"failed to convert '{text}' to integral number"):
         parse_int(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("true", True), ("ON", True), ("1", True), ("False", False), ("off", False), ("0", False)],
+)
+def test_flags_parse_as_parse_bool_value_parses_them(text: str, value: bool) -> None:
+    """backend src/backend_common.cc ParseBoolValue lower-cases, then reads true/on/1 and
+    false/off/0 only."""
+    assert parse_bool(text) is value
+
+
+@pytest.mark.parametrize("text", ["yes", "", " true", "2", "enabled"])
+def test_a_flag_it_cannot_read_is_refused_in_the_backends_words(text: str) -> None:
+    with pytest.raises(ValueError, match=f"failed to convert '{text}' to boolean"):
+        parse_bool(text)
+
+
+def test_cuda_options_are_read_on_gpu_instances_only() -> None:
+    """onnxruntime.cc ModelState::LoadModel parses cudnn_conv_algo_search (0-2) and
+    arena_extend_strategy (0-1) for the CUDA execution provider, that is for a GPU instance."""
+    params = {"cudnn_conv_algo_search": "3", "arena_extend_strategy": "fast"}
+    assert parameter_problems(params, gpu=False) == []
+    assert parameter_problems(params, gpu=True) == [
+        ("cudnn_conv_algo_search", "unsupported cudnn_conv_algo_search value '3' is requested"),
+        ("arena_extend_strategy", "failed to convert 'fast' to integral number"),
+    ]
+    fine = {"cudnn_conv_algo_search": "2", "arena_extend_strategy": "1", "enable_mem_arena": "0"}
+    assert parameter_problems(fine, gpu=True) == []
+
+
+def test_session_problems_come_in_the_backends_order() -> None:
+    params = {"enable_mem_pattern": "maybe", "execution_mode": "2", "intra_op_thread_count": "x"}
+    assert [key for key, _ in parameter_problems(params, gpu=False)] == [
+        "execution_mode",
+        "intra_op_thread_count",
+        "enable_mem_pattern",
+    ]
 
 
 def test_a_negative_default_max_batch_size_means_no_batching() -> None:

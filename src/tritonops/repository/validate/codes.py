@@ -133,7 +133,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "TRITON-O013": ("error", "the ONNX graph has a non-tensor input or output (sequence, map)"),
     "TRITON-O014": (
         "error",
-        "an onnxruntime integer parameter the backend cannot parse or refuses",
+        "an onnxruntime parameter the backend cannot parse or refuses (integers, flags, and"
+        " the CUDA options of GPU instances)",
     ),
     "TRITON-G001": ("error", "vllm model: model.json missing from a served version folder"),
     "TRITON-G002": ("error", "vllm model: model.json cannot be read as a JSON object"),

@@ -16,9 +16,8 @@ from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
 from tritonops.repository.validate.ort_rules import (
-    INT_PARAMETERS,
-    execution_mode_problem,
-    int_parameter,
+    GPU_CHOICES,
+    parameter_problems,
     unsupported_io,
 )
 from tritonops.repository.validate.safe_read import read_model
@@ -121,35 +120,38 @@ def check_onnx(folder: ModelFolder) -> None:
 
 
 def _check_parameters(folder: ModelFolder, config: Any) -> None:
-    """The parameters the onnxruntime backend reads as integers when it creates the session.
+    """The parameters the onnxruntime backend parses when it creates the session.
 
-    onnxruntime_backend src/onnxruntime.cc (ModelState constructor) reads execution_mode,
+    onnxruntime_backend src/onnxruntime.cc reads, in the ModelState constructor, execution_mode,
     intra_op_thread_count and inter_op_thread_count with the backend library's integer parser
     (std::stoi: "8x" is 8, "two" fails the load with "failed to convert 'two' to integral
-    number"), and refuses an execution_mode other than 0 or 1. Parsed here by the stand-in's
-    contract (ort_contract), which does the same at load.
+    number", and execution_mode must be 0 or 1), and enable_mem_arena and enable_mem_pattern with
+    its flag parser (true/on/1, false/off/0, any case: "yes" fails). A KIND_GPU instance also
+    reads the CUDA options cudnn_conv_algo_search (0-2) and arena_extend_strategy (0-1) in
+    ModelState::LoadModel. The stand-in's contract (ort_contract) is the one copy of these rules,
+    and the stand-in applies them at load.
     """
     values = {k: v.string_value for k, v in config.parameters.items()}
-    for key in INT_PARAMETERS:
-        if key not in values:
-            continue
-        try:
-            number = int_parameter(values, key)
-        except ValueError as exc:
-            problem = str(exc)
-            fix = f"write {key} as a whole number (0 lets onnxruntime choose)"
-        else:
-            found = execution_mode_problem(number) if key == "execution_mode" else None
-            if found is None:
-                continue
-            problem, fix = found, "set execution_mode to 0 (sequential) or 1 (parallel)"
+    gpu = any(group.kind == pb.ModelInstanceGroup.KIND_GPU for group in config.instance_group)
+    for key, problem in parameter_problems(values, gpu=gpu):
         folder.report(
             "TRITON-O014",
             f"parameters['{key}'] of '{folder.name}': the onnxruntime backend refuses to load "
             f"the model: {problem}",
-            fix,
+            _parameter_fix(key),
             path=f'parameters["{key}"]',
         )
+
+
+def _parameter_fix(key: str) -> str:
+    if key == "execution_mode":
+        return "set execution_mode to 0 (sequential) or 1 (parallel)"
+    if key in GPU_CHOICES:
+        named = ", ".join(f"{i} ({name})" for i, name in enumerate(GPU_CHOICES[key]))
+        return f"set {key} to one of {named}"
+    if key.startswith("enable_"):
+        return f'write {key} as "true" or "false" (on/off and 1/0 are read too)'
+    return f"write {key} as a whole number (0 lets onnxruntime choose)"
 
 
 def _model_path(folder: ModelFolder, version: int) -> Path | None:

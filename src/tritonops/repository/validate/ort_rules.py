@@ -35,7 +35,7 @@ def _load() -> ModuleType:
 
 
 _CONTRACT = _load()
-INT_PARAMETERS = cast(tuple[str, ...], _CONTRACT.INT_PARAMETERS)
+GPU_CHOICES = cast(dict[str, tuple[str, ...]], _CONTRACT.GPU_CHOICES)
 
 
 def unsupported_io(name: str, ort_type: str) -> str | None:
@@ -43,11 +43,7 @@ def unsupported_io(name: str, ort_type: str) -> str | None:
     return cast(str | None, _CONTRACT.unsupported_io(name, ort_type))
 
 
-def int_parameter(params: Mapping[str, str], key: str) -> int:
-    """An integer parameter as the backend parses it (ValueError in its words)."""
-    return cast(int, _CONTRACT.int_parameter(params, key))
-
-
-def execution_mode_problem(mode: int) -> str | None:
-    """The backend's refusal of an execution_mode other than 0 or 1."""
-    return cast(str | None, _CONTRACT.execution_mode_problem(mode))
+def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[str, str]]:
+    """``(key, the backend's error)`` for each parameter that fails the load (GPU instances
+    also read the CUDA options)."""
+    return cast(list[tuple[str, str]], _CONTRACT.parameter_problems(params, gpu=gpu))

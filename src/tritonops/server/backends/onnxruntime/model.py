@@ -27,9 +27,10 @@ if TYPE_CHECKING:
         auto_complete,
         control_inputs,
         default_max_batch_size,
-        execution_mode_problem,
         int_parameter,
         load_problems,
+        parameter_problems,
+        parse_bool,
     )
     from tritonops.server.backends.onnxruntime.ort_state import SequenceStore
 else:  # in the stub, this backend's folder is on sys.path and tritonops need not be importable
@@ -39,9 +40,10 @@ else:  # in the stub, this backend's folder is on sys.path and tritonops need no
         auto_complete,
         control_inputs,
         default_max_batch_size,
-        execution_mode_problem,
         int_parameter,
         load_problems,
+        parameter_problems,
+        parse_bool,
     )
     from ort_state import SequenceStore
 
@@ -58,15 +60,6 @@ def _parameters(config: dict[str, Any]) -> dict[str, str]:
     return {k: v.get("string_value", "") for k, v in config.get("parameters", {}).items()}
 
 
-def _int_parameter(params: dict[str, str], key: str) -> int:
-    """A numeric parameter, refused at load when it is not an integer, as the C++ backend reads
-    it (backend src/backend_common.cc TryParseModelStringParameter and ParseIntValue)."""
-    try:
-        return int_parameter(params, key)
-    except ValueError as exc:
-        raise pb_utils.TritonModelException(str(exc)) from None
-
-
 def _default_max_batch_size() -> int:
     try:
         return default_max_batch_size(os.environ)
@@ -74,25 +67,28 @@ def _default_max_batch_size() -> int:
         raise pb_utils.TritonModelException(str(exc)) from None
 
 
-def _session_options(config: dict[str, Any]) -> ort.SessionOptions:
+def _session_options(config: dict[str, Any], *, gpu: bool) -> ort.SessionOptions:
     """The session options the C++ backend reads from the config, and only those.
 
     Source: onnxruntime.cc ModelState constructor (optimization.graph.level, execution_mode,
-    intra_op_thread_count, inter_op_thread_count). Parameters it does not know are ignored there,
+    intra_op_thread_count, inter_op_thread_count, enable_mem_arena, enable_mem_pattern) and, for
+    a GPU instance, the CUDA options it parses in ModelState::LoadModel. A value the backend
+    cannot parse fails the load with its words. Parameters it does not know are ignored there,
     so they are ignored here too (``allow_spinning`` below is the one local-only knob).
     """
     params = _parameters(config)
+    problems = parameter_problems(params, gpu=gpu)
+    if problems:
+        raise pb_utils.TritonModelException(problems[0][1])
     options = ort.SessionOptions()
-    intra = _int_parameter(params, "intra_op_thread_count")
-    inter = _int_parameter(params, "inter_op_thread_count")
-    options.intra_op_num_threads = max(intra, 0)
-    options.inter_op_num_threads = max(inter, 0)
-    mode = _int_parameter(params, "execution_mode")
-    problem = execution_mode_problem(mode)
-    if problem is not None:
-        raise pb_utils.TritonModelException(problem)
-    if mode == 1:
+    options.intra_op_num_threads = max(int_parameter(params, "intra_op_thread_count"), 0)
+    options.inter_op_num_threads = max(int_parameter(params, "inter_op_thread_count"), 0)
+    if int_parameter(params, "execution_mode") == 1:
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
+    if "enable_mem_arena" in params:
+        options.enable_cpu_mem_arena = parse_bool(params["enable_mem_arena"])
+    if "enable_mem_pattern" in params:
+        options.enable_mem_pattern = parse_bool(params["enable_mem_pattern"])
     graph = config.get("optimization", {}).get("graph", {})
     level = int(graph.get("level", 0) or 0) if isinstance(graph, dict) else 0
     options.graph_optimization_level = _LEVELS.get(level, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
@@ -177,7 +173,9 @@ class TritonPythonModel:
         kind = args.get("model_instance_kind", "CPU")
         device = int(args.get("model_instance_device_id", 0) or 0)
         self.session = ort.InferenceSession(
-            path, sess_options=_session_options(config), providers=_providers(kind, device)
+            path,
+            sess_options=_session_options(config, gpu=kind == "GPU"),
+            providers=_providers(kind, device),
         )
         self.reply_names = [t.name for t in self.outputs] or [
             o.name for o in self.session.get_outputs()

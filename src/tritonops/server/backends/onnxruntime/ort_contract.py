@@ -122,6 +122,61 @@ def execution_mode_problem(mode: int) -> str | None:
     )
 
 
+def parse_bool(text: str) -> bool:
+    """A flag as the C++ backend parses one (backend src/backend_common.cc ParseBoolValue):
+    true/on/1 or false/off/0 in any case, nothing else (no blanks, no "yes")."""
+    lowered = text.lower()
+    if lowered in ("true", "on", "1"):
+        return True
+    if lowered in ("false", "off", "0"):
+        return False
+    raise ValueError(f"failed to convert '{text}' to boolean")
+
+
+# The parameters the C++ backend reads as flags when it creates the session (onnxruntime.cc
+# ModelState constructor: EnableCpuMemArena / EnableMemPattern or their Disable twins).
+BOOL_PARAMETERS = ("enable_mem_arena", "enable_mem_pattern")
+
+# CUDA execution provider parameters, read only when an instance runs on a GPU (onnxruntime.cc
+# ModelState::LoadModel, "Parse CUDA EP configurations directly from the parameters field"):
+# TryParseModelStringParameter's integer, then only these values are accepted.
+GPU_CHOICES: dict[str, tuple[str, ...]] = {
+    "cudnn_conv_algo_search": ("EXHAUSTIVE", "HEURISTIC", "DEFAULT"),
+    "arena_extend_strategy": ("kNextPowerOfTwo", "kSameAsRequested"),
+}
+
+
+def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[str, str]]:
+    """``(key, the backend's error)`` for each parameter that fails the load, in the backend's
+    order: the session's integers and flags, then (for a GPU instance) the CUDA options."""
+    problems: list[tuple[str, str]] = []
+    for key in INT_PARAMETERS:
+        try:
+            number = int_parameter(params, key)
+        except ValueError as exc:
+            problems.append((key, str(exc)))
+            continue
+        found = execution_mode_problem(number) if key == "execution_mode" else None
+        if found is not None:
+            problems.append((key, found))
+    for key in BOOL_PARAMETERS:
+        if key in params:
+            try:
+                parse_bool(params[key])
+            except ValueError as exc:
+                problems.append((key, str(exc)))
+    if gpu:
+        for key, choices in GPU_CHOICES.items():
+            try:
+                number = int_parameter(params, key)
+            except ValueError as exc:
+                problems.append((key, str(exc)))
+                continue
+            if not 0 <= number < len(choices):
+                problems.append((key, f"unsupported {key} value '{number}' is requested"))
+    return problems
+
+
 def default_max_batch_size(environ: Mapping[str, str]) -> int:
     """The server's default-max-batch-size; the C++ backend uses max(value, 0) (onnxruntime.cc
     AutoCompleteMaxBatch) and refuses a value that is not a number when it starts."""
