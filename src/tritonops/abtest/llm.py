@@ -240,7 +240,8 @@ def run_llm_experiment(
     experiment: ExperimentSpec,
     *,
     url: str,
-    requests: int,
+    requests: int | None = None,
+    duration_s: float | None = None,
     concurrency: int | None = None,
     rate: float | None = None,
     prompt_length: int = 64,
@@ -251,8 +252,11 @@ def run_llm_experiment(
     timeout_s: float = 60.0,
     headers: Mapping[str, str] | None = None,
 ) -> LlmExperimentResult:
-    """Send ``requests`` streaming requests split over the variants by weight, then decide.
-    ``headers`` go with every config read and stream; never into the report."""
+    """Send streaming requests split over the variants by weight, then decide.
+
+    The run ends after ``requests`` requests or ``duration_s`` seconds, whichever comes first
+    (open loop: a duration is ``rate × duration_s`` requests on the schedule). ``headers`` go
+    with every config read and stream; never into the report."""
     if experiment.shadow is not None:
         raise ExperimentError(
             f"experiment {experiment.name!r}: shadow traffic is not supported for streaming LLM "
@@ -260,6 +264,10 @@ def run_llm_experiment(
         )
     if (concurrency is None) == (rate is None):
         raise ExperimentError("give exactly one of --concurrency (closed loop) or --rate")
+    if duration_s is not None and duration_s <= 0:
+        raise ExperimentError(f"the duration must be positive, not {duration_s:g} s")
+    if requests is None and duration_s is None:
+        raise ExperimentError("give requests, a duration or both to bound the run")
     weights = {v.name: v.weight for v in experiment.variants}
     total = sum(weights.values())
     if total <= 0:
@@ -302,10 +310,11 @@ def run_llm_experiment(
                 stream.wait()
         clock = time.perf_counter()
         if rate is not None:
-            sent = run_open(stream, send, rate, requests)
+            scheduled = math.inf if duration_s is None else max(1, int(rate * duration_s))
+            sent = run_open(stream, send, rate, int(min(requests or math.inf, scheduled)))
         else:
             assert concurrency is not None
-            sent = run_closed(stream, send, concurrency, requests=requests)
+            sent = run_closed(stream, send, concurrency, requests=requests, duration_s=duration_s)
         duration = time.perf_counter() - clock
         samples = [sample_of(chosen[r], stream.traces[r]) for r in sent]
     except ClientError as exc:

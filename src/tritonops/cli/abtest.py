@@ -138,10 +138,10 @@ def ab_test_command(
 
     llm = llm_experiment(experiment, project_file, address, sent) if wire == "grpc" else None
     if llm is not None:
-        if duration is not None:
-            raise click.UsageError("an LLM experiment is bounded by --requests, not --duration")
+        bounded = requests is not None or duration is not None
         found = run_llm_experiment(
-            llm, url=address, requests=requests or default_requests(llm),
+            llm, url=address, requests=requests if bounded else default_requests(llm),
+            duration_s=duration,
             concurrency=(concurrency or 4) if rate is None else None, rate=rate,
             prompt_length=prompt_length, max_tokens=max_tokens, seed=seed, report_dir=report_dir,
             headers=sent,

@@ -239,3 +239,21 @@ def test_ab_test_judges_llm_variants_on_ttft_and_itl(
     assert set(families) == {"ttft", "itl", "request latency", "time per output token"}
     assert len(report["samples"]) == 60
     assert all(s["ok"] for s in report["samples"])
+
+
+def test_ab_test_of_llm_variants_takes_a_duration(
+    server: LocalTriton, project: Path, tmp_path: Path
+) -> None:
+    """Open loop for a duration: rate × duration requests on the schedule, whichever of
+    --requests and --duration ends the run first (here the duration)."""
+    from click.testing import CliRunner
+
+    from tritonops.cli.main import cli
+
+    argv = ["ab-test", "chat-aa", "-f", str(project), "--url", server.grpc_url,
+            "--rate", "40", "--duration", "1s", "--requests", "100000",
+            "--prompt-length", "8", "--max-tokens", "2", "--report", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code in (0, 3), result.output
+    report = json.loads((tmp_path / "llm-report.json").read_text())
+    assert len(report["samples"]) == 40
