@@ -290,7 +290,7 @@ class LocalTriton:
     def log_tail(self, lines: int = 40, *, problems_only: bool = False) -> str:
         if self.log_file is None or not self.log_file.exists():
             return "(no server log)"
-        text = self.log_file.read_text(errors="replace").splitlines()
+        text = _without_usage(self.log_file.read_text(errors="replace").splitlines())
         if problems_only:
             picked = [line for line in text if _is_problem(line)]
             text = picked or text
@@ -336,6 +336,22 @@ class LocalTriton:
         if self._process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=timeout_s)
+
+
+def _without_usage(lines: list[str]) -> list[str]:
+    """The log without tritonserver's usage text, which it prints before the reason when an
+    option does not parse ('Bad option: "--http-port". Invalid option value.'): the usage's
+    own words ("--log-error", "--exit-on-error") would otherwise pass for the problem."""
+    if not lines or not any(line.startswith("Usage: tritonserver") for line in lines):
+        return lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("Usage: tritonserver"))
+    end = start + 1
+    # the usage is option lines ("  --x"), their indented help and "Section:" headers
+    while end < len(lines) and (
+        not lines[end] or lines[end][:1] in (" ", "\t") or lines[end].endswith(":")
+    ):
+        end += 1
+    return lines[:start] + lines[end:]
 
 
 def _is_problem(line: str) -> bool:

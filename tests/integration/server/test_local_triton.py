@@ -150,3 +150,16 @@ def test_repository_api_health_statistics_and_metrics_over_rest(server: LocalTri
         assert rest.unload(server.http_url, "spare").status == 200
     gone = rest.request(server.http_url, rest.model_path("spare") + "/config")
     assert classify(str(gone.status)) is CallFailure.NOT_FOUND
+
+
+def test_a_server_that_refuses_its_options_says_which(tmp_path: Path) -> None:
+    """tritonserver prints its whole usage before the reason; the error shows the reason, not
+    usage lines that merely contain the word "error" (--log-error, --exit-on-error)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    server = LocalTriton(repo, extra_args=["--exit-timeout-secs=soon"])
+    with pytest.raises(ServerError) as caught:
+        server.start()
+    message = str(caught.value)
+    assert 'Bad option: "--exit-timeout-secs"' in message
+    assert "--log-error" not in message

@@ -37,6 +37,7 @@ load_problems = contract.load_problems
 parse_int = contract.parse_int
 parse_bool = contract.parse_bool
 parameter_problems = contract.parameter_problems
+accelerator_problems = contract.accelerator_problems
 
 
 def test_the_default_max_batch_size_is_4_without_any_backend_config() -> None:
@@ -121,6 +122,28 @@ def test_session_problems_come_in_the_backends_order() -> None:
         "intra_op_thread_count",
         "enable_mem_pattern",
     ]
+
+
+def test_gpu_accelerators_are_read_on_gpu_instances_only() -> None:
+    """onnxruntime.cc ModelState::LoadModel reads gpu_execution_accelerator for GPU (and AUTO)
+    instances only; cpu_execution_accelerator for every instance."""
+    gpu = [("tensorrt", {"precision_mode": "FP8"}), ("rocm", {})]
+    assert accelerator_problems([("openvino", {})], None) == []
+    assert accelerator_problems([], gpu) == [
+        ('gpu_execution_accelerator[0].parameters["precision_mode"]',
+         "unsupported precision mode 'FP8' is requested"),
+        ("gpu_execution_accelerator[1].name", "unknown Execution Accelerator 'rocm' is requested"),
+    ]  # fmt: skip
+    assert accelerator_problems([("onednn", {})], None) == [
+        ("cpu_execution_accelerator[0].name", "unknown Execution Accelerator 'onednn' is requested")
+    ]
+
+
+def test_a_tensorrt_size_is_read_as_std_stoull_reads_it() -> None:
+    """ParseUnsignedLongLongValue: "1GB" is 1 (the backend accepts it), "GB" fails."""
+    assert accelerator_problems([], [("tensorrt", {"max_workspace_size_bytes": "1GB"})]) == []
+    [(_, message)] = accelerator_problems([], [("tensorrt", {"max_workspace_size_bytes": "GB"})])
+    assert message == "failed to convert 'GB' to unsigned long long integral number"
 
 
 def test_a_negative_default_max_batch_size_means_no_batching() -> None:

@@ -307,3 +307,64 @@ def test_integer_parameters_read_as_stoi_reads_them(tmp_path: Path, value: str) 
     """std::stoi reads a leading number and ignores the rest, so these load."""
     config = ONNX_CONFIG.format(name="m") + _param("intra_op_thread_count", value)
     assert Repo(tmp_path / "repo").onnx("m", config).validate().valid
+
+
+def _accelerators(kind: str, section: str) -> str:
+    return (
+        f"instance_group [ {{ kind: {kind} count: 1 }} ]\n"
+        f"optimization {{ execution_accelerators {{ {section} }} }}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "words", "where"),
+    [
+        ('cpu_execution_accelerator [ { name: "onednn" } ]',
+         "unknown Execution Accelerator 'onednn' is requested",
+         "cpu_execution_accelerator[0].name"),
+        ('gpu_execution_accelerator [ { name: "cuda" }, { name: "rocm" } ]',
+         "unknown Execution Accelerator 'rocm' is requested",
+         "gpu_execution_accelerator[1].name"),
+        ('gpu_execution_accelerator [ { name: "tensorrt" '
+         'parameters { key: "trt_engine_cache" value: "1" } } ]',
+         "unknown parameter 'trt_engine_cache' is provided for TensorRT Execution Accelerator",
+         'gpu_execution_accelerator[0].parameters["trt_engine_cache"]'),
+        ('gpu_execution_accelerator [ { name: "tensorrt" '
+         'parameters { key: "trt_dla_enable" value: "yes" } } ]',
+         "failed to convert 'yes' to boolean",
+         'gpu_execution_accelerator[0].parameters["trt_dla_enable"]'),
+        ('gpu_execution_accelerator [ { name: "tensorrt" '
+         'parameters { key: "max_workspace_size_bytes" value: "one GB" } } ]',
+         "failed to convert 'one GB' to unsigned long long integral number",
+         'gpu_execution_accelerator[0].parameters["max_workspace_size_bytes"]'),
+        ('gpu_execution_accelerator [ { name: "cuda" '
+         'parameters { key: "use_ep_level_unified_stream" value: "sometimes" } } ]',
+         "failed to convert 'sometimes' to boolean",
+         'gpu_execution_accelerator[0].parameters["use_ep_level_unified_stream"]'),
+    ],
+)  # fmt: skip
+def test_accelerators_the_backend_refuses_on_gpu(
+    tmp_path: Path, section: str, words: str, where: str
+) -> None:
+    config = ONNX_CONFIG.format(name="m") + _accelerators("KIND_GPU", section)
+    [diag] = Repo(tmp_path / "repo").onnx("m", config).validate().errors
+    assert diag.code == "TRITON-O015"
+    assert words in diag.message
+    assert diag.message.startswith(where)
+    assert diag.line == config.count("\n")  # the line of the accelerators
+
+
+def test_accelerators_the_backend_reads_as_written(tmp_path: Path) -> None:
+    """The README's own examples: TensorRT with FP16, a workspace and an engine cache; CUDA
+    options it hands to onnxruntime as they are; OpenVINO on CPU."""
+    section = (
+        'gpu_execution_accelerator [ { name: "tensorrt" '
+        'parameters { key: "precision_mode" value: "FP16" } '
+        'parameters { key: "max_workspace_size_bytes" value: "1073741824" } '
+        'parameters { key: "trt_engine_cache_enable" value: "1" } }, '
+        '{ name: "cuda" parameters { key: "cudnn_conv_use_max_workspace" value: "0" } '
+        'parameters { key: "use_ep_level_unified_stream" value: "1" } } ] '
+        'cpu_execution_accelerator [ { name: "openvino" } ]'
+    )
+    config = ONNX_CONFIG.format(name="m") + _accelerators("KIND_GPU", section)
+    assert Repo(tmp_path / "repo").onnx("m", config).validate().valid

@@ -136,6 +136,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "an onnxruntime parameter the backend cannot parse or refuses (integers, flags, and"
         " the CUDA options of GPU instances)",
     ),
+    "TRITON-O015": (
+        "error",
+        "an onnxruntime execution accelerator the backend does not know, or a parameter of it"
+        " that it refuses",
+    ),
     "TRITON-G001": ("error", "vllm model: model.json missing from a served version folder"),
     "TRITON-G002": ("error", "vllm model: model.json cannot be read as a JSON object"),
     "TRITON-G003": ("error", "vllm model: model.json key that is not a vLLM engine argument"),

@@ -17,6 +17,7 @@ from tritonclient.grpc import model_config_pb2 as pb
 from tritonops.repository.validate.model import ModelFolder
 from tritonops.repository.validate.ort_rules import (
     GPU_CHOICES,
+    accelerator_problems,
     parameter_problems,
     unsupported_io,
 )
@@ -114,6 +115,7 @@ def check_onnx(folder: ModelFolder) -> None:
                     path=f"input[{i}].optional",
                 )
     _check_parameters(folder, config)
+    _check_accelerators(folder, config)
     for version in folder.selected:
         if folder.versions[version].isdigit():
             _check_file(folder, version)
@@ -140,6 +142,43 @@ def _check_parameters(folder: ModelFolder, config: Any) -> None:
             f"the model: {problem}",
             _parameter_fix(key),
             path=f'parameters["{key}"]',
+        )
+
+
+def _check_accelerators(folder: ModelFolder, config: Any) -> None:
+    """optimization.execution_accelerators as onnxruntime.cc ModelState::LoadModel reads them:
+    a CPU accelerator other than "openvino" fails every load; on a KIND_GPU instance a GPU
+    accelerator other than "tensorrt" or "cuda", a TensorRT parameter the backend does not know,
+    or a value its parsers refuse (flags, integers, precision_mode) fails it too. The rules are
+    the stand-in's contract (ort_contract); the stand-in applies the CPU ones at load."""
+    accelerators = config.optimization.execution_accelerators
+
+    def listed(entries: Any) -> list[tuple[str, dict[str, str]]]:
+        return [(entry.name, dict(entry.parameters)) for entry in entries]
+
+    gpu = any(group.kind == pb.ModelInstanceGroup.KIND_GPU for group in config.instance_group)
+    found = accelerator_problems(
+        listed(accelerators.cpu_execution_accelerator),
+        listed(accelerators.gpu_execution_accelerator) if gpu else None,
+    )
+    for where, problem in found:
+        if where.endswith(".name"):
+            cpu = where.startswith("cpu")
+            fix = 'use "openvino"' if cpu else 'use "tensorrt" or "cuda"'
+        elif "precision mode" in problem:
+            fix = "set precision_mode to FP32, FP16, BF16 or INT8"
+        elif "unknown parameter" in problem:
+            fix = "remove it, or use a parameter the onnxruntime backend's README lists"
+        elif "boolean" in problem:
+            fix = 'write "true" or "false" (on/off and 1/0 are read too)'
+        else:
+            fix = "write a whole number"
+        folder.report(
+            "TRITON-O015",
+            f"{where} of '{folder.name}': the onnxruntime backend refuses to load the model: "
+            f"{problem}",
+            fix,
+            path=f"optimization.execution_accelerators.{where}",
         )
 
 

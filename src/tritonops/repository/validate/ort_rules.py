@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import cast
@@ -41,6 +41,15 @@ GPU_CHOICES = cast(dict[str, tuple[str, ...]], _CONTRACT.GPU_CHOICES)
 def unsupported_io(name: str, ort_type: str) -> str | None:
     """The backend's refusal of a graph input or output that is not a tensor; None for a tensor."""
     return cast(str | None, _CONTRACT.unsupported_io(name, ort_type))
+
+
+def accelerator_problems(
+    cpu: Sequence[tuple[str, Mapping[str, str]]],
+    gpu: Sequence[tuple[str, Mapping[str, str]]] | None,
+) -> list[tuple[str, str]]:
+    """``(where, the backend's error)`` for each execution accelerator that fails the load
+    (``gpu`` None: no GPU instance, which is the only kind that reads the GPU ones)."""
+    return cast(list[tuple[str, str]], _CONTRACT.accelerator_problems(cpu, gpu))
 
 
 def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tritonops.server.backends.onnxruntime.ort_contract import (
         Signature,
         Tensor,
+        accelerator_problems,
         auto_complete,
         control_inputs,
         default_max_batch_size,
@@ -37,6 +38,7 @@ else:  # in the stub, this backend's folder is on sys.path and tritonops need no
     from ort_contract import (
         Signature,
         Tensor,
+        accelerator_problems,
         auto_complete,
         control_inputs,
         default_max_batch_size,
@@ -67,6 +69,18 @@ def _default_max_batch_size() -> int:
         raise pb_utils.TritonModelException(str(exc)) from None
 
 
+def _accelerator_problems(config: dict[str, Any], *, gpu: bool) -> list[tuple[str, str]]:
+    """The execution accelerators the C++ backend would refuse (it accepts "openvino" on CPU,
+    which the embedded server cannot run: ``validate --load`` says so as TRITON-X003)."""
+    accelerators = config.get("optimization", {}).get("execution_accelerators", {})
+
+    def listed(key: str) -> list[tuple[str, dict[str, str]]]:
+        return [(a.get("name", ""), a.get("parameters", {})) for a in accelerators.get(key, [])]
+
+    cpu = listed("cpu_execution_accelerator")
+    return accelerator_problems(cpu, listed("gpu_execution_accelerator") if gpu else None)
+
+
 def _session_options(config: dict[str, Any], *, gpu: bool) -> ort.SessionOptions:
     """The session options the C++ backend reads from the config, and only those.
 
@@ -77,7 +91,7 @@ def _session_options(config: dict[str, Any], *, gpu: bool) -> ort.SessionOptions
     so they are ignored here too (``allow_spinning`` below is the one local-only knob).
     """
     params = _parameters(config)
-    problems = parameter_problems(params, gpu=gpu)
+    problems = parameter_problems(params, gpu=gpu) + _accelerator_problems(config, gpu=gpu)
     if problems:
         raise pb_utils.TritonModelException(problems[0][1])
     options = ort.SessionOptions()

@@ -10,7 +10,7 @@ backend stub, beside model.py (the stub puts a python-based backend's folder on 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -174,6 +174,104 @@ def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[st
                 continue
             if not 0 <= number < len(choices):
                 problems.append((key, f"unsupported {key} value '{number}' is requested"))
+    return problems
+
+
+# Execution accelerators (optimization.execution_accelerators), as onnxruntime.cc
+# ModelState::LoadModel reads them; names are backend_common.h's kTensorRTExecutionAccelerator,
+# kCUDAExecutionAccelerator and kOpenVINOExecutionAccelerator. CPU accelerators are read for every
+# instance, GPU ones for GPU instances only; any other name fails the load.
+CPU_ACCELERATORS = ("openvino",)
+GPU_ACCELERATORS = ("tensorrt", "cuda")
+# the TensorRT accelerator's parameters and how each value is parsed; any other key fails the load
+TENSORRT_PARAMETERS: dict[str, str] = {
+    "precision_mode": "precision",
+    "max_workspace_size_bytes": "unsigned",
+    "trt_max_partition_iterations": "int",
+    "trt_min_subgraph_size": "int",
+    "int8_calibration_table_name": "text",
+    "int8_use_native_calibration_table": "bool",
+    "trt_dla_enable": "bool",
+    "trt_dla_core": "int",
+    "trt_engine_cache_enable": "bool",
+    "trt_engine_cache_path": "text",
+    "trt_engine_cache_prefix": "text",
+    "trt_dump_subgraphs": "bool",
+    "trt_force_sequential_engine_build": "bool",
+    "trt_context_memory_sharing_enable": "bool",
+    "trt_layer_norm_fp32_fallback": "bool",
+    "trt_timing_cache_enable": "bool",
+    "trt_timing_cache_path": "text",
+    "trt_force_timing_cache": "bool",
+    "trt_detailed_build_log": "bool",
+    "trt_build_heuristics_enable": "bool",
+    "trt_sparsity_enable": "bool",
+    "trt_builder_optimization_level": "int",
+    "trt_auxiliary_streams": "int",
+    "trt_tactic_sources": "text",
+    "trt_extra_plugin_lib_paths": "text",
+    "trt_profile_min_shapes": "text",
+    "trt_profile_max_shapes": "text",
+    "trt_profile_opt_shapes": "text",
+    "trt_cuda_graph_enable": "bool",
+    "trt_dump_ep_context_model": "bool",
+    "trt_ep_context_file_path": "text",
+    "trt_ep_context_embed_mode": "int",
+}
+PRECISION_MODES = ("FP32", "FP16", "BF16", "INT8")
+# the CUDA accelerator's flags; its other keys go to onnxruntime's CUDA provider as they are
+CUDA_BOOL_PARAMETERS = ("do_copy_in_default_stream", "use_ep_level_unified_stream")
+
+# an accelerator as the config lists it: its name and its parameters
+Accelerator = tuple[str, Mapping[str, str]]
+
+
+def _value_problem(kind: str, text: str) -> str | None:
+    try:
+        if kind == "bool":
+            parse_bool(text)
+        elif kind == "int":
+            parse_int(text)
+        elif kind == "unsigned" and _STOI.match(text) is None:  # std::stoull
+            return f"failed to convert '{text}' to unsigned long long integral number"
+    except ValueError as exc:
+        return str(exc)
+    if kind == "precision" and text not in PRECISION_MODES:
+        return f"unsupported precision mode '{text}' is requested"
+    return None
+
+
+def accelerator_problems(
+    cpu: Sequence[Accelerator], gpu: Sequence[Accelerator] | None
+) -> list[tuple[str, str]]:
+    """``(where, the backend's error)`` for each accelerator that fails the load; ``where`` is
+    ``cpu_execution_accelerator[i]`` or ``gpu_execution_accelerator[i]`` with the parameter's key.
+    ``gpu`` is None for a CPU instance, which never reads the GPU accelerators."""
+    problems: list[tuple[str, str]] = []
+    for i, (name, _) in enumerate(cpu):
+        if name not in CPU_ACCELERATORS:
+            where = f"cpu_execution_accelerator[{i}].name"
+            problems.append((where, f"unknown Execution Accelerator '{name}' is requested"))
+    for i, (name, params) in enumerate(gpu or ()):
+        where = f"gpu_execution_accelerator[{i}]"
+        if name not in GPU_ACCELERATORS:
+            problems.append(
+                (f"{where}.name", f"unknown Execution Accelerator '{name}' is requested")
+            )
+            continue
+        for key, text in params.items():
+            kind = TENSORRT_PARAMETERS.get(key) if name == "tensorrt" else None
+            if name == "tensorrt" and kind is None:
+                message = (
+                    f"unknown parameter '{key}' is provided for TensorRT Execution Accelerator"
+                )
+                problems.append((f'{where}.parameters["{key}"]', message))
+                continue
+            if name == "cuda" and key in CUDA_BOOL_PARAMETERS:
+                kind = "bool"
+            found = _value_problem(kind, text) if kind is not None else None
+            if found is not None:
+                problems.append((f'{where}.parameters["{key}"]', found))
     return problems
 
 
