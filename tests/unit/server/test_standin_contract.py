@@ -130,19 +130,24 @@ def test_gpu_accelerators_are_read_on_gpu_instances_only() -> None:
     gpu = [("tensorrt", {"precision_mode": "FP8"}), ("rocm", {})]
     assert accelerator_problems([("openvino", {})], None) == []
     assert accelerator_problems([], gpu) == [
-        ('gpu_execution_accelerator[0].parameters["precision_mode"]',
+        ('gpu_execution_accelerator[0].parameters["precision_mode"]', "precision",
          "unsupported precision mode 'FP8' is requested"),
-        ("gpu_execution_accelerator[1].name", "unknown Execution Accelerator 'rocm' is requested"),
+        ("gpu_execution_accelerator[1].name", "name",
+         "unknown Execution Accelerator 'rocm' is requested"),
     ]  # fmt: skip
     assert accelerator_problems([("onednn", {})], None) == [
-        ("cpu_execution_accelerator[0].name", "unknown Execution Accelerator 'onednn' is requested")
+        (
+            "cpu_execution_accelerator[0].name",
+            "name",
+            "unknown Execution Accelerator 'onednn' is requested",
+        )
     ]
 
 
 def test_a_tensorrt_size_is_read_as_std_stoull_reads_it() -> None:
     """ParseUnsignedLongLongValue: "1GB" is 1 (the backend accepts it), "GB" fails."""
     assert accelerator_problems([], [("tensorrt", {"max_workspace_size_bytes": "1GB"})]) == []
-    [(_, message)] = accelerator_problems([], [("tensorrt", {"max_workspace_size_bytes": "GB"})])
+    [(_, _, message)] = accelerator_problems([], [("tensorrt", {"max_workspace_size_bytes": "GB"})])
     assert message == "failed to convert 'GB' to unsigned long long integral number"
 
 

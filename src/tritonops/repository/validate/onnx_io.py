@@ -145,6 +145,15 @@ def _check_parameters(folder: ModelFolder, config: Any) -> None:
         )
 
 
+_ACCELERATOR_FIXES = {
+    "parameter": "remove it, or use a parameter the onnxruntime backend's README lists",
+    "precision": "set precision_mode to FP32, FP16, BF16 or INT8",
+    "bool": 'write "true" or "false" (on/off and 1/0 are read too)',
+    "int": "write a whole number",
+    "unsigned": "write a whole number of bytes",
+}
+
+
 def _check_accelerators(folder: ModelFolder, config: Any) -> None:
     """optimization.execution_accelerators as onnxruntime.cc ModelState::LoadModel reads them:
     a CPU accelerator other than "openvino" fails every load; on a KIND_GPU instance a GPU
@@ -161,18 +170,11 @@ def _check_accelerators(folder: ModelFolder, config: Any) -> None:
         listed(accelerators.cpu_execution_accelerator),
         listed(accelerators.gpu_execution_accelerator) if gpu else None,
     )
-    for where, problem in found:
-        if where.endswith(".name"):
-            cpu = where.startswith("cpu")
-            fix = 'use "openvino"' if cpu else 'use "tensorrt" or "cuda"'
-        elif "precision mode" in problem:
-            fix = "set precision_mode to FP32, FP16, BF16 or INT8"
-        elif "unknown parameter" in problem:
-            fix = "remove it, or use a parameter the onnxruntime backend's README lists"
-        elif "boolean" in problem:
-            fix = 'write "true" or "false" (on/off and 1/0 are read too)'
+    for where, what, problem in found:
+        if what == "name":
+            fix = 'use "openvino"' if where.startswith("cpu") else 'use "tensorrt" or "cuda"'
         else:
-            fix = "write a whole number"
+            fix = _ACCELERATOR_FIXES[what]
         folder.report(
             "TRITON-O015",
             f"{where} of '{folder.name}': the onnxruntime backend refuses to load the model: "

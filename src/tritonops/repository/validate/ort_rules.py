@@ -46,10 +46,10 @@ def unsupported_io(name: str, ort_type: str) -> str | None:
 def accelerator_problems(
     cpu: Sequence[tuple[str, Mapping[str, str]]],
     gpu: Sequence[tuple[str, Mapping[str, str]]] | None,
-) -> list[tuple[str, str]]:
-    """``(where, the backend's error)`` for each execution accelerator that fails the load
+) -> list[tuple[str, str, str]]:
+    """``(where, what, the backend's error)`` for each execution accelerator that fails the load
     (``gpu`` None: no GPU instance, which is the only kind that reads the GPU ones)."""
-    return cast(list[tuple[str, str]], _CONTRACT.accelerator_problems(cpu, gpu))
+    return cast(list[tuple[str, str, str]], _CONTRACT.accelerator_problems(cpu, gpu))
 
 
 def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[str, str]]:

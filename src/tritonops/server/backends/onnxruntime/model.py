@@ -78,7 +78,8 @@ def _accelerator_problems(config: dict[str, Any], *, gpu: bool) -> list[tuple[st
         return [(a.get("name", ""), a.get("parameters", {})) for a in accelerators.get(key, [])]
 
     cpu = listed("cpu_execution_accelerator")
-    return accelerator_problems(cpu, listed("gpu_execution_accelerator") if gpu else None)
+    found = accelerator_problems(cpu, listed("gpu_execution_accelerator") if gpu else None)
+    return [(where, message) for where, _, message in found]
 
 
 def _session_options(config: dict[str, Any], *, gpu: bool) -> ort.SessionOptions:

@@ -243,35 +243,39 @@ def _value_problem(kind: str, text: str) -> str | None:
 
 def accelerator_problems(
     cpu: Sequence[Accelerator], gpu: Sequence[Accelerator] | None
-) -> list[tuple[str, str]]:
-    """``(where, the backend's error)`` for each accelerator that fails the load; ``where`` is
-    ``cpu_execution_accelerator[i]`` or ``gpu_execution_accelerator[i]`` with the parameter's key.
-    ``gpu`` is None for a CPU instance, which never reads the GPU accelerators."""
-    problems: list[tuple[str, str]] = []
+) -> list[tuple[str, str, str]]:
+    """``(where, what, the backend's error)`` for each accelerator that fails the load.
+
+    ``where`` is ``cpu_execution_accelerator[i]`` or ``gpu_execution_accelerator[i]`` with
+    ``.name`` or the parameter's key; ``what`` is "name", "parameter" (one the TensorRT
+    accelerator does not know) or how the value is parsed ("bool", "int", "unsigned",
+    "precision"). ``gpu`` is None for a CPU instance, which never reads the GPU accelerators."""
+    problems: list[tuple[str, str, str]] = []
     for i, (name, _) in enumerate(cpu):
         if name not in CPU_ACCELERATORS:
             where = f"cpu_execution_accelerator[{i}].name"
-            problems.append((where, f"unknown Execution Accelerator '{name}' is requested"))
+            problems.append((where, "name", f"unknown Execution Accelerator '{name}' is requested"))
     for i, (name, params) in enumerate(gpu or ()):
         where = f"gpu_execution_accelerator[{i}]"
         if name not in GPU_ACCELERATORS:
-            problems.append(
-                (f"{where}.name", f"unknown Execution Accelerator '{name}' is requested")
-            )
+            message = f"unknown Execution Accelerator '{name}' is requested"
+            problems.append((f"{where}.name", "name", message))
             continue
         for key, text in params.items():
-            kind = TENSORRT_PARAMETERS.get(key) if name == "tensorrt" else None
-            if name == "tensorrt" and kind is None:
-                message = (
-                    f"unknown parameter '{key}' is provided for TensorRT Execution Accelerator"
-                )
-                problems.append((f'{where}.parameters["{key}"]', message))
-                continue
-            if name == "cuda" and key in CUDA_BOOL_PARAMETERS:
-                kind = "bool"
-            found = _value_problem(kind, text) if kind is not None else None
+            at = f'{where}.parameters["{key}"]'
+            if name == "tensorrt":
+                kind = TENSORRT_PARAMETERS.get(key)
+                if kind is None:
+                    message = (
+                        f"unknown parameter '{key}' is provided for TensorRT Execution Accelerator"
+                    )
+                    problems.append((at, "parameter", message))
+                    continue
+            else:
+                kind = "bool" if key in CUDA_BOOL_PARAMETERS else "text"
+            found = _value_problem(kind, text)
             if found is not None:
-                problems.append((f'{where}.parameters["{key}"]', found))
+                problems.append((at, kind, found))
     return problems
 
 
