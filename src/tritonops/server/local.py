@@ -26,7 +26,9 @@ from tritonops.server.binary import TritonInstall, find_tritonserver, python_lib
 from tritonops.server.ports import free_port, port_in_use
 from tritonops.triton import rest
 
-_STOP_GRACE_S = 10.0
+# how long past its --exit-timeout-secs a server may take to unload its models and exit after
+# SIGINT before it is killed (a stub stuck in a model's load or initialize never ends by itself)
+_STOP_MARGIN_S = 3.0
 
 
 @dataclass
@@ -211,11 +213,10 @@ class LocalTriton:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            for sig, wait_s in (
-                (signal.SIGINT, _STOP_GRACE_S),
-                (signal.SIGTERM, 5.0),
-                (signal.SIGKILL, 5.0),
-            ):
+            # no SIGTERM between the two: tritonserver handles it as SIGINT, and a second
+            # signal while it exits does nothing (server src/triton_signal.cc)
+            grace_s = self.options.exit_timeout_s + _STOP_MARGIN_S
+            for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGKILL, 5.0)):
                 try:
                     # the group holds the server and its python backend stubs
                     os.killpg(process.pid, sig)
