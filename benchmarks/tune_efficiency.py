@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.integration.catalogue import overhead_model
 
-from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import Candidate, LevelStats, SearchSpace, load_levels, tune
 from tritonops.perf.tune_live import live_measurer
 from tritonops.server import LocalTriton
+from tritonops.triton.endpoint import fetch_config, parse_url
 
 SPACE = SearchSpace(max_batch_size=(8, 32), queue_delay_us=(0, 2000), instances=(1, 2))
 CONCURRENCY = 8

@@ -23,7 +23,6 @@ from tritonops.perf.llm_metrics import LlmLevel
 from tritonops.perf.llm_metrics import markdown as llm_markdown
 from tritonops.perf.result_files import markdown, write_report
 from tritonops.perf.results import LevelResult, PerfResult
-from tritonops.perf.triton import fetch_config, load_with_config, parse_url
 from tritonops.perf.tune import (
     FINALISTS,
     LevelStats,
@@ -35,6 +34,7 @@ from tritonops.perf.tune import (
 )
 from tritonops.perf.tune_live import apply_to_project, live_measurer
 from tritonops.server import endpoint_record
+from tritonops.triton.endpoint import fetch_config, load_with_config, parse_url
 from tritonops.triton.probe import probe
 
 SERVED = (

@@ -42,8 +42,8 @@ from tritonops.perf.loadgen import (
     windows,
 )
 from tritonops.perf.results import Latency, LevelResult, PerfResult, Reading, WindowSeen
-from tritonops.perf.triton import Endpoint, fetch_config, parse_url
 from tritonops.redact import redact_url
+from tritonops.triton.endpoint import Endpoint, fetch_config, parse_url
 
 EngineChoice = Literal["auto", "perf_analyzer", "builtin"]
 

@@ -24,16 +24,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+# what a send reports and the closed loop's issue callback are the Triton boundary's types
+from tritonops.triton.exchange import IssueFn as IssueFn
+from tritonops.triton.exchange import SendOutcome as SendOutcome
+
 Arrival: TypeAlias = Literal["constant", "poisson"] | Sequence[float]
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """What one request returned: success, an error message, and anything the caller wants kept."""
-
-    ok: bool
-    error: str = ""
-    payload: object = None
 
 
 @dataclass(frozen=True)
@@ -168,9 +163,6 @@ async def _closed_loop(
             await rec.call(send, index, None)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-
-
-IssueFn = Callable[[int, Callable[[SendOutcome], None]], None]
 
 
 def run_closed_callbacks(

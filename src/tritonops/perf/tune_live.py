@@ -14,8 +14,8 @@ from tritonops.model_config import ModelConfig
 from tritonops.perf.analyzer import GRPC_HEADERS, ready_analyzer
 from tritonops.perf.engine import EngineChoice, MeasureSpec, analyzer_sends_headers, reading
 from tritonops.perf.results import Reading
-from tritonops.perf.triton import load_with_config, parse_url
 from tritonops.perf.tune import Candidate, Measurer
+from tritonops.triton.endpoint import load_with_config, parse_url
 
 
 def live_measurer(

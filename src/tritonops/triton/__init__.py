@@ -19,6 +19,8 @@ Modules, one idea each:
   ``Answer``), value types shared with the client SDK above.
 - ``transports``: the client SDK's bottom layer, HTTP and gRPC transports (blocking and asyncio)
   to one endpoint.
+- ``endpoint``: one server as the load generator sees it: pre-built senders and issuers, served
+  configs, loads with a config override (perf and the tuner).
 
 Packages above (client, deploy, perf, server, abtest, doctor) import these; none of them imports
 tritonclient's clients, ``urllib.request`` or ``http.client``

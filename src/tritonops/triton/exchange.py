@@ -1,13 +1,16 @@
-"""What one inference carries across the boundary: the request, the response, the fast answer.
+"""What one inference carries across the boundary: the request, the response, the fast answer,
+and what a load generator's send reports.
 
 Value types only, with no behaviour: the transports in ``tritonops.triton.transports`` take and
-give these, and the client SDK's composing layers (pool, retry, router) pass them through. They
-live here, below both, so that the boundary never imports the SDK that is built on it.
+give these, the client SDK's composing layers (pool, retry, router) pass them through, and the
+load generator (``tritonops.perf.loadgen``) drives the senders of ``tritonops.triton.endpoint``
+with them. They live here, below all of those, so that the boundary never imports what is built
+on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -53,3 +56,16 @@ class InferResponse:
 def as_array(value: Any) -> NDArray[Any]:
     """Outputs always leave a transport as numpy arrays."""
     return value if isinstance(value, np.ndarray) else np.asarray(value)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one request returned: success, an error message, and anything the caller wants kept."""
+
+    ok: bool
+    error: str = ""
+    payload: object = None
+
+
+# ``issue(index, done)``: start request ``index`` and call ``done`` with its outcome when it ends
+IssueFn: TypeAlias = Callable[[int, Callable[[SendOutcome], None]], None]

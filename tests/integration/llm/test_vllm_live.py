@@ -17,8 +17,8 @@ import tritonclient.grpc as grpcclient
 
 from tritonops.builders.run import build_project
 from tritonops.perf.llm import LlmSpec, measure_llm
-from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.server import LocalTriton
+from tritonops.triton.endpoint import fetch_config, parse_url
 
 PROJECT = """\
 repository: model_repository

@@ -12,10 +12,10 @@ from tritonops.errors import PerfError
 from tritonops.perf.analyzer import ready_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
 from tritonops.perf.result_files import write_report
-from tritonops.perf.triton import fetch_config, parse_url
 from tritonops.perf.tune import SearchSpace, tune
 from tritonops.perf.tune_live import live_measurer
 from tritonops.server import LocalTriton
+from tritonops.triton.endpoint import fetch_config, parse_url
 
 from ..catalogue import FAILS_WITH
 

@@ -20,9 +20,9 @@ from tritonops.errors import ClientError, PerfError
 from tritonops.model_config import ModelConfig
 from tritonops.perf.analyzer import GRPC_HEADERS, AnalyzerOptions, Range, run_analyzer
 from tritonops.perf.engine import MeasureSpec, measure
-from tritonops.perf.triton import load_with_config, parse_url
 from tritonops.perf.tune_live import live_measurer
 from tritonops.triton import connect, rest
+from tritonops.triton.endpoint import load_with_config, parse_url
 from tritonops.triton.served import served_config
 from tritonops.triton.transports import (
     AsyncGrpcTransport,

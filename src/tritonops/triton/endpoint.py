@@ -1,5 +1,9 @@
-"""perf's senders over the Triton boundary (``tritonops.triton``): URLs, served configs, async
-senders, and model loads with a config override (the repository API)."""
+"""One server as the load generator sees it: its address and protocol, the senders and issuers
+that fire pre-built requests at it, its served configs, and loads with a config override.
+
+``perf`` and the tuner measure through these (``tritonops.perf.loadgen`` decides when to call a
+sender; the sender is the only part that speaks to Triton). Failures come back as
+``SendOutcome``s with the header values masked, or as ``PerfError`` for config reads and loads."""
 
 from __future__ import annotations
 
@@ -13,10 +17,10 @@ from numpy.typing import NDArray
 from tritonops.errors import PerfError
 from tritonops.headers import grpc_metadata
 from tritonops.model_config import ModelConfig, to_dict
-from tritonops.perf.loadgen import IssueFn, SendOutcome
 from tritonops.redact import scrub
 from tritonops.triton import connect
 from tritonops.triton import grpc_messages as messages
+from tritonops.triton.exchange import IssueFn, SendOutcome
 from tritonops.triton.failures import TritonclientError, reraised
 from tritonops.triton.requests import infer_inputs, requested_outputs
 from tritonops.triton.served import served_config
