@@ -21,13 +21,10 @@ from typing import Any
 import numpy as np
 
 from tritonops.errors import ClientError
-from tritonops.headers import grpc_metadata
 from tritonops.model_config import DataType, ModelConfig
-from tritonops.redact import scrub
-from tritonops.triton import connect
-from tritonops.triton.failures import TritonclientError
 from tritonops.triton.requests import infer_inputs
 from tritonops.triton.served import served_config as read_served
+from tritonops.triton.streams import GrpcStream, StreamResponse
 
 _TEXT = "text_input"
 # words every stand-in vocabulary knows (examples/llm's tokenizer.json holds them all)
@@ -101,21 +98,18 @@ def request_inputs(config: ModelConfig, prompt: str, max_tokens: int) -> list[An
     return infer_inputs("grpc", shaped, {n: by_name[n].data_type.api_name for n in shaped})
 
 
-def _tokens(result: Any) -> int:
+def _tokens(response: StreamResponse) -> int:
     """Tokens in one response: ``num_output_tokens`` when the model returns it, else one per
     response that carries non-empty text (a streaming LLM sends one token per response)."""
-    response = result.get_response()
-    names = {o.name for o in response.outputs}
-    if "num_output_tokens" in names:
-        count = result.as_numpy("num_output_tokens")
-        if count is not None:
-            return int(np.asarray(count).sum())
-    if "text_output" in names:
-        text = result.as_numpy("text_output")
+    count = response.array("num_output_tokens")
+    if count is not None:
+        return int(np.asarray(count).sum())
+    if "text_output" in response.output_names:
+        text = response.array("text_output")
         if text is not None and any(len(x) for x in np.asarray(text).reshape(-1)):
             return 1
         return 0
-    return 1 if response.outputs else 0
+    return 1 if response.output_names else 0
 
 
 class _Lane:
@@ -125,14 +119,14 @@ class _Lane:
     without the request id); with one request per stream the error still belongs to a request.
     """
 
-    def __init__(self, address: str) -> None:
-        self.client = connect.grpc_client(address)
+    def __init__(self) -> None:
+        self.stream: GrpcStream | None = None
         self.rid: str | None = None
         self.broken = False
 
     def close(self) -> None:
-        self.client.stop_stream()
-        self.client.close()
+        if self.stream is not None:
+            self.stream.close()
 
 
 class LlmStream:
@@ -146,8 +140,8 @@ class LlmStream:
     ) -> None:
         self.address = address
         self.timeout_s = timeout_s
-        # gRPC metadata sent when each stream opens: it then covers every request on that stream
-        self._metadata = grpc_metadata(headers) if headers else None
+        # sent when each stream opens: they then cover every request on that stream
+        self._headers = dict(headers or {})
         self.traces: dict[str, Trace] = {}
         self.finished: queue.Queue[str] = queue.Queue()
         self.lock = threading.Lock()
@@ -157,43 +151,35 @@ class LlmStream:
         self.idle.append(self._open_lane())  # fail early when the server cannot be reached
 
     def _open_lane(self) -> _Lane:
-        lane = _Lane(self.address)
+        lane = _Lane()
 
-        # tritonclient calls back with keyword arguments (result=..., error=...) on its thread
-        def callback(result: Any = None, error: Any = None) -> None:
-            self._on_response(lane, result, error)
+        def on_response(response: StreamResponse | None, error: str | None) -> None:
+            self._on_response(lane, response, error)
 
-        try:
-            lane.client.start_stream(callback=callback, headers=self._metadata)
-        except TritonclientError as exc:
-            lane.client.close()
-            text = scrub(str(exc), (self._metadata or {}).values())
-            raise ClientError(f"cannot open a gRPC stream to {self.address}: {text}") from exc
+        # a ClientError here (no server) is the caller's: the first lane opens in __init__
+        lane.stream = GrpcStream(self.address, on_response, self._headers)
         with self.lock:
             self.lanes.append(lane)
         return lane
 
-    def _on_response(self, lane: _Lane, result: Any, error: Any) -> None:
+    def _on_response(self, lane: _Lane, response: StreamResponse | None, error: str | None) -> None:
         at = time.perf_counter()
         rid = lane.rid
         if rid is None:
             return
-        if error is not None or result is None:
+        if response is None:
             # an error response ends its request; the stream itself may be gone, so the lane
             # is not reused
             lane.broken = True
-            self._finish(lane, rid, at, str(error))
+            self._finish(lane, rid, at, error)
             return
-        response = result.get_response()
         with self.lock:
             trace = self.traces.get(rid)
         if trace is None:
             return
-        tokens = _tokens(result)
-        if response.outputs:
-            trace.responses.append((at, tokens))
-        final = response.parameters.get("triton_final_response")
-        if final is not None and final.bool_param:
+        if response.output_names:
+            trace.responses.append((at, _tokens(response)))
+        if response.final:
             self._finish(lane, rid, at, None)
 
     def _finish(self, lane: _Lane, rid: str, at: float, error: str | None) -> None:
@@ -219,16 +205,8 @@ class LlmStream:
             self.next_id += 1
             self.traces[rid] = Trace(sent_s=time.perf_counter(), model=model)
             lane.rid = rid
-        try:
-            lane.client.async_stream_infer(
-                model,
-                list(inputs),
-                model_version=version,
-                request_id=rid,
-                enable_empty_final_response=True,
-            )
-        except TritonclientError as exc:
-            raise ClientError(f"sending to {model!r} failed: {exc}") from exc
+        assert lane.stream is not None  # a lane is handed out only once its stream is open
+        lane.stream.send(model, inputs, version=version, request_id=rid)
         return rid
 
     def wait(self) -> str:

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from tritonops.errors import DeployError
+from tritonops.errors import ClientError, DeployError
 from tritonops.model_config import ModelConfig
-from tritonops.triton import connect
-from tritonops.triton.failures import reraised
+from tritonops.triton.oneshot import infer_once
 from tritonops.triton.requests import infer_inputs, requested_outputs
+from tritonops.triton.streams import GrpcStream, StreamResponse
 
 PROMPT = "what is the capital of france"
 PROMPT_IDS = (1, 3, 4, 5, 6)  # small ids exist in every vocabulary
@@ -113,13 +113,12 @@ def request_arrays(config: ModelConfig, streaming: bool) -> dict[str, np.ndarray
     return arrays
 
 
-def _text(result: Any) -> tuple[str, int]:
-    """Generated text and token count from one response (a text or a token model)."""
-    text = result.as_numpy("text_output")
+def _text(text: Any, lengths: Any) -> tuple[str, int]:
+    """Generated text and token count from one response's ``text_output`` (a text model) or
+    ``sequence_length`` (a token model)."""
     if text is not None:
         pieces = [p.decode() if isinstance(p, bytes) else str(p) for p in text.reshape(-1)]
         return "".join(pieces), 0
-    lengths = result.as_numpy("sequence_length")
     return "", int(np.asarray(lengths).reshape(-1)[0]) if lengths is not None else 0
 
 
@@ -146,65 +145,61 @@ def smoke_generate(
 def _once(
     url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
 ) -> Generated:
-    client = connect.http_client(url, network_timeout=_TIMEOUT_S)
-    try:
-        with reraised(DeployError):
-            result = client.infer(
-                model,
-                infer_inputs("http", arrays),
-                model_version=version,
-                outputs=requested_outputs("http", outputs),
-            )
-    finally:
-        client.close()
+    answer = infer_once(
+        url, model, arrays, outputs=outputs, error=DeployError, version=version,
+        timeout_s=_TIMEOUT_S,
+    )  # fmt: skip
     took = (time.perf_counter() - t0) * 1000
-    text, tokens = _text(result)
+    got = answer.outputs
+    text, tokens = _text(got.get("text_output"), got.get("sequence_length"))
     return Generated(text, tokens, 1, took, took, streamed=False)
 
 
 def _stream(
     url: str, model: str, version: str, arrays: dict[str, Any], outputs: list[str], t0: float
 ) -> Generated:
-    answers: queue.Queue[tuple[Any, Any]] = queue.Queue()
-    client = connect.grpc_client(url)
+    answers: queue.Queue[tuple[StreamResponse | None, str | None]] = queue.Queue()
     texts: list[str] = []
     tokens = responses = 0
     first = 0.0
     try:
-        with reraised(DeployError):
-            client.start_stream(callback=lambda result, error: answers.put((result, error)))
-            client.async_stream_infer(
+        stream = GrpcStream(url, lambda response, error: answers.put((response, error)))
+    except ClientError as exc:
+        raise DeployError(str(exc)) from exc
+    try:
+        try:
+            stream.send(
                 model,
                 infer_inputs("grpc", arrays),
-                model_version=version,
+                version=version,
                 outputs=requested_outputs("grpc", outputs),
-                enable_empty_final_response=True,
             )
-            deadline = time.monotonic() + _TIMEOUT_S
-            while True:
-                try:
-                    result, error = answers.get(timeout=max(0.1, deadline - time.monotonic()))
-                except queue.Empty:
-                    raise DeployError(
-                        f"{model} sent no final response within {_TIMEOUT_S:.0f} s of a generate "
-                        "request"
-                    ) from None
-                if error is not None:
-                    raise DeployError(str(error.message() if hasattr(error, "message") else error))
-                response = result.get_response()
-                final = response.parameters.get("triton_final_response")
-                if response.outputs:
-                    responses += 1
-                    first = first or (time.perf_counter() - t0) * 1000
-                    text, count = _text(result)
-                    texts.append(text)
-                    tokens += count
-                if final is not None and final.bool_param:
-                    break
-                if time.monotonic() > deadline:
-                    raise DeployError(f"{model} kept streaming past {_TIMEOUT_S:.0f} s")
+        except ClientError as exc:
+            raise DeployError(str(exc)) from exc
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                response, error = answers.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise DeployError(
+                    f"{model} sent no final response within {_TIMEOUT_S:.0f} s of a generate "
+                    "request"
+                ) from None
+            if response is None:
+                raise DeployError(error or f"{model} ended its stream with an error")
+            if response.output_names:
+                responses += 1
+                first = first or (time.perf_counter() - t0) * 1000
+                text, count = _text(
+                    response.array("text_output"), response.array("sequence_length")
+                )
+                texts.append(text)
+                tokens += count
+            if response.final:
+                break
+            if time.monotonic() > deadline:
+                raise DeployError(f"{model} kept streaming past {_TIMEOUT_S:.0f} s")
     finally:
-        client.stop_stream()
-        client.close()
+        stream.close()
     total = (time.perf_counter() - t0) * 1000
     return Generated("".join(texts), tokens, responses, first, total, streamed=True)

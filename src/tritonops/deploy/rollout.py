@@ -54,6 +54,7 @@ from tritonops.errors import DeployError
 from tritonops.model_config import from_proto
 from tritonops.model_config.proto import ProtoConfig
 from tritonops.model_config.samples import sample_inputs
+from tritonops.triton.oneshot import OneAnswer
 from tritonops.triton.remote import CallFailure, RemoteCallError
 
 CANARY_SUFFIX = ".tritonops-canary"
@@ -71,7 +72,7 @@ class RolloutCalls(RemoteView, Protocol):
 
     def infer(
         self, model: str, version: int, inputs: dict[str, Any], outputs: list[str]
-    ) -> Any: ...
+    ) -> OneAnswer: ...
 
     def scrub(self, text: str) -> str: ...
 

@@ -7,7 +7,6 @@ when model.py emits another name than the config declares), so every declared ou
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 
@@ -15,9 +14,8 @@ from tritonops.errors import DeployError
 from tritonops.model_config import ModelConfig
 from tritonops.model_config.samples import sample_inputs
 from tritonops.repository.validate.report import LoadResult
-from tritonops.triton import connect, rest
-from tritonops.triton.failures import reraised
-from tritonops.triton.requests import infer_inputs, requested_outputs
+from tritonops.triton import rest
+from tritonops.triton.oneshot import OneAnswer, infer_once
 from tritonops.triton.served import served_config as fetch_served
 
 # One record type for "how did this model do in a real server", shared with validate's report.
@@ -43,41 +41,35 @@ def smoke_infer(http_url: str, config: ModelConfig, version: str = "") -> float:
         raise SmokeNotPossible(
             "decoupled models answer over a stream; smoke them with gRPC streaming"
         )
-    arrays = sample_inputs(config, rng=np.random.default_rng(0))
-    datatypes = {t.name: t.data_type.api_name for t in config.input}
-    inputs = infer_inputs("http", arrays, datatypes)
-    outputs = requested_outputs("http", [o.name for o in config.output])
-    client = connect.http_client(http_url, network_timeout=60.0)
     started = time.perf_counter()
-    try:
+    answer = infer_once(
+        http_url,
+        config.name,
+        sample_inputs(config, rng=np.random.default_rng(0)),
+        outputs=[o.name for o in config.output],
+        error=DeployError,
+        datatypes={t.name: t.data_type.api_name for t in config.input},
+        version=version,
         # a sequence-batched model needs a correlation ID: one sequence of one request
-        sequence = {"sequence_id": 1, "sequence_start": True, "sequence_end": True}
-        with reraised(DeployError):
-            result = client.infer(
-                config.name,
-                inputs,
-                model_version=version,
-                outputs=outputs,
-                **(sequence if config.sequence_batching is not None else {}),
-            )
-    finally:
-        client.close()
+        sequence=config.sequence_batching is not None,
+    )
     latency_ms = (time.perf_counter() - started) * 1000
-    problems = check_outputs(config, result)
+    problems = check_outputs(config, answer)
     if problems:
         raise DeployError("; ".join(problems))
     return latency_ms
 
 
-def check_outputs(config: ModelConfig, result: Any) -> list[str]:
+def check_outputs(config: ModelConfig, answer: OneAnswer) -> list[str]:
     problems = []
     batch = [1] if config.max_batch_size > 0 else []
     for output in config.output:
-        try:
-            array = result.as_numpy(output.name)
-        except ValueError as exc:  # e.g. a shape whose data never came back
-            problems.append(f"output {output.name!r} came back malformed: {exc}")
+        if output.name in answer.malformed:
+            problems.append(
+                f"output {output.name!r} came back malformed: {answer.malformed[output.name]}"
+            )
             continue
+        array = answer.outputs.get(output.name)
         if array is None:
             problems.append(
                 f"output {output.name!r} is declared in config.pbtxt but the model did not return "

@@ -12,11 +12,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tritonops.errors import PerfError
+from tritonops.errors import ClientError, PerfError
 from tritonops.model_config import ModelConfig
-from tritonops.triton import connect
-from tritonops.triton.failures import TritonclientError
 from tritonops.triton.requests import infer_inputs
+from tritonops.triton.streams import GrpcStream, StreamResponse
 
 
 @dataclass(frozen=True)
@@ -41,52 +40,46 @@ def measure_stream(
     timeout_s: float = 60.0,
 ) -> StreamStats:
     """Send ``requests`` requests one after another on one stream; time every response."""
-    events: queue.Queue[tuple[float, Any, Any]] = queue.Queue()
-    client = connect.grpc_client(address)
+    events: queue.Queue[tuple[float, StreamResponse | None, str | None]] = queue.Queue()
     types = {t.name: t.data_type.api_name for t in config.input}
     tensors = infer_inputs("grpc", inputs, types)
     ttft: list[float] = []
     gaps: list[float] = []
     responses = 0
     per_request: list[int] = []
-
-    # tritonclient calls the stream callback with KEYWORD arguments, ``callback(result=...,
-    # error=...)``, on its response thread. A callback whose parameters are named otherwise raises
-    # TypeError there, which ends that thread silently: the server answers, nothing arrives here.
-    def on_response(result: Any = None, error: Any = None) -> None:
-        events.put((time.perf_counter(), result, error))
-
     try:
-        client.start_stream(callback=on_response)
+        stream = GrpcStream(
+            address, lambda response, error: events.put((time.perf_counter(), response, error))
+        )
+    except ClientError as exc:
+        raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
+    try:
         began = time.perf_counter()
         for i in range(requests):
             sent = last = time.perf_counter()
             per_request.append(0)
-            client.async_stream_infer(
-                config.name, tensors, request_id=str(i), enable_empty_final_response=True
-            )
+            try:
+                stream.send(config.name, tensors, request_id=str(i))
+            except ClientError as exc:
+                raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
             while True:
                 try:
-                    at, result, error = events.get(timeout=timeout_s)
+                    at, response, error = events.get(timeout=timeout_s)
                 except queue.Empty as exc:
                     raise PerfError(f"no response from {config.name!r} in {timeout_s} s") from exc
-                if error is not None:
+                if response is None:
                     raise PerfError(f"{config.name!r} answered with an error: {error}")
-                final = result.get_response().parameters.get("triton_final_response")
-                if result.get_response().outputs:
+                if response.output_names:
                     (ttft if last == sent else gaps).append(at - last)
                     last = at
                     responses += 1
                     per_request[-1] += 1
-                if final is not None and final.bool_param:
+                if response.final:
                     break
         # first request sent to last response received
         elapsed = time.perf_counter() - began
-    except TritonclientError as exc:
-        raise PerfError(f"streaming to {config.name!r} failed: {exc}") from exc
     finally:
-        client.stop_stream()
-        client.close()
+        stream.close()
 
     def pct(xs: list[float], q: float) -> float:
         return float(np.percentile(xs, q) * 1000) if xs else float("nan")

@@ -21,6 +21,9 @@ Modules, one idea each:
   to one endpoint.
 - ``endpoint``: one server as the load generator sees it: pre-built senders and issuers, served
   configs, loads with a config override (perf and the tuner).
+- ``streams``: one gRPC stream (decoupled models): requests out, each response or error to a
+  callback; the LLM load generator, perf's decoupled figures and the LLM smoke use it.
+- ``oneshot``: one request and its answer output by output, malformed ones kept (smoke checks).
 
 Packages above (client, deploy, perf, server, abtest, doctor) import these; none of them imports
 tritonclient's clients, ``urllib.request`` or ``http.client``

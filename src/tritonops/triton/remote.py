@@ -20,6 +20,7 @@ from tritonops.headers import grpc_metadata, header_problem
 from tritonops.redact import redact_url, scrub, url_secrets
 from tritonops.triton import connect
 from tritonops.triton.failures import FOREIGN, CallFailure, classify, read
+from tritonops.triton.oneshot import OneAnswer, read_answer
 from tritonops.triton.requests import infer_inputs, requested_outputs
 
 __all__ = [
@@ -168,16 +169,17 @@ class RemoteClient:
 
     def infer(
         self, model: str, version: int, inputs: Mapping[str, NDArray[Any]], outputs: list[str]
-    ) -> Any:
-        """One inference; returns tritonclient's result (``as_numpy(name)`` per output)."""
+    ) -> OneAnswer:
+        """One inference; the outputs that came back (and any that came back malformed)."""
         with self._translate(f"infer with {model!r} version {version}"):
-            return self._conn().infer(
+            result = self._conn().infer(
                 model,
                 infer_inputs(self.protocol, inputs),
                 model_version=str(version),
                 outputs=requested_outputs(self.protocol, outputs),
                 **self._call_args(),
             )
+        return read_answer(result, outputs)
 
     # -- plumbing ------------------------------------------------------------------------------
     def _conn(self, timeout_s: float | None = None) -> Any:

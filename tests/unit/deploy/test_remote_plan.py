@@ -16,6 +16,7 @@ from tritonops.deploy.remote_plan import CONFIG_DIGEST, read_local_model
 from tritonops.deploy.rollout import CANARY_SUFFIX
 from tritonops.errors import DeployError
 from tritonops.model_config.proto import ProtoConfig
+from tritonops.triton.oneshot import OneAnswer
 from tritonops.triton.remote import CallFailure, RemoteCallError, RemoteClient, classify
 
 CONFIG = """name: "{name}"
@@ -39,14 +40,6 @@ def _model(repo: Path, name: str, versions: tuple[int, ...] = (1,)) -> None:
     for v in versions:
         (repo / name / str(v)).mkdir(exist_ok=True)
         (repo / name / str(v) / "model.py").write_text(f"VERSION = {v}\n")
-
-
-class _Result:
-    def __init__(self, outputs: dict[str, Any]) -> None:
-        self.outputs = outputs
-
-    def as_numpy(self, name: str) -> Any:
-        return self.outputs.get(name)
 
 
 class FakeRemote:
@@ -90,11 +83,13 @@ class FakeRemote:
         self.calls.append(("unload", model))
         self.served.pop(model, None)
 
-    def infer(self, model: str, version: int, inputs: dict[str, Any], outputs: list[str]) -> Any:
+    def infer(
+        self, model: str, version: int, inputs: dict[str, Any], outputs: list[str]
+    ) -> OneAnswer:
         self.calls.append(("infer", model))
         if model.removesuffix(CANARY_SUFFIX) in self.broken:
-            return _Result({})
-        return _Result({o: np.zeros((1, 4), dtype=np.float32) for o in outputs})
+            return OneAnswer({})
+        return OneAnswer({o: np.zeros((1, 4), dtype=np.float32) for o in outputs})
 
     def scrub(self, text: str) -> str:
         return text
