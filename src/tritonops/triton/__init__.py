@@ -26,6 +26,7 @@ Modules, one idea each:
 - ``oneshot``: one request and its answer output by output, malformed ones kept (smoke checks).
 
 Packages above (client, deploy, perf, server, abtest, doctor) import these; none of them imports
-tritonclient's clients, ``urllib.request`` or ``http.client``
-(tests/unit/triton_boundary/test_boundary.py scans for it).
+tritonclient's clients, ``urllib.request`` or ``http.client``, nor ``connect`` or
+``grpc_messages``, whose objects would let them talk to a server themselves
+(tests/unit/triton_boundary/test_boundary.py scans for both).
 """

@@ -96,3 +96,39 @@ def test_only_the_boundary_package_talks_to_triton() -> None:
         "these modules talk to Triton outside tritonops.triton — move the call into the boundary"
         " package and import it from there:\n" + "\n".join(offenders)
     )
+
+
+# the boundary modules that hand out tritonclient's objects (clients, channels, stubs): whoever
+# holds one talks to Triton, so only the boundary itself may import them
+_WIRE_MODULES = ("tritonops.triton.connect", "tritonops.triton.grpc_messages")
+
+
+def _imports_wire(source: str) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        found.update(m for m in modules if m in _WIRE_MODULES)
+    return found
+
+
+def test_no_module_outside_the_boundary_holds_a_tritonclient_object() -> None:
+    """Not only imports: a client, channel or stub obtained from the boundary and driven
+    elsewhere is talking to Triton elsewhere (streams, smoke inferences and perf's senders
+    live in tritonops.triton for that reason)."""
+    assert _imports_wire("from tritonops.triton import connect, rest\n") == {
+        "tritonops.triton.connect"
+    }
+    offenders = []
+    for path in sorted(_ROOT.rglob("*.py")):
+        relative = path.relative_to(_ROOT).as_posix()
+        if relative.startswith("triton/"):
+            continue
+        used = _imports_wire(path.read_text())
+        if used:
+            offenders.append(f"{relative}: {', '.join(sorted(used))}")
+    assert not offenders, "\n".join(offenders)
