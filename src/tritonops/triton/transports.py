@@ -48,12 +48,8 @@ def _sent(
     return {**default, **(call or {})}
 
 
-class HttpTransport:
-    """Blocking HTTP to one endpoint.
-
-    tritonclient's HTTP client runs on gevent, whose sockets belong to the OS thread that made them,
-    so each thread gets its own client (reused for every call on that thread).
-    """
+class _Endpoint:
+    """What every transport here knows: the endpoint, its default timeout and its headers."""
 
     def __init__(
         self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
@@ -61,6 +57,20 @@ class HttpTransport:
         self.url = url
         self.timeout_s = timeout_s
         self.headers = dict(headers or {})  # sent with every call, the call's own on top
+        self._start()
+
+    def _start(self) -> None:
+        """The transport's own connection state (each one makes its connections its way)."""
+
+
+class HttpTransport(_Endpoint):
+    """Blocking HTTP to one endpoint.
+
+    tritonclient's HTTP client runs on gevent, whose sockets belong to the OS thread that made them,
+    so each thread gets its own client (reused for every call on that thread).
+    """
+
+    def _start(self) -> None:
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -108,16 +118,11 @@ class HttpTransport:
             client.close()
 
 
-class GrpcTransport:
+class GrpcTransport(_Endpoint):
     """Blocking gRPC to one endpoint; one channel, shared by every thread (gRPC allows it)."""
 
-    def __init__(
-        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.url = url
-        self.timeout_s = timeout_s
-        self.headers = dict(headers or {})  # sent with every call, the call's own on top
-        self._channel = connect.grpc_channel(url)
+    def _start(self) -> None:
+        self._channel = connect.grpc_channel(self.url)
         self._stub = messages.stub(self._channel)
         self._infer = self._stub.ModelInfer
 
@@ -182,15 +187,10 @@ class GrpcTransport:
         self._channel.close()
 
 
-class AsyncHttpTransport:
+class AsyncHttpTransport(_Endpoint):
     """asyncio HTTP (aiohttp) to one endpoint; the session is made on first use, in its loop."""
 
-    def __init__(
-        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.url = url
-        self.timeout_s = timeout_s
-        self.headers = dict(headers or {})  # sent with every call, the call's own on top
+    def _start(self) -> None:
         self._client: Any = None
 
     def _conn(self) -> Any:
@@ -228,15 +228,10 @@ class AsyncHttpTransport:
             await client.close()
 
 
-class AsyncGrpcTransport:
+class AsyncGrpcTransport(_Endpoint):
     """asyncio gRPC to one endpoint; the channel is made on first use, in its loop."""
 
-    def __init__(
-        self, url: str, *, timeout_s: float = 10.0, headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.url = url
-        self.timeout_s = timeout_s
-        self.headers = dict(headers or {})  # sent with every call, the call's own on top
+    def _start(self) -> None:
         self._channel: Any = None
         self._stub: Any = None
 
