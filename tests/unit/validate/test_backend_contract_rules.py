@@ -368,3 +368,28 @@ def test_accelerators_the_backend_reads_as_written(tmp_path: Path) -> None:
     )
     config = ONNX_CONFIG.format(name="m") + _accelerators("KIND_GPU", section)
     assert Repo(tmp_path / "repo").onnx("m", config).validate().valid
+
+
+@pytest.mark.parametrize(
+    ("groups", "severity"),
+    [
+        ("", "warning"),  # no instance_group: one KIND_AUTO group, GPU where there is one
+        ("instance_group [ { count: 2 } ]\n", "warning"),  # kind left out: KIND_AUTO
+        ("instance_group [ { kind: KIND_GPU } ]\n", "error"),
+        ("instance_group [ { kind: KIND_CPU } ]\n", None),  # never read on a CPU instance
+    ],
+)
+def test_gpu_only_options_by_instance_kind(tmp_path: Path, groups: str, severity: str) -> None:
+    """core src/model_config_utils.cc: KIND_AUTO (and no instance_group) becomes KIND_GPU on a
+    server with a GPU, so a GPU-only option the backend refuses fails there: a warning, since
+    on a CPU-only server the same model loads."""
+    config = ONNX_CONFIG.format(name="m") + groups + _param("cudnn_conv_algo_search", "5")
+    report = Repo(tmp_path / "repo").onnx("m", config).validate()
+    found = [d for d in report.diagnostics if d.code == "TRITON-O014"]
+    if severity is None:
+        assert found == []
+        return
+    [diag] = found
+    assert diag.severity == severity
+    assert "unsupported cudnn_conv_algo_search value '5'" in diag.message
+    assert ("on a server with a GPU" in diag.message) == (severity == "warning")

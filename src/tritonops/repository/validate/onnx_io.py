@@ -134,15 +134,37 @@ def _check_parameters(folder: ModelFolder, config: Any) -> None:
     and the stand-in applies them at load.
     """
     values = {k: v.string_value for k, v in config.parameters.items()}
-    gpu = any(group.kind == pb.ModelInstanceGroup.KIND_GPU for group in config.instance_group)
-    for key, problem in parameter_problems(values, gpu=gpu):
+    on_gpu = _on_gpu(config)
+    found = parameter_problems(values, gpu=on_gpu != "no")
+    always = parameter_problems(values, gpu=False) if on_gpu == "maybe" else found
+    for key, problem in found:
+        certain = (key, problem) in always
         folder.report(
             "TRITON-O014",
             f"parameters['{key}'] of '{folder.name}': the onnxruntime backend refuses to load "
-            f"the model: {problem}",
+            f"the model{'' if certain else _ON_A_GPU_HOST}: {problem}",
             _parameter_fix(key),
             path=f'parameters["{key}"]',
+            severity=None if certain else "warning",
         )
+
+
+# core src/model_config_utils.cc: a model without instance_group gets one group of KIND_AUTO, and
+# KIND_AUTO becomes KIND_GPU where the server has a GPU (KIND_CPU where it has none)
+_ON_A_GPU_HOST = (
+    " on a server with a GPU (its instances have no kind, so Triton makes them GPU ones)"
+)
+
+
+def _on_gpu(config: Any) -> str:
+    """ "yes" with a KIND_GPU group; "maybe" with no group or a KIND_AUTO one (GPU where the
+    server has one); "no" when every group names another kind."""
+    kinds = [group.kind for group in config.instance_group]
+    if pb.ModelInstanceGroup.KIND_GPU in kinds:
+        return "yes"
+    if not kinds or pb.ModelInstanceGroup.KIND_AUTO in kinds:
+        return "maybe"
+    return "no"
 
 
 _ACCELERATOR_FIXES = {
@@ -165,22 +187,24 @@ def _check_accelerators(folder: ModelFolder, config: Any) -> None:
     def listed(entries: Any) -> list[tuple[str, dict[str, str]]]:
         return [(entry.name, dict(entry.parameters)) for entry in entries]
 
-    gpu = any(group.kind == pb.ModelInstanceGroup.KIND_GPU for group in config.instance_group)
-    found = accelerator_problems(
-        listed(accelerators.cpu_execution_accelerator),
-        listed(accelerators.gpu_execution_accelerator) if gpu else None,
-    )
+    on_gpu = _on_gpu(config)
+    cpu = listed(accelerators.cpu_execution_accelerator)
+    gpu = listed(accelerators.gpu_execution_accelerator)
+    found = accelerator_problems(cpu, gpu if on_gpu != "no" else None)
+    always = accelerator_problems(cpu, None) if on_gpu == "maybe" else found
     for where, what, problem in found:
+        certain = (where, what, problem) in always
         if what == "name":
             fix = 'use "openvino"' if where.startswith("cpu") else 'use "tensorrt" or "cuda"'
         else:
             fix = _ACCELERATOR_FIXES[what]
         folder.report(
             "TRITON-O015",
-            f"{where} of '{folder.name}': the onnxruntime backend refuses to load the model: "
-            f"{problem}",
+            f"{where} of '{folder.name}': the onnxruntime backend refuses to load the model"
+            f"{'' if certain else _ON_A_GPU_HOST}: {problem}",
             fix,
             path=f"optimization.execution_accelerators.{where}",
+            severity=None if certain else "warning",
         )
 
 
