@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,28 @@ def _loads(triton: LocalTriton, model: str) -> tuple[bool, str]:
     return True, ""
 
 
+@pytest.fixture(scope="module")
+def verdicts(server: LocalTriton, request: pytest.FixtureRequest) -> dict[str, tuple[bool, str]]:
+    """Every selected case loaded once, several at a time: Triton loads models in parallel and
+    each case is its own model (names are unique), so the verdicts are those of one-by-one loads;
+    a python stub's start-up is most of each load's time, and it overlaps this way."""
+    selected = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and item.originalname == "test_triton_gives_the_expected_verdict"
+    }
+    models = {name: case["model"] for name, case in JUDGED if name in selected}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(_loads, server, model) for name, model in models.items()}
+    return {name: future.result() for name, future in futures.items()}
+
+
 @pytest.mark.parametrize(("name", "case"), JUDGED, ids=[n for n, _ in JUDGED])
-def test_triton_gives_the_expected_verdict(server: LocalTriton, name: str, case: Any) -> None:
-    loaded, reason = _loads(server, case["model"])
+def test_triton_gives_the_expected_verdict(
+    verdicts: dict[str, tuple[bool, str]], name: str, case: Any
+) -> None:
+    loaded, reason = verdicts[name]
     if case["expected"] == "valid":
         assert loaded, f"{name}: Triton refused a case expected valid: {reason}"
     else:
