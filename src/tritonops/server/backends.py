@@ -25,6 +25,8 @@ _OWN_BACKENDS = Path(__file__).resolve().parent / "backends"
 # into each of their folders, which the python backend stub puts on sys.path
 _LLM_MODULES = Path(__file__).resolve().parent.parent / "llm"
 _LLM_BACKENDS = ("tensorrtllm", "vllm")
+# the backends whose stubs run on the python backend, each reading its own --backend-config
+PYTHON_BASED = ("python", "onnxruntime", *_LLM_BACKENDS)
 
 
 def cache_root() -> Path:

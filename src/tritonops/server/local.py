@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tritonops.errors import ModelLoadError, ServerError
-from tritonops.server.backends import prepare_backend_dir, stand_in_environment
+from tritonops.server.backends import PYTHON_BASED, prepare_backend_dir, stand_in_environment
 from tritonops.server.binary import TritonInstall, find_tritonserver, python_library_dir
 from tritonops.server.ports import free_port, port_in_use
 from tritonops.triton import rest
@@ -29,6 +30,8 @@ from tritonops.triton import rest
 # how long past its --exit-timeout-secs a server may take to unload its models and exit after
 # SIGINT before it is killed (a stub stuck in a model's load or initialize never ends by itself)
 _STOP_MARGIN_S = 3.0
+# where POSIX shared memory lives on Linux (shm_open names are files here)
+_SHM = Path("/dev/shm")
 
 
 @dataclass
@@ -46,6 +49,9 @@ class ServerOptions:
     exit_timeout_s: int = 5
     response_cache_bytes: int = 16 * 1024 * 1024
     extra_args: Sequence[str] = field(default_factory=tuple)
+    # names this server's python-backend shared-memory regions, so that a server that had to be
+    # killed (its stubs never unlink their regions then) can have them removed
+    shm_prefix: str = ""
 
     def argv(self, install: TritonInstall, backend_dir: Path) -> list[str]:
         if None in (self.http_port, self.grpc_port, self.metrics_port):
@@ -72,6 +78,13 @@ class ServerOptions:
             args += [
                 f"--cache-directory={install.caches}",
                 f"--cache-config=local,size={self.response_cache_bytes}",
+            ]
+        if self.shm_prefix:
+            # python_backend src/python_be.cc: each python-based backend reads
+            # shm-region-prefix-name from its own backend config
+            args += [
+                f"--backend-config={backend},shm-region-prefix-name={self.shm_prefix}{backend}_"
+                for backend in PYTHON_BASED
             ]
         args += [f"--load-model={name}" for name in self.load]
         args += list(self.extra_args)
@@ -106,6 +119,7 @@ class LocalTriton:
             metrics_port=metrics_port,
             load=tuple(load),
             extra_args=tuple(extra_args),
+            shm_prefix=f"tritonops_{os.getpid()}_{secrets.token_hex(4)}_",
         )
         self.startup_timeout_s = startup_timeout_s
         self.load_timeout_s = load_timeout_s
@@ -231,9 +245,20 @@ class LocalTriton:
             # stubs outlive a killed server for a moment; take them down with it
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
+            self._remove_shared_memory()
         if self._log_handle is not None:
             os.close(self._log_handle)
             self._log_handle = None
+
+    def _remove_shared_memory(self) -> None:
+        """The shared-memory regions a killed server's stubs left (a clean exit leaves none):
+        they live in /dev/shm, which is memory, until the machine restarts."""
+        prefix = self.options.shm_prefix
+        if not prefix or not _SHM.is_dir():
+            return
+        for region in _SHM.glob(f"{prefix}*"):
+            with contextlib.suppress(OSError):
+                region.unlink()
 
     # -- model control -------------------------------------------------------------------------
     def load(

@@ -163,3 +163,22 @@ def test_a_server_that_refuses_its_options_says_which(tmp_path: Path) -> None:
     message = str(caught.value)
     assert 'Bad option: "--exit-timeout-secs"' in message
     assert "--log-error" not in message
+
+
+def test_a_killed_server_leaves_no_shared_memory_behind(tmp_path: Path) -> None:
+    """The python backend's stubs unlink their /dev/shm regions only when they exit cleanly;
+    a server that had to be killed would leave them (memory, until the machine restarts)."""
+    repo = tmp_path / "repo"
+    python_model(repo, "add_one")
+    server = LocalTriton(repo, load=["add_one"])
+    server.start()
+    prefix = server.options.shm_prefix
+    assert prefix
+    try:
+        assert list(Path("/dev/shm").glob(f"{prefix}*")), "the stub made no region of ours"
+        assert server._process is not None
+        os.killpg(server._process.pid, signal.SIGKILL)  # as a stop that gives up would
+        server._process.wait(timeout=10)
+    finally:
+        server.stop()
+    assert not list(Path("/dev/shm").glob(f"{prefix}*"))
