@@ -115,6 +115,13 @@ class _Recorder:
             raise
         except Exception as exc:  # a failing request is data, not a crash of the run
             outcome = SendOutcome(ok=False, error=f"{type(exc).__name__}: {exc}")
+        self.keep(index, scheduled, started, outcome, open_loop=open_loop)
+
+    def keep(
+        self, index: int, scheduled: float, started: float, outcome: SendOutcome, *, open_loop: bool
+    ) -> None:
+        """Record a request that just finished, unless it was due during the warm-up; latency
+        runs from its scheduled time in an open loop, from its start in a closed one."""
         finished = self.now()
         if scheduled < self.warmup_s:
             return
@@ -129,7 +136,7 @@ class _Recorder:
             latency_s=finished - origin,
             payload=outcome.payload,
         )
-        self.samples.append(sample)
+        self.samples.append(sample)  # list.append is atomic: callbacks may come from any thread
         if self.on_sample is not None:
             self.on_sample(sample)
 
@@ -213,23 +220,7 @@ def run_closed_callbacks(
             return counter - 1
 
     def record(index: int, started: float, outcome: SendOutcome) -> None:
-        finished = rec.now()
-        if started < warmup_s:
-            return
-        sample = Sample(
-            index=index,
-            scheduled_s=started,
-            started_s=started,
-            finished_s=finished,
-            ok=outcome.ok,
-            error=outcome.error,
-            latency_s=finished - started,
-            payload=outcome.payload,
-        )
-        with lock:
-            rec.samples.append(sample)
-        if on_sample is not None:
-            on_sample(sample)
+        rec.keep(index, started, started, outcome, open_loop=False)
 
     def slot(index: int | None) -> None:
         # A trampoline: a request that completes while ``issue`` is still running (an immediate
