@@ -7,15 +7,17 @@ header is read (``load_external_data=False``), so large weights are never loaded
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import onnx
 from tritonclient.grpc import model_config_pb2 as pb
 
 from tritonops.repository.validate.model import ModelFolder
 from tritonops.repository.validate.ort_rules import (
+    BOOL_PARAMETERS,
     GPU_CHOICES,
     accelerator_problems,
     parameter_problems,
@@ -134,11 +136,8 @@ def _check_parameters(folder: ModelFolder, config: Any) -> None:
     and the stand-in applies them at load.
     """
     values = {k: v.string_value for k, v in config.parameters.items()}
-    on_gpu = _on_gpu(config)
-    found = parameter_problems(values, gpu=on_gpu != "no")
-    always = parameter_problems(values, gpu=False) if on_gpu == "maybe" else found
-    for key, problem in found:
-        certain = (key, problem) in always
+    graded = _by_instance_kind(config, lambda gpu: parameter_problems(values, gpu=gpu))
+    for (key, problem), certain in graded:
         folder.report(
             "TRITON-O014",
             f"parameters['{key}'] of '{folder.name}': the onnxruntime backend refuses to load "
@@ -156,15 +155,22 @@ _ON_A_GPU_HOST = (
 )
 
 
-def _on_gpu(config: Any) -> str:
-    """ "yes" with a KIND_GPU group; "maybe" with no group or a KIND_AUTO one (GPU where the
-    server has one); "no" when every group names another kind."""
+P = TypeVar("P")
+
+
+def _by_instance_kind(config: Any, problems: Callable[[bool], list[P]]) -> list[tuple[P, bool]]:
+    """``problems(gpu)`` for the instances the model gets, each with whether it is certain.
+
+    With a KIND_GPU group the GPU-only problems are certain; with no group or a KIND_AUTO one
+    (GPU where the server has one) they are not, and only those ``problems(False)`` also finds
+    are; when every group names another kind the GPU-only ones are not looked for."""
     kinds = [group.kind for group in config.instance_group]
     if pb.ModelInstanceGroup.KIND_GPU in kinds:
-        return "yes"
+        return [(p, True) for p in problems(True)]
     if not kinds or pb.ModelInstanceGroup.KIND_AUTO in kinds:
-        return "maybe"
-    return "no"
+        always = problems(False)
+        return [(p, p in always) for p in problems(True)]
+    return [(p, True) for p in problems(False)]
 
 
 _ACCELERATOR_FIXES = {
@@ -187,13 +193,12 @@ def _check_accelerators(folder: ModelFolder, config: Any) -> None:
     def listed(entries: Any) -> list[tuple[str, dict[str, str]]]:
         return [(entry.name, dict(entry.parameters)) for entry in entries]
 
-    on_gpu = _on_gpu(config)
     cpu = listed(accelerators.cpu_execution_accelerator)
     gpu = listed(accelerators.gpu_execution_accelerator)
-    found = accelerator_problems(cpu, gpu if on_gpu != "no" else None)
-    always = accelerator_problems(cpu, None) if on_gpu == "maybe" else found
-    for where, what, problem in found:
-        certain = (where, what, problem) in always
+    graded = _by_instance_kind(
+        config, lambda on_gpu: accelerator_problems(cpu, gpu if on_gpu else None)
+    )
+    for (where, what, problem), certain in graded:
         if what == "name":
             fix = 'use "openvino"' if where.startswith("cpu") else 'use "tensorrt" or "cuda"'
         else:
@@ -214,7 +219,7 @@ def _parameter_fix(key: str) -> str:
     if key in GPU_CHOICES:
         named = ", ".join(f"{i} ({name})" for i, name in enumerate(GPU_CHOICES[key]))
         return f"set {key} to one of {named}"
-    if key.startswith("enable_"):
+    if key in BOOL_PARAMETERS:
         return f'write {key} as "true" or "false" (on/off and 1/0 are read too)'
     return f"write {key} as a whole number (0 lets onnxruntime choose)"
 

@@ -36,6 +36,7 @@ def _load() -> ModuleType:
 
 _CONTRACT = _load()
 GPU_CHOICES = cast(dict[str, tuple[str, ...]], _CONTRACT.GPU_CHOICES)
+BOOL_PARAMETERS = cast(tuple[str, ...], _CONTRACT.BOOL_PARAMETERS)
 
 
 def unsupported_io(name: str, ort_type: str) -> str | None:
