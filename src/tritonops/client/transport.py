@@ -62,19 +62,15 @@ class Transport(Protocol):
 
     def handle(self, request: InferRequest) -> InferResponse:
         """Send one inference and return its outputs."""
-        ...
 
     def model_config(self, model: str, version: str = "") -> dict[str, Any]:
         """The model's config in Triton's JSON form (as ``/v2/models/<m>/config`` returns it)."""
-        ...
 
     def metadata(self, model: str, version: str = "") -> dict[str, Any]:
         """The model's metadata: name, versions, platform, inputs and outputs."""
-        ...
 
     def close(self) -> None:
         """Release connections; closing twice is harmless."""
-        ...
 
 
 @runtime_checkable
@@ -83,19 +79,15 @@ class AsyncTransport(Protocol):
 
     async def handle_async(self, request: InferRequest) -> InferResponse:
         """Send one inference and return its outputs."""
-        ...
 
     async def model_config_async(self, model: str, version: str = "") -> dict[str, Any]:
         """The model's config in Triton's JSON form."""
-        ...
 
     async def metadata_async(self, model: str, version: str = "") -> dict[str, Any]:
         """The model's metadata: name, versions, platform, inputs and outputs."""
-        ...
 
     async def aclose(self) -> None:
         """Release connections; closing twice is harmless."""
-        ...
 
 
 @runtime_checkable
@@ -111,7 +103,6 @@ class SendTransport(Transport, Protocol):
         timeout_s: float | None = None,
     ) -> Answer:
         """``handle`` without the request and response objects: every output comes back."""
-        ...
 
 
 @runtime_checkable
@@ -127,7 +118,6 @@ class AsyncSendTransport(AsyncTransport, Protocol):
         timeout_s: float | None = None,
     ) -> Answer:
         """``handle_async`` without the request and response objects."""
-        ...
 
 
 def sender(transport: Transport) -> Send:

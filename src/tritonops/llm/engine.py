@@ -7,7 +7,7 @@ end to end with real per-token work::
     decoder = TinyDecoder({"vocab_size": 49, "hidden_size": 64}, seed=7)
     stream = decoder.generate([1, 5, 9], max_new_tokens=8, end_id=2)
     for token in stream:          # one token at a time: prefill first, then one KV-cached step each
-        ...
+        print(token)
     stream.log_probs, stream.prefill_flops, stream.decode_flops
 
 Shape: a checkpoint ``config.json``'s keys (``vocab_size``, ``hidden_size``,
