@@ -151,6 +151,18 @@ def test_a_tensorrt_size_is_read_as_std_stoull_reads_it() -> None:
     assert message == "failed to convert 'GB' to unsigned long long integral number"
 
 
+@pytest.mark.parametrize("text", ["2147483648", "-2147483649", "9" * 5000])
+def test_a_number_past_a_32_bit_int_is_refused(text: str) -> None:
+    """std::stoi throws std::out_of_range there, and backend_common.cc ParseIntValue catches
+    only std::invalid_argument; the quoted value is cut to a bounded length."""
+    with pytest.raises(ValueError, match="out of range for an integer") as caught:
+        parse_int(text)
+    assert len(str(caught.value)) < 200
+    assert parse_int("2147483647") == 2**31 - 1
+    assert parse_int("-2147483648") == -(2**31)
+    assert parse_int("0000000000012") == 12
+
+
 def test_a_negative_default_max_batch_size_means_no_batching() -> None:
     """onnxruntime.cc AutoCompleteMaxBatch: max(default_max_batch_size, 0)."""
     assert default_max_batch_size({DEFAULT_MAX_BATCH_SIZE_ENV: "-3"}) == 0

@@ -346,6 +346,10 @@ def _accelerators(kind: str, section: str) -> str:
 def test_accelerators_the_backend_refuses_on_gpu(
     tmp_path: Path, section: str, words: str, where: str
 ) -> None:
+    """onnxruntime_backend src/onnxruntime.cc ModelState::LoadModel: accelerator names
+    (backend_common.h kTensorRTExecutionAccelerator, kCUDAExecutionAccelerator,
+    kOpenVINOExecutionAccelerator), the TensorRT parameter list and its parsers
+    (backend src/backend_common.cc ParseBoolValue, ParseIntValue, ParseUnsignedLongLongValue)."""
     config = ONNX_CONFIG.format(name="m") + _accelerators("KIND_GPU", section)
     [diag] = Repo(tmp_path / "repo").onnx("m", config).validate().errors
     assert diag.code == "TRITON-O015"
@@ -393,3 +397,24 @@ def test_gpu_only_options_by_instance_kind(tmp_path: Path, groups: str, severity
     assert diag.severity == severity
     assert "unsupported cudnn_conv_algo_search value '5'" in diag.message
     assert ("on a server with a GPU" in diag.message) == (severity == "warning")
+
+
+def test_hostile_accelerator_values_get_one_located_finding_each(tmp_path: Path) -> None:
+    """Control characters, a NUL and a 100 kB value in accelerator parameters: each is one
+    finding on its line, the value quoted escaped and cut, and nothing else breaks."""
+    huge = "9" * 100_000 + "x"
+    section = (
+        'gpu_execution_accelerator [ { name: "tensorrt" '
+        'parameters { key: "trt_dla_enable" value: "\\001\\000on" } '
+        f'parameters {{ key: "trt_dla_core" value: "{huge}" }} '
+        'parameters { key: "tab\\there" value: "1" } } ]'
+    )
+    config = ONNX_CONFIG.format(name="m") + _accelerators("KIND_GPU", section)
+    errors = Repo(tmp_path / "repo").onnx("m", config).validate().errors
+    assert sorted(d.code for d in errors) == ["TRITON-O015"] * 3
+    assert all(d.line == config.count("\n") for d in errors)
+    assert all(len(d.message) < 400 and d.message.isprintable() for d in errors)
+    assert any("failed to convert '\\x01\\x00on' to boolean" in d.message for d in errors)
+    # std::stoi throws out_of_range past a 32-bit int, which ParseIntValue does not catch
+    assert any("out of range for an integer" in d.message for d in errors)
+    assert any("unknown parameter 'tab\\there'" in d.message for d in errors)

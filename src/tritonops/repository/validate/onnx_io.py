@@ -21,6 +21,7 @@ from tritonops.repository.validate.ort_rules import (
     GPU_CHOICES,
     accelerator_problems,
     parameter_problems,
+    shown,
     unsupported_io,
 )
 from tritonops.repository.validate.safe_read import read_model
@@ -205,8 +206,8 @@ def _check_accelerators(folder: ModelFolder, config: Any) -> None:
             fix = _ACCELERATOR_FIXES[what]
         folder.report(
             "TRITON-O015",
-            f"{where} of '{folder.name}': the onnxruntime backend refuses to load the model"
-            f"{'' if certain else _ON_A_GPU_HOST}: {problem}",
+            f"{shown(where, 160)} of '{folder.name}': the onnxruntime backend refuses to load "
+            f"the model{'' if certain else _ON_A_GPU_HOST}: {problem}",
             fix,
             path=f"optimization.execution_accelerators.{where}",
             severity=None if certain else "warning",

@@ -53,6 +53,11 @@ def accelerator_problems(
     return cast(list[tuple[str, str, str]], _CONTRACT.accelerator_problems(cpu, gpu))
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """A value as the contract's messages quote it: escaped and cut when long or unprintable."""
+    return cast(str, _CONTRACT.shown(text, limit))
+
+
 def parameter_problems(params: Mapping[str, str], *, gpu: bool) -> list[tuple[str, str]]:
     """``(key, the backend's error)`` for each parameter that fails the load (GPU instances
     also read the CUDA options)."""

@@ -93,13 +93,34 @@ DEFAULT_MAX_BATCH_SIZE_ENV = "TRITONOPS_ORT_DEFAULT_MAX_BATCH_SIZE"
 _STOI = re.compile(r"\s*[+-]?\d+")
 
 
+_SHOWN_MAX = 60  # characters of a refused value quoted in a message
+
+
+def shown(text: str, limit: int = _SHOWN_MAX) -> str:
+    """A value as a message quotes it: as written when short and printable, else escaped and
+    cut at ``limit`` (a 100 kB value or a control character never reaches a terminal whole)."""
+    if len(text) <= limit and text.isprintable():
+        return text
+    escaped = text[: limit + 1].encode("unicode_escape").decode("ascii")
+    return escaped[:limit] + ("…" if len(text) > limit else "")
+
+
 def parse_int(text: str) -> int:
     """A number as the C++ backend parses one (backend src/backend_common.cc ParseIntValue:
-    std::stoi, so leading blanks and a sign are read and trailing text is ignored)."""
+    std::stoi, so leading blanks and a sign are read and trailing text is ignored). A number
+    outside a 32-bit int makes std::stoi throw std::out_of_range, which ParseIntValue does not
+    catch: refused here too."""
     found = _STOI.match(text)
     if found is None:
-        raise ValueError(f"failed to convert '{text}' to integral number")
-    return int(found.group())
+        raise ValueError(f"failed to convert '{shown(text)}' to integral number")
+    digits = found.group().strip().lstrip("+-").lstrip("0")
+    value = int(found.group()) if len(digits) <= 10 else None
+    if value is None or not -(2**31) <= value < 2**31:
+        raise ValueError(
+            f"'{shown(text)}' is out of range for an integer (std::stoi throws "
+            "std::out_of_range, which the backend does not catch)"
+        )
+    return value
 
 
 # The parameters the C++ backend reads as integers when it creates the session, in its order
@@ -130,7 +151,7 @@ def parse_bool(text: str) -> bool:
         return True
     if lowered in ("false", "off", "0"):
         return False
-    raise ValueError(f"failed to convert '{text}' to boolean")
+    raise ValueError(f"failed to convert '{shown(text)}' to boolean")
 
 
 # The parameters the C++ backend reads as flags when it creates the session (onnxruntime.cc
@@ -233,11 +254,11 @@ def _value_problem(kind: str, text: str) -> str | None:
         elif kind == "int":
             parse_int(text)
         elif kind == "unsigned" and _STOI.match(text) is None:  # std::stoull
-            return f"failed to convert '{text}' to unsigned long long integral number"
+            return f"failed to convert '{shown(text)}' to unsigned long long integral number"
     except ValueError as exc:
         return str(exc)
     if kind == "precision" and text not in PRECISION_MODES:
-        return f"unsupported precision mode '{text}' is requested"
+        return f"unsupported precision mode '{shown(text)}' is requested"
     return None
 
 
@@ -254,11 +275,12 @@ def accelerator_problems(
     for i, (name, _) in enumerate(cpu):
         if name not in CPU_ACCELERATORS:
             where = f"cpu_execution_accelerator[{i}].name"
-            problems.append((where, "name", f"unknown Execution Accelerator '{name}' is requested"))
+            message = f"unknown Execution Accelerator '{shown(name)}' is requested"
+            problems.append((where, "name", message))
     for i, (name, params) in enumerate(gpu or ()):
         where = f"gpu_execution_accelerator[{i}]"
         if name not in GPU_ACCELERATORS:
-            message = f"unknown Execution Accelerator '{name}' is requested"
+            message = f"unknown Execution Accelerator '{shown(name)}' is requested"
             problems.append((f"{where}.name", "name", message))
             continue
         for key, text in params.items():
@@ -267,7 +289,8 @@ def accelerator_problems(
                 kind = TENSORRT_PARAMETERS.get(key)
                 if kind is None:
                     message = (
-                        f"unknown parameter '{key}' is provided for TensorRT Execution Accelerator"
+                        f"unknown parameter '{shown(key)}' is provided for TensorRT Execution "
+                        "Accelerator"
                     )
                     problems.append((at, "parameter", message))
                     continue
